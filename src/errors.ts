@@ -1,0 +1,55 @@
+/**
+ * @module The error family. Every error a person can cause has a class here; the CLI maps them to
+ * exit codes and the HTTP API to status codes, each in one place. A failing ring is not an error:
+ * it is an outcome in the release state.
+ */
+
+/** One located problem in an input file: `FILE:LINE:COL: PATH: MESSAGE`. */
+export interface Located {
+  file: string;
+  line: number;
+  col: number;
+  path: string;
+  message: string;
+}
+
+export function formatLocated(l: Located): string {
+  const where = l.path ? `${l.path}: ` : '';
+  return `${l.file}:${l.line}:${l.col}: ${where}${l.message}`;
+}
+
+export abstract class MeridianError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The input (policy, scenario, release file) is invalid. Carries every problem found, not just the first. */
+export class PolicyError extends MeridianError {
+  readonly problems: readonly Located[];
+  constructor(problems: readonly Located[]) {
+    super(problems.map(formatLocated).join('\n'));
+    this.problems = problems;
+  }
+}
+
+/** The command line or a request was malformed: unknown flag, missing or unreadable file. */
+export class UsageError extends MeridianError {}
+
+export class NotFoundError extends MeridianError {}
+
+export class ConflictError extends MeridianError {}
+
+export class ForbiddenError extends MeridianError {}
+
+export class UnauthorizedError extends MeridianError {}
+
+/** A technology behind a port failed. `retryable` says whether trying again may help. */
+export class AdapterError extends MeridianError {
+  readonly retryable: boolean;
+  constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = options.retryable;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * @module Loading a ReleasePolicy or Release from YAML text: schema, defaults, cross-field checks,
+ * every problem located as FILE:LINE:COL. Pure: the caller reads the file.
+ */
+import { checkPolicy } from './check.ts';
+import { PolicyDocument, ReleaseDocument, type Policy, type ReleaseRequest } from './schema.ts';
+import { loadDocument, type SourceDocument } from './source.ts';
+
+export interface LoadedPolicy {
+  policy: Policy;
+  source: SourceDocument;
+}
+
+/** Throws PolicyError with every problem found. */
+export function loadPolicy(text: string, file: string): LoadedPolicy {
+  const { value, source } = loadDocument(text, file, PolicyDocument, checkPolicy);
+  return { policy: value, source };
+}
+
+export function loadRelease(text: string, file: string): { release: ReleaseRequest; source: SourceDocument } {
+  const { value, source } = loadDocument(text, file, ReleaseDocument);
+  return { release: value.spec, source };
+}

@@ -1,0 +1,56 @@
+/**
+ * @module Questions about a loaded policy that every part of Meridian asks: which regions are
+ * production, a ring's user share, the first production ring, the rings a failure rolls back.
+ */
+import type { Gate, Policy, Region, Ring } from './schema.ts';
+
+export function regionByName(policy: Policy, name: string): Region {
+  const r = policy.spec.regions.find((x) => x.name === name);
+  if (!r) throw new Error(`region ${name} is not in the policy`);
+  return r;
+}
+
+export function productionRegions(policy: Policy): Region[] {
+  return policy.spec.regions.filter((r) => !r.internal);
+}
+
+export function ringRegions(policy: Policy, ring: Ring): Region[] {
+  return ring.regions.map((n) => regionByName(policy, n));
+}
+
+/** A ring is production when it holds at least one region with real users. */
+export function isProductionRing(policy: Policy, ring: Ring): boolean {
+  return ringRegions(policy, ring).some((r) => !r.internal);
+}
+
+export function ringUserShare(policy: Policy, ring: Ring): number {
+  return ringRegions(policy, ring).reduce((s, r) => s + (r.internal ? 0 : (r.userShare ?? 0)), 0);
+}
+
+export function firstProductionRingIndex(policy: Policy): number {
+  return policy.spec.rings.findIndex((r) => isProductionRing(policy, r));
+}
+
+/** Rings that a failure of `ring` rolls back, in rollback order (downstream first). */
+export function rollbackRings(policy: Policy, ring: Ring): Ring[] {
+  const names = ring.onFailure.rollback ?? [ring.name];
+  const rings = policy.spec.rings;
+  return rings.filter((r) => names.includes(r.name)).sort((a, b) => rings.indexOf(b) - rings.indexOf(a));
+}
+
+export function gatesOf(policy: Policy, ring: Ring): Array<{ name: string; gate: Gate }> {
+  return ring.gates.flatMap((name) => {
+    const gate = policy.spec.gates[name];
+    return gate ? [{ name, gate }] : [];
+  });
+}
+
+/** True when a ring has a gate that reads metrics (threshold or comparison), i.e. something can fail it. */
+export function hasMetricGate(policy: Policy, ring: Ring): boolean {
+  return gatesOf(policy, ring).length > 0;
+}
+
+export function round(n: number, digits = 4): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

@@ -1,0 +1,253 @@
+/**
+ * @module The ReleasePolicy schema (meridian.dev/v1alpha1) as zod: field names, types, defaults and
+ * per-field rules. Cross-field rules (shares sum to 1, references exist) live in check.ts. The JSON
+ * Schema that editors use is generated from this file (json-schema.ts), never written by hand.
+ */
+import { z } from 'zod';
+import { IANAZone } from 'luxon';
+import { DURATION_PATTERN, parseDuration } from './duration.ts';
+
+const quote = (v: unknown): string => (typeof v === "object" && v !== null ? JSON.stringify(v) : `"${String(v)}"`);
+
+/** A duration string (`30m`, `24h`, `1d12h`) → milliseconds. */
+export const Duration = z
+  .string({ error: (i) => `${quote(i.input)} is not a duration (use e.g. 24h)` })
+  .regex(new RegExp(DURATION_PATTERN), { error: (i) => `${quote(i.input)} is not a duration (use e.g. 24h)` })
+  .refine((s) => s.trim() !== '', { error: 'an empty string is not a duration (use e.g. 24h)' })
+  .transform((s) => parseDuration(s) ?? 0)
+  .meta({ description: 'A duration: 30m, 4h, 24h, 2d, 1d12h' });
+
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An ISO 8601 time with an offset → epoch milliseconds. */
+export const Instant = z
+  .string({ error: (i) => `${quote(i.input)} is not a time (use ISO 8601 with an offset, e.g. 2026-03-02T09:00:00Z)` })
+  .refine((s) => ISO_WITH_OFFSET.test(s) && !Number.isNaN(Date.parse(s)), {
+    error: (i) => `${quote(i.input)} is not a time (use ISO 8601 with an offset, e.g. 2026-03-02T09:00:00Z)`,
+  })
+  .transform((s) => Date.parse(s))
+  .meta({ description: 'ISO 8601 time with an offset, e.g. 2026-03-02T09:00:00Z' });
+
+export const TimeZone = z
+  .string()
+  .refine((s) => IANAZone.isValidZone(s), { error: (i) => `${quote(i.input)} is not an IANA time zone (e.g. Europe/London, Asia/Kolkata, UTC)` })
+  .meta({ description: 'IANA time zone name, e.g. Asia/Kolkata' });
+
+const HHMM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+/** A local wall-clock time `HH:MM` → minutes after midnight. */
+export const ClockTime = z
+  .string({ error: (i) => `${quote(i.input)} is not a time of day (use "HH:MM", quoted)` })
+  .regex(HHMM, { error: (i) => `${quote(i.input)} is not a time of day (use "HH:MM", e.g. "09:00")` })
+  .transform((s) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5)));
+
+export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+
+/** `Mon-Fri`, `Mon,Wed`, `[Mon, Wed]`, `[Mon-Wed, Sat]` → ISO weekday numbers (1 = Monday), sorted. */
+export function parseDays(input: string | string[]): number[] | string {
+  const parts = (Array.isArray(input) ? input : input.split(',')).map((p) => p.trim());
+  const out = new Set<number>();
+  for (const part of parts) {
+    const [a, b, extra] = part.split('-').map((s) => s.trim());
+    const from = WEEKDAYS.findIndex((d) => d.toLowerCase() === (a ?? '').toLowerCase().slice(0, 3) && (a ?? '').length >= 3);
+    const to = b === undefined ? from : WEEKDAYS.findIndex((d) => d.toLowerCase() === b.toLowerCase().slice(0, 3) && b.length >= 3);
+    if (extra !== undefined || from < 0 || to < 0) return `"${part}" is not a day or day range (use Mon-Fri or [Mon, Wed])`;
+    if (to < from) return `"${part}" runs backwards (write ${WEEKDAYS[to]}-${WEEKDAYS[from]} or list the days)`;
+    for (let d = from; d <= to; d++) out.add(d + 1);
+  }
+  if (out.size === 0) return 'no days given';
+  return [...out].sort((x, y) => x - y);
+}
+
+const Days = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
+  const r = parseDays(v);
+  if (typeof r === 'string') {
+    ctx.addIssue({ code: 'custom', message: r });
+    return z.NEVER;
+  }
+  return r;
+});
+
+export const BusinessHours = z
+  .strictObject({
+    days: Days.prefault(['Mon-Fri']).meta({ description: 'Mon-Fri or a list such as [Mon, Wed]' }),
+    start: ClockTime.prefault('09:00'),
+    end: ClockTime.prefault('17:00'),
+  })
+  .meta({ description: 'Local business hours of the region' });
+
+export const Cluster = z.strictObject({
+  name: z.string().min(1),
+  server: z.string().min(1).optional(),
+  labels: z.record(z.string(), z.string()).prefault({}),
+});
+
+export const Region = z.strictObject({
+  name: z.string().min(1),
+  internal: z.boolean().prefault(false),
+  timezone: TimeZone,
+  userShare: z.number().min(0).max(1).optional().meta({ description: 'Share of global users served here (production regions sum to 1)' }),
+  capacity: z.number().positive().prefault(1.0).meta({ description: "Capacity divided by this region's own peak load" }),
+  monitored: z.boolean().prefault(true),
+  representative: z.boolean().prefault(true),
+  businessHours: BusinessHours.prefault({ days: ['Mon-Fri'], start: '09:00', end: '17:00' }),
+  clusters: z.array(Cluster).min(1, { error: 'a region needs at least one cluster' }),
+});
+
+export const Ring = z.strictObject({
+  name: z.string().min(1),
+  regions: z.array(z.string()).min(1, { error: 'a ring needs at least one region' }),
+  bake: Duration.prefault('0m'),
+  gates: z.array(z.string()).prefault([]),
+  approval: z.strictObject({ approvers: z.array(z.string()).min(1, { error: 'name at least one approver' }) }).optional(),
+  onFailure: z
+    .strictObject({ rollback: z.array(z.string()).optional(), drain: z.boolean().prefault(false) })
+    .prefault({ drain: false }),
+});
+
+export const Compare = z.strictObject({
+  metric: z.string().min(1),
+  baseline: z.string().prefault('stable-regions'),
+  maxIncrease: z.number().min(0).optional(),
+  maxRatio: z.number().min(0).optional(),
+  confidence: z.number().gt(0).lt(1).prefault(0.98),
+  lookback: Duration.prefault('1h'),
+});
+
+export const Gate = z.strictObject({
+  metric: z.string().min(1).optional(),
+  max: z.number().optional(),
+  min: z.number().optional(),
+  evaluate: z.enum(['interval', 'whole-bake']).prefault('interval'),
+  compare: Compare.optional(),
+  interval: Duration.prefault('5m'),
+  warmup: Duration.prefault('10m'),
+  failures: z.int().min(1).prefault(2),
+  inconclusiveLimit: z.int().min(1).prefault(3),
+  mustHaveData: z.boolean().prefault(true),
+});
+
+export const Prometheus = z.strictObject({
+  url: z.url({ error: (i) => `${quote(i.input)} is not a URL` }),
+  bearerTokenEnv: z.string().optional(),
+  timeout: Duration.prefault('10s'),
+  queries: z.record(z.string(), z.string()).prefault({}),
+});
+
+export const Metrics = z.strictObject({
+  provider: z.enum(['simulated', 'prometheus']).prefault('simulated'),
+  prometheus: Prometheus.optional(),
+});
+
+export const Freeze = z.strictObject({ from: Instant, to: Instant, reason: z.string().prefault('freeze') });
+
+export const Windows = z.strictObject({
+  deploy: z.enum(['business-hours', 'always']).prefault('business-hours'),
+  freeze: z.array(Freeze).prefault([]),
+});
+
+export const GitOps = z.strictObject({
+  repo: z.string().min(1),
+  branch: z.string().prefault('main'),
+  approach: z.enum(['applicationset-revision', 'kustomize-overlay', 'sync-wave']).prefault('applicationset-revision'),
+  applicationSet: z.string().optional(),
+  overlays: z.string().optional(),
+  image: z.string().optional(),
+  remote: z.string().prefault('origin'),
+});
+
+export const ArgoCd = z.strictObject({
+  url: z.url({ error: (i) => `${quote(i.input)} is not a URL` }),
+  tokenEnv: z.string().optional(),
+  application: z.string().prefault('{{cluster}}'),
+  insecure: z.boolean().prefault(false),
+});
+
+export const Delivery = z.strictObject({
+  deployTime: Duration.prefault('5m').meta({ description: 'Expected time for a ring to deploy and report healthy (used by plan and the simulator)' }),
+  progressDeadline: Duration.prefault('30m').meta({ description: 'A ring not synced and healthy after this long fails' }),
+  gitops: GitOps.optional(),
+  health: z
+    .strictObject({ provider: z.enum(['simulated', 'argocd']).prefault('simulated'), argocd: ArgoCd.optional() })
+    .prefault({ provider: 'simulated' }),
+});
+
+export const Traffic = z.strictObject({
+  provider: z.enum(['simulated', 'haproxy']).prefault('simulated'),
+  minHeadroom: z.number().positive().prefault(1.3),
+  failover: z.enum(['automatic', 'manual', 'off']).prefault('manual'),
+  haproxy: z.strictObject({ socket: z.string().min(1), backend: z.string().prefault('regions') }).optional(),
+});
+
+export const Hook = z.strictObject({
+  command: z.array(z.string()).min(1, { error: 'a command needs at least the program' }).optional(),
+  webhook: z.strictObject({ url: z.url(), method: z.enum(['POST', 'PUT', 'GET']).prefault('POST') }).optional(),
+});
+
+export const Data = z.strictObject({
+  pattern: z.enum(['schema-compatible', 'region-isolated', 'feature-flag']).prefault('schema-compatible'),
+  replication: z.strictObject({ pause: Hook, resume: Hook }).optional(),
+  featureFlag: z.strictObject({ name: z.string().min(1), enable: Hook, disable: Hook }).optional(),
+});
+
+export const Service = z.strictObject({
+  name: z.string().min(1),
+  tier: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: 'tier is 1 (critical), 2 (standard) or 3 (low-risk)' }).prefault(2),
+});
+
+export const PolicySpec = z.strictObject({
+  service: Service,
+  regions: z.array(Region).min(1, { error: 'a policy needs at least one region' }),
+  rings: z.array(Ring).min(1, { error: 'a policy needs at least one ring' }),
+  gates: z.record(z.string(), Gate).prefault({}),
+  metrics: Metrics.prefault({ provider: 'simulated' }),
+  windows: Windows.prefault({ deploy: 'business-hours', freeze: [] }),
+  delivery: Delivery.prefault({ deployTime: '5m', progressDeadline: '30m', health: { provider: 'simulated' } }),
+  traffic: Traffic.prefault({ provider: 'simulated', minHeadroom: 1.3, failover: 'manual' }),
+  data: Data.prefault({ pattern: 'schema-compatible' }),
+});
+
+export const API_VERSION = 'meridian.dev/v1alpha1';
+
+const header = <K extends string>(kind: K) => ({
+  apiVersion: z.literal(API_VERSION, { error: (i) => `${quote(i.input)} is not a supported apiVersion (use ${API_VERSION})` }),
+  kind: z.literal(kind, { error: (i) => `${quote(i.input)} is not ${kind}` }),
+});
+
+export const PolicyDocument = z
+  .strictObject({
+    ...header('ReleasePolicy'),
+    metadata: z.strictObject({ name: z.string().min(1), labels: z.record(z.string(), z.string()).optional() }),
+    spec: PolicySpec,
+  })
+  .meta({ title: 'Meridian ReleasePolicy', description: 'How one service is released across regions in rings.' });
+
+export const CHANGE_KINDS = ['app', 'infra', 'schema'] as const;
+
+export const ReleaseSpec = z.strictObject({
+  version: z.string().min(1),
+  revision: z.string().optional(),
+  image: z.string().optional(),
+  changes: z.array(z.enum(CHANGE_KINDS)).min(1).prefault(['app']),
+  schemaPhase: z.enum(['expand', 'contract']).prefault('expand'),
+});
+
+export const ReleaseDocument = z.strictObject({
+  ...header('Release'),
+  metadata: z.strictObject({ name: z.string().optional() }).optional(),
+  spec: ReleaseSpec,
+});
+
+export type Policy = z.output<typeof PolicyDocument>;
+export type PolicyInput = z.input<typeof PolicyDocument>;
+export type Spec = Policy['spec'];
+export type Region = z.output<typeof Region>;
+export type Ring = z.output<typeof Ring>;
+export type Gate = z.output<typeof Gate>;
+export type Hook = z.output<typeof Hook>;
+export type Freeze = z.output<typeof Freeze>;
+export type BusinessHours = z.output<typeof BusinessHours>;
+export type ReleaseRequest = z.output<typeof ReleaseSpec>;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** Metric names the simulated fleet supplies. */
+export const SIMULATED_METRICS = ['error_rate', 'p99_latency_ms', 'cpu', 'memory', 'qps'] as const;
