@@ -88,6 +88,7 @@ export function checkPolicy(policy: Policy): Issue[] {
   const metricNames: readonly string[] =
     spec.metrics.provider === 'prometheus' ? Object.keys(spec.metrics.prometheus?.queries ?? {}) : SIMULATED_METRICS;
   const metricSource = spec.metrics.provider === 'prometheus' ? 'spec.metrics.prometheus.queries' : 'the simulated metrics';
+  const metricsKnown = spec.metrics.provider !== 'prometheus' || spec.metrics.prometheus !== undefined;
   for (const [name, gate] of Object.entries(spec.gates)) {
     const p = ['spec', 'gates', name];
     if (gate.metric !== undefined && gate.compare !== undefined) issues.push({ path: p, message: 'a gate has either metric (threshold) or compare, not both' });
@@ -95,12 +96,12 @@ export function checkPolicy(policy: Policy): Issue[] {
     if (gate.metric !== undefined) {
       if (gate.max === undefined && gate.min === undefined) issues.push({ path: p, message: 'a threshold gate needs max and/or min' });
       if (gate.max !== undefined && gate.min !== undefined && gate.min > gate.max) issues.push({ path: [...p, 'min'], message: `min (${gate.min}) is above max (${gate.max})` });
-      if (!metricNames.includes(gate.metric)) issues.push({ path: [...p, 'metric'], message: `${unknownName('metric', gate.metric, metricNames)} in ${metricSource}` });
+      if (metricsKnown && !metricNames.includes(gate.metric)) issues.push({ path: [...p, 'metric'], message: `${unknownName('metric', gate.metric, metricNames)} in ${metricSource}` });
     }
     if (gate.compare !== undefined) {
       if (gate.max !== undefined || gate.min !== undefined) issues.push({ path: p, message: 'a comparison gate takes maxIncrease/maxRatio inside compare, not max/min' });
       if (gate.evaluate === 'whole-bake') issues.push({ path: [...p, 'evaluate'], message: 'evaluate applies to threshold gates only' });
-      if (!metricNames.includes(gate.compare.metric)) issues.push({ path: [...p, 'compare', 'metric'], message: `${unknownName('metric', gate.compare.metric, metricNames)} in ${metricSource}` });
+      if (metricsKnown && !metricNames.includes(gate.compare.metric)) issues.push({ path: [...p, 'compare', 'metric'], message: `${unknownName('metric', gate.compare.metric, metricNames)} in ${metricSource}` });
       const b = gate.compare.baseline;
       if (b !== 'stable-regions' && !regionIndex.has(b)) issues.push({ path: [...p, 'compare', 'baseline'], message: `baseline is "stable-regions" or a region; ${unknownName('region', b, regionNames)}` });
     }

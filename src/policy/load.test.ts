@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { PolicyError, formatLocated } from '../errors.ts';
+import { HOUR } from './duration.ts';
+import { loadPolicy, loadRelease } from './load.ts';
+
+const webapp = readFileSync(new URL('../../examples/webapp.yaml', import.meta.url), 'utf8');
+
+function errorsOf(text: string, file = 'policy.yaml'): string[] {
+  try {
+    loadPolicy(text, file);
+  } catch (e) {
+    if (e instanceof PolicyError) return e.problems.map(formatLocated);
+    throw e;
+  }
+  return [];
+}
+
+describe('loading a policy', () => {
+  it('accepts the webapp example and fills in the defaults', () => {
+    const { policy } = loadPolicy(webapp, 'webapp.yaml');
+    expect(policy.spec.rings.map((r) => r.name)).toEqual(['ring-0', 'ring-1', 'ring-2', 'ring-3']);
+    expect(policy.spec.rings[1]!.bake).toBe(24 * HOUR);
+    expect(policy.spec.gates['error-rate']).toMatchObject({ interval: 5 * 60_000, warmup: 10 * 60_000, failures: 2, inconclusiveLimit: 3, mustHaveData: true });
+    expect(policy.spec.regions[2]!.businessHours).toEqual({ days: [1, 2, 3, 4, 5], start: 540, end: 1020 });
+    expect(policy.spec.metrics.provider).toBe('simulated');
+    expect(policy.spec.delivery.deployTime).toBe(5 * 60_000);
+  });
+
+  it('reports a bad duration with its line, column and path', () => {
+    const text = webapp.replace('bake: 24h', 'bake: 24');
+    expect(errorsOf(text)).toEqual(['policy.yaml:42:13: spec.rings[1].bake: "24" is not a duration (use e.g. 24h)']);
+  });
+
+  it('reports every error in the file, not just the first', () => {
+    const text = webapp.replace('bake: 24h', 'bake: 24').replace('Europe/London', 'Europe/Londn').replace('tier: 2', 'tier: 5');
+    expect(errorsOf(text)).toEqual([
+      'policy.yaml:11:11: spec.service.tier: tier is 1 (critical), 2 (standard) or 3 (low-risk)',
+      'policy.yaml:25:17: spec.regions[2].timezone: "Europe/Londn" is not an IANA time zone (e.g. Europe/London, Asia/Kolkata, UTC)',
+      'policy.yaml:42:13: spec.rings[1].bake: "24" is not a duration (use e.g. 24h)',
+    ]);
+  });
+
+  it('rejects an unknown field and suggests the close name', () => {
+    const text = webapp.replace('      capacity: 1.5\n', '      capacity: 1.5\n      usrShare: 0.3\n');
+    expect(errorsOf(text)).toEqual(['policy.yaml:28:7: spec.regions[2].usrShare: unknown field "usrShare" (did you mean "userShare"?)']);
+  });
+
+  it('rejects an unknown field with no close name without a guess', () => {
+    const text = webapp.replace('  service:\n', '  colour: blue\n  service:\n');
+    expect(errorsOf(text)).toEqual(['policy.yaml:9:3: spec.colour: unknown field "colour"']);
+  });
+
+  it('requires user shares of production regions to sum to 1', () => {
+    const text = webapp.replace('userShare: 0.45', 'userShare: 0.55');
+    expect(errorsOf(text)).toEqual([
+      'policy.yaml:14:5: spec.regions: production userShare must sum to 1 (±0.01); it sums to 1.1 (ap-south-1 0.25 + eu-west-1 0.3 + us-east-1 0.55)',
+    ]);
+  });
+
+  it('requires every region in exactly one ring', () => {
+    const text = webapp.replace('regions: [eu-west-1]', 'regions: [eu-west-1, ap-south-1]').replace('regions: [us-east-1]', 'regions: [ap-south-1]');
+    expect(errorsOf(text)).toEqual([
+      'policy.yaml:46:28: spec.rings[2].regions[1]: region "ap-south-1" is already in ring "ring-1" (every region is in exactly one ring)',
+      'policy.yaml:51:17: spec.rings[3].regions[0]: region "ap-south-1" is already in ring "ring-1" (every region is in exactly one ring)',
+      'policy.yaml:29:13: spec.regions[3].name: region "us-east-1" is in no ring (every region is in exactly one ring)',
+    ]);
+  });
+
+  it('names an unknown gate and ring with a did-you-mean', () => {
+    const text = webapp.replace('gates: [error-rate, p99-latency, vs-baseline]', 'gates: [error-rat]').replace('rollback: [ring-1, ring-2]', 'rollback: [ring-1, ring-22]');
+    expect(errorsOf(text)).toEqual([
+      'policy.yaml:43:15: spec.rings[1].gates[0]: gate "error-rat" is not defined (did you mean "error-rate"?)',
+      'policy.yaml:49:39: spec.rings[2].onFailure.rollback[1]: ring "ring-22" is not defined (did you mean "ring-2"?)',
+    ]);
+  });
+
+  it('rejects business hours that end before they start, and bad clock times', () => {
+    const text = webapp.replace('start: "09:00", end: "17:00"', 'start: "18:00", end: "17:00"');
+    expect(errorsOf(text)).toEqual(['policy.yaml:22:60: spec.regions[1].businessHours.end: business hours must end after they start (same day, local time)']);
+    const bad = webapp.replace('start: "09:00"', 'start: "9am"').replace('days: Mon-Fri', 'days: Mon-Fry');
+    expect(errorsOf(bad)).toEqual([
+      'policy.yaml:22:30: spec.regions[1].businessHours.days: "Mon-Fry" is not a day or day range (use Mon-Fri or [Mon, Wed])',
+      'policy.yaml:22:46: spec.regions[1].businessHours.start: "9am" is not a time of day (use "HH:MM", e.g. "09:00")',
+    ]);
+  });
+
+  it('rejects a freeze that ends before it starts and a time without an offset', () => {
+    const text = webapp.replace('to: "2026-12-27T00:00:00Z"', 'to: "2026-12-20T00:00:00Z"');
+    expect(errorsOf(text)).toEqual(['policy.yaml:69:45: spec.windows.freeze[0].to: a freeze must end after it starts']);
+    const naive = webapp.replace('from: "2026-12-24T00:00:00Z"', 'from: "2026-12-24 00:00"');
+    expect(errorsOf(naive)).toEqual(['policy.yaml:69:17: spec.windows.freeze[0].from: "2026-12-24 00:00" is not a time (use ISO 8601 with an offset, e.g. 2026-03-02T09:00:00Z)']);
+  });
+
+  it('says which field is missing and of what type', () => {
+    const text = webapp.replace('      timezone: Asia/Kolkata\n', '');
+    expect(errorsOf(text)).toEqual(['policy.yaml:18:7: spec.regions[1].timezone: required (expected string)']);
+  });
+
+  it('explains a value of the wrong type', () => {
+    const text = webapp.replace('capacity: 1.4\n      businessHours', 'capacity: high\n      businessHours');
+    expect(errorsOf(text)).toEqual(['policy.yaml:21:17: spec.regions[1].capacity: expected number, got "high"']);
+  });
+
+  it('reports malformed YAML with its position', () => {
+    expect(errorsOf('spec:\n  regions: [a, b\n')).toEqual([expect.stringMatching(/^policy\.yaml:3:1: YAML: /)]);
+  });
+
+  it('refuses binary and empty files and files of several documents with a clear message', () => {
+    expect(errorsOf('\u0000\u0001\u0002')).toEqual(['policy.yaml:1:1: the file is binary, not YAML (it contains NUL bytes)']);
+    expect(errorsOf('')).toEqual(['policy.yaml:1:1: the file is empty']);
+    expect(errorsOf(`${webapp}\n---\nkind: Other\n`)[0]).toMatch(/^policy\.yaml:\d+:\d+: YAML: Source contains multiple documents/);
+  });
+
+  it('refuses an oversized file without parsing it', () => {
+    expect(errorsOf('a'.repeat(2 * 1024 * 1024))).toEqual(['policy.yaml:1:1: the file is 2097152 bytes; the limit is 1048576 (is this the right file?)']);
+  });
+
+  it('requires the settings of each chosen provider', () => {
+    const text = webapp.replace('  traffic:\n', '  metrics: { provider: prometheus }\n  traffic:\n');
+    expect(errorsOf(text)).toEqual(['policy.yaml:71:12: spec.metrics: provider prometheus needs a prometheus: { url, queries } section']);
+  });
+});
+
+describe('loading a release file', () => {
+  it('applies the defaults of the release', () => {
+    const { release } = loadRelease('apiVersion: meridian.dev/v1alpha1\nkind: Release\nspec: { version: v2.1.0 }\n', 'r.yaml');
+    expect(release).toEqual({ version: 'v2.1.0', changes: ['app'], schemaPhase: 'expand' });
+  });
+
+  it('rejects an unknown change kind by name', () => {
+    expect(() => loadRelease('apiVersion: meridian.dev/v1alpha1\nkind: Release\nspec: { version: v2, changes: [app, database] }\n', 'r.yaml')).toThrow(
+      'r.yaml:3:37: spec.changes[1]: "database" is not one of app | infra | schema',
+    );
+  });
+});
