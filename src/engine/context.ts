@@ -1,0 +1,66 @@
+/**
+ * @module The working context of one decision: a copy of the state being changed, the effects asked
+ * for so far, and small helpers (emit an event, halt). Nothing here performs an effect.
+ */
+import type { Policy, Ring } from '../policy/schema.ts';
+import type { Effect, ReleaseEvent, ReleaseState, ResumeTo, RingState } from './types.ts';
+
+export interface Ctx {
+  policy: Policy;
+  s: ReleaseState;
+  effects: Effect[];
+  now: number;
+}
+
+/** How often the engine asks health while a ring deploys or rolls back. */
+export const HEALTH_POLL_MS = 60_000;
+
+/** A copy deep enough that decide() never changes the state it was given. */
+export function draft(state: ReleaseState): ReleaseState {
+  return {
+    ...state,
+    rings: state.rings.map((r) => ({ ...r, schedule: [...r.schedule], trackers: { ...r.trackers } })),
+    versions: { ...state.versions },
+    events: [...state.events],
+    rollbackQueue: [...state.rollbackQueue],
+    hooksDone: [...state.hooksDone],
+    drained: [...state.drained],
+  };
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function emit(ctx: Ctx, type: string, fields: Omit<ReleaseEvent, 'at' | 'type'> = {}): void {
+  const ev: ReleaseEvent = { at: ctx.now, type };
+  if (fields.ring !== undefined) ev.ring = fields.ring;
+  if (fields.region !== undefined) ev.region = fields.region;
+  if (fields.detail !== undefined) ev.detail = fields.detail;
+  ctx.s.events.push(ev);
+}
+
+export function ringAt(ctx: Ctx, i: number): { ring: Ring; rs: RingState } {
+  const ring = ctx.policy.spec.rings[i];
+  const rs = ctx.s.rings[i];
+  if (!ring || !rs) throw new Error(`ring index ${i} is out of range`);
+  return { ring, rs };
+}
+
+export function ringIndex(ctx: Ctx, name: string): number {
+  return ctx.policy.spec.rings.findIndex((r) => r.name === name);
+}
+
+export function wake(ctx: Ctx, at: number): void {
+  ctx.effects.push({ type: 'wake', at: Math.max(at, ctx.now) });
+}
+
+/** Stop and wait for a person (resume, roll back or abort). Never blocked by windows. */
+export function halt(ctx: Ctx, reason: string, resumeTo: ResumeTo | null): void {
+  ctx.s.phase = 'halted';
+  ctx.s.haltReason = reason;
+  ctx.s.resumeTo = resumeTo;
+  emit(ctx, 'release.halted', { detail: reason });
+}
+
+export const TERMINAL = new Set(['completed', 'rolled-back', 'aborted']);

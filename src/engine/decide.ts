@@ -1,0 +1,176 @@
+/**
+ * @module The release engine: decide(state, input, policy) → { state, effects }. Pure and
+ * deterministic: it performs no effect and reads no clock; time comes in with each input. The
+ * runtime carries the effects out and feeds their results back as inputs.
+ */
+import type { Policy } from '../policy/schema.ts';
+import { draft, emit, ringAt, ringIndex, TERMINAL, wake, type Ctx } from './context.ts';
+import { beginRollback, nextRollback, onRollbackHealth, onRolledBack, operatorRollback, resumeTarget } from './failure.ts';
+import { afterSchedule, complete, enterRing, onDeployed, onDeployHealth, onGateResults, runHook, tryDeploy } from './progress.ts';
+import type { Decision, EngineInput, ReleaseRequestData, ReleaseState, RingState } from './types.ts';
+import { isApprover } from './approvers.ts';
+
+function newRing(name: string): RingState {
+  return {
+    name, status: 'pending', deployedAt: null, healthyAt: null, bakeUntil: null, ref: null, rollbackRef: null,
+    rollbackStartedAt: null, approvedBy: null, schedule: [], trackers: {}, failedGate: null, verdict: null, rolledBack: false,
+  };
+}
+
+export function initialState(policy: Policy, release: ReleaseRequestData, versions: Record<string, string>, at: number): ReleaseState {
+  const all: Record<string, string> = {};
+  for (const r of policy.spec.regions) all[r.name] = versions[r.name] ?? release.previousVersion;
+  return {
+    release, phase: 'running', startedAt: at, current: 0, rings: policy.spec.rings.map((r) => newRing(r.name)),
+    versions: all, events: [], rollbackQueue: [], haltReason: null, resumeTo: null, hooksDone: [], pendingHook: null,
+    drained: [], detection: null, completedAt: null,
+  };
+}
+
+const HOOK_EVENTS: Record<string, string> = {
+  'replication.pause': 'replication.paused',
+  'replication.resume': 'replication.resumed',
+  'flag.enable': 'flag.enabled',
+  'flag.disable': 'flag.disabled',
+};
+
+function onTick(ctx: Ctx): void {
+  const s = ctx.s;
+  if (TERMINAL.has(s.phase) || s.phase === 'halted' || s.pendingHook) return;
+  if (s.phase === 'rolling-back') {
+    const name = s.rollbackQueue[0];
+    if (name === undefined) return;
+    const { rs } = ringAt(ctx, ringIndex(ctx, name));
+    if (rs.status === 'rolling-back' && rs.rollbackRef !== null) ctx.effects.push({ type: 'check-health', ring: name, ref: rs.rollbackRef });
+    return;
+  }
+  if (s.current >= s.rings.length) return;
+  const { rs } = ringAt(ctx, s.current);
+  if (rs.status === 'waiting-window') tryDeploy(ctx, s.current);
+  else if (rs.status === 'deploying' && rs.ref !== null) ctx.effects.push({ type: 'check-health', ring: rs.name, ref: rs.ref });
+  else if (rs.status === 'baking') afterSchedule(ctx, s.current);
+}
+
+function onHookDone(ctx: Ctx, step: string): void {
+  const pending = ctx.s.pendingHook;
+  if (!pending || pending.step !== step) return;
+  ctx.s.pendingHook = null;
+  ctx.s.hooksDone.push(step);
+  emit(ctx, HOOK_EVENTS[step] ?? `hook.${step}`, { detail: step });
+  if (pending.then === 'deploy') tryDeploy(ctx, ctx.s.current);
+  else if (pending.then === 'complete') complete(ctx);
+  else nextRollback(ctx);
+}
+
+function onResume(ctx: Ctx, by: string): string | undefined {
+  const refused = resumeTarget(ctx);
+  if (refused) return refused;
+  const to = ctx.s.resumeTo;
+  ctx.s.phase = ctx.s.rollbackQueue.length > 0 ? 'rolling-back' : 'running';
+  ctx.s.haltReason = null;
+  ctx.s.resumeTo = null;
+  emit(ctx, 'release.resumed', { detail: `by ${by}` });
+  if (to === 'hook' && ctx.s.pendingHook) {
+    ctx.effects.push({ type: 'run-hook', step: ctx.s.pendingHook.step });
+  } else if (to === 'rollback') {
+    nextRollback(ctx);
+  } else if (to === 'deploy') {
+    tryDeploy(ctx, ctx.s.current);
+  } else if (to === 'bake') {
+    const { rs } = ringAt(ctx, ctx.s.current);
+    for (const key of Object.keys(rs.trackers)) rs.trackers[key] = { ...rs.trackers[key]!, consecutiveInconclusive: 0 };
+    // Evaluations missed while halted are not replayed: the next one is now, then the grid goes on.
+    rs.schedule = [ctx.now, ...rs.schedule.filter((t) => t > ctx.now)];
+    afterSchedule(ctx, ctx.s.current);
+  }
+  return undefined;
+}
+
+function onApproval(ctx: Ctx, ringName: string, by: string, groups: string[]): string | undefined {
+  const i = ringIndex(ctx, ringName);
+  if (i < 0) return `ring "${ringName}" is not in the policy`;
+  const { ring, rs } = ringAt(ctx, i);
+  if (rs.status !== 'awaiting-approval') return `ring "${ringName}" is not waiting for approval (it is ${rs.status})`;
+  const approvers = ring.approval?.approvers ?? [];
+  if (!isApprover(approvers, by, groups)) {
+    emit(ctx, 'approval.rejected', { ring: ringName, detail: `${by} is not an approver of ${ringName} (approvers: ${approvers.join(', ')})` });
+    return `${by} is not an approver of ${ringName}`;
+  }
+  rs.approvedBy = by;
+  emit(ctx, 'approval.granted', { ring: ringName, detail: `by ${by}` });
+  tryDeploy(ctx, i);
+  return undefined;
+}
+
+export function decide(state: ReleaseState | null, input: EngineInput, policy: Policy): Decision {
+  if (input.type === 'start') {
+    const s = initialState(policy, input.release, input.versions, input.at);
+    const ctx: Ctx = { policy, s, effects: [], now: input.at };
+    emit(ctx, 'release.started', { detail: `${input.release.service} ${input.release.version} (from ${input.release.previousVersion})` });
+    enterRing(ctx, 0);
+    return { state: ctx.s, effects: ctx.effects };
+  }
+  if (state === null) throw new Error(`input ${input.type} before the release started`);
+  const ctx: Ctx = { policy, s: draft(state), effects: [], now: Math.max(input.at, 0) };
+  let rejected: string | undefined;
+  const i = 'ring' in input && input.ring !== undefined ? ringIndex(ctx, input.ring) : -1;
+  switch (input.type) {
+    case 'tick': onTick(ctx); break;
+    case 'deployed': if (i >= 0) onDeployed(ctx, i, input.ref); break;
+    case 'deploy-failed':
+      if (i >= 0 && ctx.s.rings[i]!.status === 'deploying') {
+        ctx.s.rings[i]!.status = 'pending';
+        ctx.s.phase = 'halted';
+        ctx.s.haltReason = `delivery of ${input.ring} failed: ${input.error}`;
+        ctx.s.resumeTo = 'deploy';
+        emit(ctx, 'release.halted', { ring: input.ring, detail: ctx.s.haltReason });
+      }
+      break;
+    case 'health':
+      if (i >= 0 && ctx.s.rings[i]!.status === 'deploying' && ctx.s.phase === 'running') onDeployHealth(ctx, i, input.report);
+      else if (i >= 0 && ctx.s.rings[i]!.status === 'rolling-back' && ctx.s.phase === 'rolling-back') onRollbackHealth(ctx, i, input.report);
+      break;
+    case 'gates': if (i >= 0 && ctx.s.phase === 'running') onGateResults(ctx, i, input.evaluatedAt, input.evaluations); break;
+    case 'approval': rejected = onApproval(ctx, input.ring, input.by, input.groups); break;
+    case 'rolled-back': if (i >= 0) onRolledBack(ctx, i, input.ref); break;
+    case 'rollback-failed':
+      ctx.s.phase = 'halted';
+      ctx.s.haltReason = `rollback of ${input.ring} failed: ${input.error}`;
+      ctx.s.resumeTo = 'rollback';
+      emit(ctx, 'release.halted', { ring: input.ring, detail: ctx.s.haltReason });
+      break;
+    case 'hook-done': onHookDone(ctx, input.step); break;
+    case 'hook-failed':
+      ctx.s.phase = 'halted';
+      ctx.s.haltReason = `hook ${input.step} failed: ${input.error}`;
+      ctx.s.resumeTo = 'hook';
+      emit(ctx, 'release.halted', { detail: ctx.s.haltReason });
+      break;
+    case 'traffic-done':
+      if (input.action === 'drained' && !ctx.s.drained.includes(input.region)) ctx.s.drained.push(input.region);
+      if (input.action === 'restored') ctx.s.drained = ctx.s.drained.filter((r) => r !== input.region);
+      emit(ctx, input.action === 'drained' ? 'traffic.drained' : 'traffic.restored', { region: input.region, detail: input.detail });
+      break;
+    case 'traffic-refused': emit(ctx, 'traffic.drain.refused', { region: input.region, detail: input.reason }); break;
+    case 'region-health': break;
+    case 'resume': rejected = onResume(ctx, input.by); break;
+    case 'abort':
+      if (TERMINAL.has(ctx.s.phase)) rejected = `release is already ${ctx.s.phase}`;
+      else {
+        ctx.s.phase = 'aborted';
+        ctx.s.completedAt = ctx.now;
+        for (const rs of ctx.s.rings) rs.schedule = [];
+        emit(ctx, 'release.aborted', { detail: `by ${input.by}; nothing is rolled back` });
+      }
+      break;
+    case 'rollback': rejected = operatorRollback(ctx, input.by, input.ring); break;
+  }
+  if (rejected !== undefined) {
+    // A refusal changes nothing, except that a refused approval is recorded.
+    const recorded = ctx.s.events.length > state.events.length;
+    return { state: recorded ? ctx.s : state, effects: [], rejected };
+  }
+  return { state: ctx.s, effects: ctx.effects };
+}
+
+export { beginRollback, runHook, wake };

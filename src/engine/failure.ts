@@ -1,0 +1,139 @@
+/**
+ * @module When a ring fails or a person asks for a rollback: halt everything downstream for good,
+ * drain the failed ring's traffic where the policy says so, roll back the named rings downstream
+ * first, restore traffic, resume replication after a full rollback. Rollbacks never wait for
+ * windows or freezes.
+ */
+import { isProductionRing, rollbackRings } from '../policy/model.ts';
+import { HEALTH_POLL_MS, emit, halt, ringAt, ringIndex, wake, type Ctx } from './context.ts';
+import { runHook } from './progress.ts';
+import type { HealthReport } from '../ports.ts';
+
+/** Rings that carry the new version somewhere (deployed or deploying, not yet rolled back). */
+function touched(ctx: Ctx, name: string): boolean {
+  const rs = ctx.s.rings[ringIndex(ctx, name)];
+  return rs !== undefined && rs.deployedAt !== null && !rs.rolledBack && rs.status !== 'rolled-back';
+}
+
+export function failRing(ctx: Ctx, i: number, gate: string | null, region: string | null, detail: string): void {
+  const { ring, rs } = ringAt(ctx, i);
+  rs.status = 'failed';
+  rs.verdict = 'failed';
+  rs.failedGate = gate;
+  rs.schedule = [];
+  if (ctx.s.detection === null) ctx.s.detection = { at: ctx.now, ring: ring.name, gate: gate ?? 'deploy' };
+  if (gate !== null) emit(ctx, 'gate.failed', { ring: ring.name, ...(region ? { region } : {}), detail });
+  emit(ctx, 'ring.failed', { ring: ring.name, detail: `${detail}; downstream rings will not be deployed` });
+  const queue = rollbackRings(ctx.policy, ring).map((r) => r.name).filter((n) => touched(ctx, n));
+  if (ring.onFailure.drain && isProductionRing(ctx.policy, ring)) {
+    for (const region of ring.regions) ctx.effects.push({ type: 'drain', region });
+  }
+  if (queue.length === 0) {
+    halt(ctx, `${ring.name} failed and its policy rolls nothing back: roll back or abort`, null);
+    return;
+  }
+  beginRollback(ctx, queue);
+}
+
+/** Roll back `queue` (already downstream first). The feature flag goes off before anything else. */
+export function beginRollback(ctx: Ctx, queue: string[]): void {
+  ctx.s.phase = 'rolling-back';
+  ctx.s.haltReason = null;
+  ctx.s.resumeTo = null;
+  ctx.s.rollbackQueue = queue;
+  if (ctx.s.hooksDone.includes('flag.enable') && !ctx.s.hooksDone.includes('flag.disable')) {
+    runHook(ctx, 'flag.disable', 'rollback');
+    return;
+  }
+  nextRollback(ctx);
+}
+
+export function nextRollback(ctx: Ctx): void {
+  const name = ctx.s.rollbackQueue[0];
+  if (name === undefined) {
+    finishRollback(ctx);
+    return;
+  }
+  const { rs } = ringAt(ctx, ringIndex(ctx, name));
+  rs.status = 'rolling-back';
+  rs.rollbackStartedAt = ctx.now;
+  rs.rollbackRef = null;
+  rs.schedule = [];
+  emit(ctx, 'ring.rollback.started', { ring: name, detail: `back to ${ctx.s.release.previousVersion}` });
+  ctx.effects.push({ type: 'rollback', ring: name });
+}
+
+export function onRolledBack(ctx: Ctx, i: number, ref: string): void {
+  const { rs } = ringAt(ctx, i);
+  if (rs.status !== 'rolling-back') return;
+  rs.rollbackRef = ref;
+  wake(ctx, ctx.now + HEALTH_POLL_MS);
+}
+
+export function onRollbackHealth(ctx: Ctx, i: number, report: HealthReport): void {
+  const { ring, rs } = ringAt(ctx, i);
+  if (report.healthy) {
+    rs.status = 'rolled-back';
+    rs.rolledBack = true;
+    for (const r of ring.regions) ctx.s.versions[r] = ctx.s.release.previousVersion;
+    emit(ctx, 'ring.rollback.completed', { ring: ring.name, detail: `${ring.regions.join(', ')} back on ${ctx.s.release.previousVersion}` });
+    ctx.s.rollbackQueue.shift();
+    nextRollback(ctx);
+    return;
+  }
+  const deadline = ctx.policy.spec.delivery.progressDeadline;
+  if (report.failed || ctx.now - (rs.rollbackStartedAt ?? ctx.now) >= deadline) {
+    halt(ctx, `rollback of ${ring.name} is not healthy: ${report.detail}`, 'rollback');
+    return;
+  }
+  wake(ctx, ctx.now + HEALTH_POLL_MS);
+}
+
+function finishRollback(ctx: Ctx): void {
+  for (const region of ctx.s.drained) ctx.effects.push({ type: 'restore', region });
+  const data = ctx.policy.spec.data;
+  const fullRollback = ctx.policy.spec.rings.every((r) => !isProductionRing(ctx.policy, r) || !touched(ctx, r.name));
+  if (data.pattern === 'region-isolated' && fullRollback && ctx.s.hooksDone.includes('replication.pause') && !ctx.s.hooksDone.includes('replication.resume')) {
+    runHook(ctx, 'replication.resume', 'rollback');
+    return;
+  }
+  ctx.s.phase = 'rolled-back';
+  ctx.s.completedAt = ctx.now;
+}
+
+/** A person asks to roll back one ring or every touched ring. */
+export function operatorRollback(ctx: Ctx, by: string, ringName?: string): string | undefined {
+  if (ctx.s.phase === 'aborted' || ctx.s.phase === 'rolled-back') return `release is ${ctx.s.phase}; nothing to roll back`;
+  if (ctx.s.phase === 'rolling-back') return 'a rollback is already running';
+  let queue: string[];
+  if (ringName !== undefined) {
+    const i = ringIndex(ctx, ringName);
+    if (i < 0) return `ring "${ringName}" is not in the policy`;
+    if (!touched(ctx, ringName)) return `ring "${ringName}" does not run ${ctx.s.release.version}`;
+    queue = [ringName];
+  } else {
+    queue = ctx.policy.spec.rings.map((r) => r.name).filter((n) => touched(ctx, n)).reverse();
+    if (queue.length === 0) return 'no ring runs the new version';
+  }
+  for (const rs of ctx.s.rings) {
+    if (rs.status === 'baking' || rs.status === 'deploying' || rs.status === 'awaiting-approval' || rs.status === 'waiting-window') {
+      rs.schedule = [];
+      if (rs.status === 'awaiting-approval' || rs.status === 'waiting-window') rs.status = 'pending';
+    }
+  }
+  emit(ctx, 'rollback.requested', { detail: `by ${by}: ${queue.join(', ')}` });
+  beginRollback(ctx, queue);
+  return undefined;
+}
+
+/** Resume a halted release where it stopped. A failed ring is never resumed. */
+export function resumeTarget(ctx: Ctx): string | undefined {
+  if (ctx.s.phase !== 'halted') return `release is ${ctx.s.phase}, not halted`;
+  if (ctx.s.resumeTo === null) {
+    const failed = ctx.s.rings.find((r) => r.status === 'failed');
+    return `${failed?.name ?? 'a ring'} failed; a failed ring halts the release for good: roll back or abort`;
+  }
+  return undefined;
+}
+
+export { halt };

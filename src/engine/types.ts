@@ -1,0 +1,140 @@
+/**
+ * @module The release state, the events the engine consumes and the effects it asks for. All plain
+ * data: a release's state is the fold of its recorded inputs through decide().
+ */
+import type { Evaluation } from '../gates/types.ts';
+import type { TrackerState } from '../gates/tracker.ts';
+import type { ChangeKind } from '../policy/schema.ts';
+import type { HealthReport } from '../ports.ts';
+
+export type ResumeTo = 'deploy' | 'bake' | 'rollback' | 'hook';
+
+export type Phase = 'running' | 'waiting' | 'halted' | 'rolling-back' | 'completed' | 'rolled-back' | 'aborted';
+
+export type RingStatus =
+  | 'pending'
+  | 'awaiting-approval'
+  | 'waiting-window'
+  | 'deploying'
+  | 'baking'
+  | 'passed'
+  | 'failed'
+  | 'rolling-back'
+  | 'rolled-back';
+
+export interface RingState {
+  name: string;
+  status: RingStatus;
+  /** When the ring started deploying. */
+  deployedAt: number | null;
+  healthyAt: number | null;
+  bakeUntil: number | null;
+  /** What delivery applied (a commit id); health is checked against it. */
+  ref: string | null;
+  rollbackRef: string | null;
+  rollbackStartedAt: number | null;
+  approvedBy: string | null;
+  /** Evaluation times still to come, ascending. */
+  schedule: number[];
+  /** Trackers per `gate@region`. */
+  trackers: Record<string, TrackerState>;
+  failedGate: string | null;
+  /** The ring's own outcome, kept when it is later rolled back. */
+  verdict: 'passed' | 'failed' | null;
+  rolledBack: boolean;
+}
+
+/** An event as people and programs read it (cli.md "Event types"). */
+export interface ReleaseEvent {
+  at: number;
+  type: string;
+  ring?: string;
+  region?: string;
+  detail?: string;
+}
+
+export interface ReleaseRequestData {
+  id: string;
+  service: string;
+  version: string;
+  previousVersion: string;
+  revision?: string;
+  image?: string;
+  changes: ChangeKind[];
+  schemaPhase: 'expand' | 'contract';
+}
+
+export interface ReleaseState {
+  release: ReleaseRequestData;
+  phase: Phase;
+  startedAt: number;
+  /** Index of the ring being worked on (rings.length when all passed). */
+  current: number;
+  rings: RingState[];
+  /** Version each region runs, as far as the engine knows. */
+  versions: Record<string, string>;
+  events: ReleaseEvent[];
+  /** Rings still to roll back, in order (downstream first). */
+  rollbackQueue: string[];
+  /** Why the release is halted, when it is. */
+  haltReason: string | null;
+  /** What a resume retries; null when the release cannot be resumed (a ring failed). */
+  resumeTo: ResumeTo | null;
+  /** Hook steps done: `replication.pause`, `flag.enable`, ... */
+  hooksDone: string[];
+  /** A hook step in flight, and what to do once it succeeds. */
+  pendingHook: { step: string; then: 'deploy' | 'complete' | 'rollback' } | null;
+  /** Regions currently drained (weight 0) by this release. */
+  drained: string[];
+  detection: { at: number; ring: string; gate: string } | null;
+  completedAt: number | null;
+}
+
+/** Inputs to decide(). `at` is the time the input happened. */
+export type EngineInput =
+  | { type: 'start'; at: number; release: ReleaseRequestData; versions: Record<string, string> }
+  | { type: 'tick'; at: number }
+  | { type: 'deployed'; at: number; ring: string; ref: string }
+  | { type: 'deploy-failed'; at: number; ring: string; error: string }
+  | { type: 'health'; at: number; ring: string; report: HealthReport }
+  | { type: 'gates'; at: number; ring: string; evaluatedAt: number; evaluations: Evaluation[] }
+  | { type: 'approval'; at: number; ring: string; by: string; groups: string[] }
+  | { type: 'rolled-back'; at: number; ring: string; ref: string }
+  | { type: 'rollback-failed'; at: number; ring: string; error: string }
+  | { type: 'hook-done'; at: number; step: string }
+  | { type: 'hook-failed'; at: number; step: string; error: string }
+  | { type: 'traffic-done'; at: number; action: 'drained' | 'restored'; region: string; detail: string }
+  | { type: 'traffic-refused'; at: number; region: string; reason: string }
+  | { type: 'region-health'; at: number; region: string; up: boolean }
+  | { type: 'resume'; at: number; by: string }
+  | { type: 'abort'; at: number; by: string }
+  | { type: 'rollback'; at: number; by: string; ring?: string };
+
+/** One metric check the runtime performs for an evaluation round. */
+export interface GateCheck {
+  gate: string;
+  region: string;
+  kind: 'interval' | 'hour' | 'compare';
+  from: number;
+  to: number;
+  /** Regions whose samples form the baseline of a comparison gate. */
+  baselineRegions?: string[];
+}
+
+export type Effect =
+  | { type: 'deploy'; ring: string }
+  | { type: 'rollback'; ring: string }
+  | { type: 'check-health'; ring: string; ref: string }
+  | { type: 'evaluate-gates'; ring: string; at: number; checks: GateCheck[] }
+  | { type: 'request-approval'; ring: string; approvers: string[] }
+  | { type: 'run-hook'; step: string }
+  | { type: 'drain'; region: string }
+  | { type: 'restore'; region: string }
+  | { type: 'wake'; at: number };
+
+export interface Decision {
+  state: ReleaseState;
+  effects: Effect[];
+  /** Set when an operator input was refused; the state is unchanged. */
+  rejected?: string;
+}
