@@ -1,0 +1,26 @@
+/**
+ * @module Number and time formatting shared by the gate messages. Pure; `new Date(ms)` is only ever
+ * given an explicit instant.
+ */
+
+/** `x` to `digits` significant digits, without trailing zeros: 0.051234 → "0.05123", 123456 → "123500". */
+export function sig(x: number, digits = 4): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  return String(Number(x.toPrecision(digits)));
+}
+
+/**
+ * The number of significant digits (at least `min`) needed for `x` and `bound` to print differently,
+ * so that a message never reads "0.01 > max 0.01". Equal numbers get `min`.
+ */
+export function digitsApart(x: number, bound: number, min = 4): number {
+  if (x === bound) return min;
+  for (let d = min; d <= 17; d++) if (sig(x, d) !== sig(bound, d)) return d;
+  return 17;
+}
+
+/** `HH:MMZ` of an instant, in UTC: 2026-03-02T01:00:00Z → "01:00Z". */
+export function clockUtc(at: number): string {
+  return `${new Date(at).toISOString().slice(11, 16)}Z`;
+}
