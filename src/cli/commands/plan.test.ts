@@ -1,0 +1,156 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT, reportError } from '../exit-codes.ts';
+import { memoryIo } from '../io.ts';
+import { registerPlan } from './plan.ts';
+
+const WEBAPP = new URL('../../../examples/webapp.yaml', import.meta.url).pathname;
+
+/** Runs `meridian plan ARGS` in-process the way main.ts runs a command. */
+async function plan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const io = memoryIo();
+  let code: number = EXIT.ok;
+  const output = { writeOut: (s: string) => io.out(s), writeErr: (s: string) => io.err(s) };
+  const program = new Command('meridian').exitOverride().configureOutput(output);
+  registerPlan(program, io, (c) => { code = c; });
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput(output);
+  try {
+    await program.parseAsync(['plan', ...args], { from: 'user' });
+  } catch (e) {
+    code = e instanceof CommanderError ? EXIT.usage : reportError(io, e, { debug: false, json: args.includes('--json') });
+  }
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+const dirs: string[] = [];
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+function policyFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-plan-'));
+  dirs.push(dir);
+  const file = join(dir, 'policy.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+const KOLKATA = 'outside business hours in ap-south-1 (Asia/Kolkata, Mon-Fri 09:00-17:00)';
+const LONDON = 'outside business hours in eu-west-1 (Europe/London, Mon-Fri 09:00-17:00)';
+const NEW_YORK = 'outside business hours in us-east-1 (America/New_York, Mon-Fri 09:00-17:00)';
+
+describe('meridian plan', () => {
+  it('prints the timeline as one JSON document with ISO times', async () => {
+    const r = await plan(WEBAPP, '--start', '2026-03-06T12:00:00Z', '--json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      start: '2026-03-06T12:00:00.000Z',
+      rings: [
+        {
+          name: 'ring-0', regions: ['internal'], userShare: 0, cumulativeUserShare: 0,
+          deployAt: '2026-03-06T12:00:00.000Z', healthyAt: '2026-03-06T12:05:00.000Z', bakeUntil: '2026-03-06T13:05:00.000Z', waits: [],
+        },
+        {
+          name: 'ring-1', regions: ['ap-south-1'], userShare: 0.25, cumulativeUserShare: 0.25,
+          deployAt: '2026-03-09T03:30:00.000Z', healthyAt: '2026-03-09T03:35:00.000Z', bakeUntil: '2026-03-10T03:35:00.000Z',
+          waits: [{ reason: 'business-hours', until: '2026-03-09T03:30:00.000Z', detail: KOLKATA }],
+        },
+        {
+          name: 'ring-2', regions: ['eu-west-1'], userShare: 0.3, cumulativeUserShare: 0.55,
+          deployAt: '2026-03-10T09:00:00.000Z', healthyAt: '2026-03-10T09:05:00.000Z', bakeUntil: '2026-03-10T21:05:00.000Z',
+          waits: [{ reason: 'business-hours', until: '2026-03-10T09:00:00.000Z', detail: LONDON }],
+        },
+        {
+          name: 'ring-3', regions: ['us-east-1'], userShare: 0.45, cumulativeUserShare: 1,
+          deployAt: '2026-03-11T13:00:00.000Z', healthyAt: '2026-03-11T13:05:00.000Z', bakeUntil: '2026-03-11T19:05:00.000Z',
+          waits: [
+            { reason: 'business-hours', until: '2026-03-11T13:00:00.000Z', detail: NEW_YORK },
+            { reason: 'approval', until: '2026-03-11T13:00:00.000Z', detail: 'approval by group:release-team' },
+          ],
+        },
+      ],
+      completeAt: '2026-03-11T19:05:00.000Z',
+      totalHours: 127.08,
+    });
+  });
+
+  it('prints a table with times in UTC minutes, then when the release completes', async () => {
+    const r = await plan(WEBAPP, '--start', '2026-03-02T06:00:00Z');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      [
+        'RING    REGIONS     USERS  CUMULATIVE  DEPLOY AT          HEALTHY AT         BAKE UNTIL         WAITS',
+        'ring-0  internal    0%     0%          2026-03-02 06:00Z  2026-03-02 06:05Z  2026-03-02 07:05Z  -',
+        'ring-1  ap-south-1  25%    25%         2026-03-02 07:05Z  2026-03-02 07:10Z  2026-03-03 07:10Z  -',
+        `ring-2  eu-west-1   30%    55%         2026-03-03 09:00Z  2026-03-03 09:05Z  2026-03-03 21:05Z  ${LONDON} until 2026-03-03 09:00Z`,
+        'ring-3  us-east-1   45%    100%        2026-03-03 21:05Z  2026-03-03 21:10Z  2026-03-04 03:10Z  approval by group:release-team',
+        'complete at 2026-03-04 03:10Z, 45.17 hours after the start (2026-03-02 06:00Z)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('accepts a start with an offset', async () => {
+    const r = await plan(WEBAPP, '--start', '2026-03-02T11:30:00+05:30', '--json');
+    expect(JSON.parse(r.stdout).start).toBe('2026-03-02T06:00:00.000Z');
+  });
+
+  it('starts now when --start is not given', async () => {
+    const before = Date.now();
+    const r = await plan(WEBAPP, '--json');
+    const after = Date.now();
+    const start = Date.parse(JSON.parse(r.stdout).start);
+    expect(r.code).toBe(0);
+    expect(start).toBeGreaterThanOrEqual(before);
+    expect(start).toBeLessThanOrEqual(after);
+  });
+
+  it('rejects a bad --start as a usage error naming the flag and the value', async () => {
+    const r = await plan(WEBAPP, '--start', 'next tuesday');
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'meridian: --start "next tuesday" is not a time (use ISO 8601 with an offset, e.g. 2026-03-02T09:00:00Z)\n',
+    });
+  });
+
+  it('rejects a start without an offset, which would be read in an unknown zone', async () => {
+    const r = await plan(WEBAPP, '--start', '2026-03-02T09:00');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('meridian: --start "2026-03-02T09:00" is not a time (use ISO 8601 with an offset, e.g. 2026-03-02T09:00:00Z)\n');
+  });
+
+  it('reports a missing policy file as a usage error', async () => {
+    const r = await plan('/nonexistent/policy.yaml');
+    expect(r).toEqual({ code: 2, stdout: '', stderr: 'meridian: /nonexistent/policy.yaml: no such file\n' });
+  });
+
+  it('reports a ring whose regions are never open together at the ring\'s regions, and exits 1', async () => {
+    const text = readFileSync(WEBAPP, 'utf8')
+      .replace('      regions: [eu-west-1]\n', '      regions: [eu-west-1, us-west-2]\n')
+      .replace('      userShare: 0.30\n', '      userShare: 0.20\n')
+      .replace(
+        '  rings:\n',
+        [
+          '    - name: us-west-2',
+          '      timezone: America/Los_Angeles',
+          '      userShare: 0.10',
+          '      businessHours: { days: Mon-Fri, start: "14:00", end: "15:00" }',
+          '      clusters: [{ name: us-west-2 }]',
+          '',
+          '  rings:',
+          '',
+        ].join('\n'),
+      );
+    const file = policyFile(text);
+    const r = await plan(file, '--start', '2026-03-02T06:00:00Z');
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `${file}:52:16: spec.rings[2].regions: ring "ring-2": business hours of eu-west-1 (Europe/London, Mon-Fri 09:00-17:00) and us-west-2 (America/Los_Angeles, Mon-Fri 14:00-15:00) never overlap\n`,
+    });
+  });
+});
