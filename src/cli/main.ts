@@ -3,14 +3,19 @@
  * maps every outcome to an exit code (cli.md). No rollout logic lives here.
  */
 import { Command, CommanderError } from 'commander';
+import { registerCompare } from './commands/compare.ts';
+import { registerDemo } from './commands/demo.ts';
+import { registerLint } from './commands/lint.ts';
+import { registerPlan } from './commands/plan.ts';
 import { registerSchema } from './commands/schema.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { registerValidate } from './commands/validate.ts';
 import { EXIT, reportError } from './exit-codes.ts';
 import { processIo, type Io } from './io.ts';
 
 type Register = (program: Command, io: Io, done: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerValidate, registerSchema];
+const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerSchema];
 
 export function buildProgram(io: Io, done: (code: number) => void): Command {
   const program = new Command('meridian')

@@ -5,6 +5,7 @@
  */
 import type { EngineInput, ReleaseState } from '../engine/types.ts';
 import type { Policy } from '../policy/schema.ts';
+import type { Metrics } from '../ports.ts';
 import { createFleet } from '../sim/fleet.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { runInVirtualTime, type VirtualRunPorts } from './virtual-run.ts';
@@ -20,6 +21,8 @@ export interface SimulationRun {
   finalVersions: Record<string, string>;
   /** Evaluations performed, for reports and charts. */
   evaluations: number;
+  /** The fleet's metrics, to read any window of the run afterwards. */
+  metrics: Metrics;
 }
 
 export interface SimulationOptions {
@@ -57,5 +60,5 @@ export async function runSimulation(policy: Policy, scenario: Scenario, opts: Si
   const accounting = fleet.accounting(horizonAt);
   const finalVersions: Record<string, string> = {};
   for (const r of policy.spec.regions) finalVersions[r.name] = fleet.versionOf(r.name);
-  return { state: finalState, endedAt, horizonAt, faultOnset: accounting.faultOnset, userMinutes: accounting.userMinutes, finalVersions, evaluations };
+  return { state: finalState, endedAt, horizonAt, faultOnset: accounting.faultOnset, userMinutes: accounting.userMinutes, finalVersions, evaluations, metrics: fleet };
 }

@@ -1,0 +1,84 @@
+/**
+ * @module `meridian demo`: the classic ring exercise on the embedded default, in seconds, with
+ * nothing installed. v2.1.0 bakes in ring 1, is promoted to ring 2, fails there, ring 2 is rolled
+ * back, ring 3 is never touched. Prints a live progress line (on a terminal), the global release
+ * state, the cross-region comparison table at detection, and what happened when.
+ */
+import type { Command } from 'commander';
+import type { ReleaseState } from '../../engine/types.ts';
+import { loadPolicy } from '../../policy/load.ts';
+import { comparisonRows } from '../../runtime/comparison.ts';
+import { DEMO_POLICY, DEMO_POLICY_FILE, DEMO_SCENARIO, DEMO_SCENARIO_FILE } from '../../runtime/demo-default.ts';
+import { simulationReport } from '../../runtime/report.ts';
+import { runSimulation } from '../../runtime/simulate.ts';
+import { loadScenario } from '../../sim/scenario.ts';
+import { EXIT } from '../exit-codes.ts';
+import { comparisonTable } from '../format/comparison.ts';
+import { eventLines, minuteUtc, releaseStateTable, ringStatusText } from '../format/release.ts';
+import { json, type Io } from '../io.ts';
+
+const HOUR = 3_600_000;
+
+function progressLine(state: ReleaseState, now: number, start: number): string {
+  const i = Math.min(state.current, state.rings.length - 1);
+  const ring = state.rings[i]!;
+  const day = ((now - start) / (24 * HOUR)).toFixed(1);
+  return `virtual ${minuteUtc(now)} (day ${day})  ${state.phase.padEnd(12)} ${ring.name}: ${ringStatusText(state, i)}`;
+}
+
+export function registerDemo(program: Command, io: Io, done: (code: number) => void): void {
+  program
+    .command('demo')
+    .description('run the ring exercise on the embedded default: three regions, ring 2 fails and is rolled back')
+    .option('--json', 'print the simulation result as JSON instead of the report')
+    .action(async (opts: { json?: boolean }) => {
+      const { policy } = loadPolicy(DEMO_POLICY, DEMO_POLICY_FILE);
+      const scenario = loadScenario(DEMO_SCENARIO, DEMO_SCENARIO_FILE, policy);
+      const started = performance.now();
+      let lastDrawnHour = -1;
+      let atDetection: { versions: Record<string, string>; at: number } | null = null;
+      const run = await runSimulation(policy, scenario, {
+        onProgress: (state, now) => {
+          if (state.detection && !atDetection) atDetection = { versions: { ...state.versions }, at: state.detection.at };
+          const hour = Math.floor(now / HOUR);
+          if (io.interactive && !opts.json && hour !== lastDrawnHour) {
+            lastDrawnHour = hour;
+            io.err(`\r\x1b[K${progressLine(state, now, scenario.spec.start)}`);
+          }
+        },
+      });
+      const seconds = (performance.now() - started) / 1000;
+      if (io.interactive && !opts.json) io.err('\r\x1b[K');
+      const report = simulationReport(run);
+      if (opts.json) {
+        json(io, report);
+        return done(EXIT.ok);
+      }
+      const s = run.state;
+      const days = ((run.endedAt - scenario.spec.start) / (24 * HOUR)).toFixed(1);
+      io.out(`Meridian demo: ${policy.spec.service.name} ${scenario.spec.release.previous} -> ${scenario.spec.release.version} across ${policy.spec.regions.length} regions in ${policy.spec.rings.length} rings\n`);
+      io.out(`(simulated fleet, virtual time: ${days} days ran in ${seconds.toFixed(2)} s; fault injected: error rate 5% in eu-west-1 on the new version)\n\n`);
+
+      io.out('Global release state\n');
+      io.out(releaseStateTable(policy, s, run.finalVersions));
+
+      const snap = atDetection as { versions: Record<string, string>; at: number } | null;
+      if (snap) {
+        const rows = await comparisonRows(policy, run.metrics, snap.versions, s.release.version, snap.at - HOUR, snap.at);
+        io.out(`\nCross-region comparison at detection (the hour to ${minuteUtc(snap.at)}; ! = outside its gate)\n`);
+        io.out(comparisonTable(rows));
+      }
+
+      io.out('\nWhat happened when\n');
+      io.out(eventLines(s));
+
+      const d = report.detection;
+      io.out('\n');
+      io.out(`outcome:   ${report.outcome}\n`);
+      if (d) io.out(`detection: ${d.ring} by gate ${d.gate} at ${minuteUtc(s.detection!.at)}${d.latencyMinutes === null ? '' : `, ${d.latencyMinutes} min after the fault began`}\n`);
+      io.out(`exposure:  ${report.exposure.userMinutes} user-minutes of users on the faulty version\n`);
+      const untouched = s.rings.filter((r) => r.deployedAt === null).map((r) => r.name);
+      if (untouched.length > 0) io.out(`untouched: ${untouched.join(', ')} never saw ${s.release.version}\n`);
+      done(EXIT.ok);
+    });
+}

@@ -1,0 +1,23 @@
+/**
+ * @module The cross-region comparison table as text: a value outside its gate is marked with `!`.
+ */
+import type { ComparisonMetric, ComparisonRow } from '../../runtime/comparison.ts';
+import { table } from './table.ts';
+
+function cell(row: ComparisonRow, metric: ComparisonMetric): string {
+  const v = row.values[metric];
+  if (v === null) return 'no data';
+  const text =
+    metric === 'error_rate' ? `${(v * 100).toFixed(2)}%`
+      : metric === 'p99_latency_ms' ? `${Math.round(v)} ms`
+        : metric === 'qps' ? `${Math.round(v)}`
+          : `${Math.round(v * 100)}%`;
+  return row.breaches.includes(metric) ? `${text} !` : text;
+}
+
+export function comparisonTable(rows: ComparisonRow[]): string {
+  return table(
+    ['REGION', 'RING', 'VERSION', 'STATUS', 'ERROR RATE', 'P99 LATENCY', 'CPU', 'MEMORY', 'QPS'],
+    rows.map((r) => [r.region, r.ring, r.version, r.status, cell(r, 'error_rate'), cell(r, 'p99_latency_ms'), cell(r, 'cpu'), cell(r, 'memory'), cell(r, 'qps')]),
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * @module Human views of a release shared by simulate, demo and status: the global state per ring
+ * and region, and the timeline of what happened when.
+ */
+import type { ReleaseState } from '../../engine/types.ts';
+import type { Policy } from '../../policy/schema.ts';
+import { table } from './table.ts';
+
+export const minuteUtc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}Z`;
+
+const RING_STATUS: Record<string, string> = {
+  pending: 'not started',
+  'awaiting-approval': 'awaiting approval',
+  'waiting-window': 'waiting for window',
+  deploying: 'deploying',
+  baking: 'baking',
+  passed: 'passed',
+  failed: 'FAILED',
+  'rolling-back': 'rolling back',
+  'rolled-back': 'rolled back',
+};
+
+export function ringStatusText(state: ReleaseState, i: number): string {
+  const r = state.rings[i]!;
+  if (r.status === 'rolled-back') return r.verdict === 'failed' ? 'FAILED, rolled back' : 'rolled back';
+  if (r.status === 'pending' && state.rings.slice(0, i).some((x) => x.verdict === 'failed')) return 'never deployed (halted)';
+  return RING_STATUS[r.status] ?? r.status;
+}
+
+/** One row per region: ring, region, version, ring status. */
+export function releaseStateTable(policy: Policy, state: ReleaseState, versions: Record<string, string> = state.versions): string {
+  const rows: string[][] = [];
+  policy.spec.rings.forEach((ring, i) => {
+    for (const region of ring.regions) rows.push([ring.name, region, versions[region] ?? '?', ringStatusText(state, i)]);
+  });
+  return table(['RING', 'REGION', 'VERSION', 'STATUS'], rows);
+}
+
+/** What happened when, one line per event (evaluations that passed are not events). */
+export function eventLines(state: ReleaseState): string {
+  return state.events
+    .map((e) => {
+      const where = [e.ring, e.region].filter(Boolean).join(' ');
+      return `${minuteUtc(e.at)}  ${e.type.padEnd(24)}${where ? ` ${where}` : ''}${e.detail ? `  ${e.detail}` : ''}`;
+    })
+    .join('\n') + '\n';
+}
