@@ -28,8 +28,9 @@ export function draft(state: ReleaseState): ReleaseState {
   };
 }
 
+/** `2026-03-03T09:00:00Z`: an instant as event details show it. */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
 export function emit(ctx: Ctx, type: string, fields: Omit<ReleaseEvent, 'at' | 'type'> = {}): void {

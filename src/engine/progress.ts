@@ -3,15 +3,16 @@
  * until healthy, bake it under its gates, pass it, complete the release. Failure handling is in
  * failure.ts.
  */
-import { evaluationTimes, hourBucketEnds, hourBucketWindow } from '../gates/schedule.ts';
 import { initialTracker, readyToPromote, track } from '../gates/tracker.ts';
 import type { Evaluation } from '../gates/types.ts';
 import { gatesOf, isProductionRing, productionRegions } from '../policy/model.ts';
 import { isDeployAllowed, nextDeployMoment } from '../plan/windows.ts';
 import { HEALTH_POLL_MS, emit, halt, iso, ringAt, wake, type Ctx } from './context.ts';
+import { bakeSchedule, checksAt } from './bake-checks.ts';
 import { failRing } from './failure.ts';
 import type { GateCheck } from './types.ts';
 import type { HealthReport } from '../ports.ts';
+import { formatDuration } from '../policy/duration.ts';
 
 export function enterRing(ctx: Ctx, i: number): void {
   ctx.s.current = i;
@@ -83,8 +84,8 @@ export function onDeployHealth(ctx: Ctx, i: number, report: HealthReport): void 
     rs.healthyAt = ctx.now;
     rs.bakeUntil = ctx.now + ring.bake;
     for (const r of ring.regions) ctx.s.versions[r] = ctx.s.release.version;
-    rs.schedule = bakeSchedule(ctx, i);
-    emit(ctx, 'ring.deploy.completed', { ring: ring.name, detail: `healthy; bake ${Math.round(ring.bake / 60_000)}m until ${iso(rs.bakeUntil)}` });
+    rs.schedule = bakeSchedule(ctx.policy, ring, { healthyAt: rs.healthyAt, bakeUntil: rs.bakeUntil });
+    emit(ctx, 'ring.deploy.completed', { ring: ring.name, detail: `healthy; baking ${formatDuration(ring.bake)} until ${iso(rs.bakeUntil)}` });
     afterSchedule(ctx, i);
     return;
   }
@@ -93,24 +94,10 @@ export function onDeployHealth(ctx: Ctx, i: number, report: HealthReport): void 
     return;
   }
   if (ctx.now - (rs.deployedAt ?? ctx.now) >= deadline) {
-    failRing(ctx, i, null, null, `not synced and healthy ${Math.round(deadline / 60_000)}m after deploy: ${report.detail}`);
+    failRing(ctx, i, null, null, `not synced and healthy ${formatDuration(deadline)} after deploy: ${report.detail}`);
     return;
   }
   wake(ctx, ctx.now + HEALTH_POLL_MS);
-}
-
-function bakeSchedule(ctx: Ctx, i: number): number[] {
-  const { ring, rs } = ringAt(ctx, i);
-  const healthyAt = rs.healthyAt!;
-  const bakeUntil = rs.bakeUntil!;
-  const times = new Set<number>([bakeUntil]);
-  for (const { gate } of gatesOf(ctx.policy, ring)) {
-    for (const t of evaluationTimes(gate, healthyAt, bakeUntil)) times.add(t);
-  }
-  if (gatesOf(ctx.policy, ring).some(({ gate }) => gate.metric !== undefined && gate.evaluate === 'interval')) {
-    for (const t of hourBucketEnds(healthyAt, bakeUntil)) times.add(t);
-  }
-  return [...times].sort((a, b) => a - b);
 }
 
 /** Regions still on the previous version that a comparison gate compares against. */
@@ -121,33 +108,9 @@ function baselineRegions(ctx: Ctx, baseline: string, ringRegionNames: string[]):
     .filter((r) => !ringRegionNames.includes(r) && ctx.s.versions[r] === ctx.s.release.previousVersion && !ctx.s.drained.includes(r));
 }
 
-/** The metric checks due at time t for ring i. */
-export function checksAt(ctx: Ctx, i: number, t: number): GateCheck[] {
+function checksDue(ctx: Ctx, i: number, t: number): GateCheck[] {
   const { ring, rs } = ringAt(ctx, i);
-  const healthyAt = rs.healthyAt!;
-  const bakeUntil = rs.bakeUntil!;
-  const extension = t > bakeUntil;
-  const hourEnds = new Set(hourBucketEnds(healthyAt, bakeUntil));
-  const checks: GateCheck[] = [];
-  for (const { name, gate } of gatesOf(ctx.policy, ring)) {
-    const onGrid = extension || evaluationTimes(gate, healthyAt, bakeUntil).includes(t);
-    for (const region of ring.regions) {
-      if (gate.compare) {
-        if (!onGrid) continue;
-        const from = Math.max(healthyAt + gate.warmup, t - gate.compare.lookback);
-        checks.push({ gate: name, region, kind: 'compare', from, to: t, baselineRegions: baselineRegions(ctx, gate.compare.baseline, ring.regions) });
-      } else if (gate.evaluate === 'whole-bake') {
-        if (t >= bakeUntil) checks.push({ gate: name, region, kind: 'hour', from: healthyAt + gate.warmup, to: t });
-      } else {
-        if (onGrid) checks.push({ gate: name, region, kind: 'interval', from: t - gate.interval, to: t });
-        if (!extension && hourEnds.has(t)) {
-          const w = hourBucketWindow(t, healthyAt, gate.warmup);
-          if (w.to > w.from) checks.push({ gate: name, region, kind: 'hour', from: w.from, to: w.to });
-        }
-      }
-    }
-  }
-  return checks;
+  return checksAt(ctx.policy, ring, { healthyAt: rs.healthyAt!, bakeUntil: rs.bakeUntil! }, t, (b) => baselineRegions(ctx, b, ring.regions));
 }
 
 /** Ask for every evaluation that is due, then wake at the next one. */
@@ -155,7 +118,7 @@ export function afterSchedule(ctx: Ctx, i: number): void {
   const { ring, rs } = ringAt(ctx, i);
   while (rs.schedule.length > 0 && rs.schedule[0]! <= ctx.now && rs.status === 'baking' && ctx.s.phase === 'running') {
     const t = rs.schedule.shift()!;
-    const checks = checksAt(ctx, i, t);
+    const checks = checksDue(ctx, i, t);
     if (checks.length === 0) onGateResults(ctx, i, t, []);
     else ctx.effects.push({ type: 'evaluate-gates', ring: ring.name, at: t, checks });
   }
@@ -208,7 +171,7 @@ function passRing(ctx: Ctx, i: number): void {
   const { ring, rs } = ringAt(ctx, i);
   rs.status = 'passed';
   rs.verdict = 'passed';
-  emit(ctx, 'ring.passed', { ring: ring.name, detail: `baked ${Math.round(ring.bake / 60_000)}m with every gate passing` });
+  emit(ctx, 'ring.passed', { ring: ring.name, detail: `baked ${formatDuration(ring.bake)} with every gate passing` });
   enterRing(ctx, i + 1);
 }
 
