@@ -134,3 +134,11 @@ describe('loading a release file', () => {
     );
   });
 });
+
+describe('YAML aliases', () => {
+  it('reports an alias to an anchor that is not set, with its position', () => {
+    expect(errorsOf('apiVersion: meridian.dev/v1alpha1\nkind: *nothing\n')).toEqual([
+      'policy.yaml:2:7: YAML: Unresolved alias (the anchor must be set before the alias): nothing',
+    ]);
+  });
+});

@@ -3,7 +3,7 @@
  * and turn zod issues into located, human messages (with a did-you-mean for unknown fields).
  * Pure: takes text, never reads files.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import type { Located } from '../errors.ts';
 import { PolicyError } from '../errors.ts';
@@ -212,7 +212,16 @@ export function loadDocument<S extends AnySchema>(
   if (source.doc.contents === null) {
     throw new PolicyError([{ file, line: 1, col: 1, path: '', message: 'the file is empty' }]);
   }
-  const raw: unknown = source.doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = source.doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // Unresolved or excessive aliases surface only when the document is turned into values.
+    let offset = 0;
+    visit(source.doc, { Alias: (_key, node) => { if (!offset && !node.resolve(source.doc)) offset = node.range?.[0] ?? 0; } });
+    const pos = source.lines.linePos(offset);
+    throw new PolicyError([{ file, line: pos.line, col: pos.col, path: '', message: `YAML: ${e instanceof Error ? e.message : String(e)}` }]);
+  }
   const parsed = (schema as unknown as z.ZodType).safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     throw new PolicyError(zodIssues(parsed.error, schema).map((i) => locate(source, i)));
