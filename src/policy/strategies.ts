@@ -2,6 +2,7 @@
  * @module Rollout strategies for comparison (scenario.md "Strategy comparison"): the policy's rings
  * replaced by simultaneous, sequential or canary-then-all rings, keeping its gates and bakes.
  */
+import { nextDeployMoment } from '../plan/windows.ts';
 import { isProductionRing, productionRegions } from './model.ts';
 import type { Policy, Ring } from './schema.ts';
 
@@ -15,6 +16,26 @@ export type Strategy = (typeof STRATEGIES)[number];
  * are kept only by `ring` (the policy as written). A failure rolls back every production ring.
  */
 export function applyStrategy(policy: Policy, strategy: Strategy): Policy {
+  return strategyPolicy(policy, strategy).policy;
+}
+
+/**
+ * The policy under a strategy, and a note when the strategy had to change something else: a ring
+ * of regions whose business hours never overlap could never deploy, so such a policy deploys at
+ * any time (`windows.deploy: always`, freezes kept), as the textbook strategies do.
+ */
+export function strategyPolicy(policy: Policy, strategy: Strategy): { policy: Policy; note: string | null } {
+  const p = reshape(policy, strategy);
+  if (p.spec.windows.deploy === 'business-hours' && p.spec.rings.some((r) => 'never' in nextDeployMoment(p, r, 0))) {
+    return {
+      policy: { ...p, spec: { ...p.spec, windows: { ...p.spec.windows, deploy: 'always' } } },
+      note: `strategy ${strategy}: its rings span regions whose business hours never overlap, so it deploys at any time (freezes still apply)`,
+    };
+  }
+  return { policy: p, note: null };
+}
+
+function reshape(policy: Policy, strategy: Strategy): Policy {
   if (strategy === 'ring') return policy;
   const rings = policy.spec.rings;
   const internal = rings.filter((r) => !isProductionRing(policy, r));

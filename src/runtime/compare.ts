@@ -3,7 +3,7 @@
  * several seeds, reduced to means. Deterministic.
  */
 import type { Policy } from '../policy/schema.ts';
-import { applyStrategy, STRATEGIES, type Strategy } from '../policy/strategies.ts';
+import { STRATEGIES, strategyPolicy, type Strategy } from '../policy/strategies.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { outcomeOf, type Outcome } from './report.ts';
 import { runSimulation } from './simulate.ts';
@@ -18,6 +18,8 @@ export interface StrategyResult {
   detectionMinutes: number | null;
   /** Mean hours from start to completion over the runs that completed; null if none did. */
   hoursToComplete: number | null;
+  /** What the strategy had to change besides the rings, if anything. */
+  note: string | null;
 }
 
 const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -27,7 +29,7 @@ const SEVERITY: Outcome[] = ['halted', 'rolled-back', 'waiting', 'completed'];
 export async function compareStrategies(policy: Policy, scenario: Scenario, seeds: number): Promise<StrategyResult[]> {
   const results: StrategyResult[] = [];
   for (const strategy of STRATEGIES) {
-    const p = applyStrategy(policy, strategy);
+    const { policy: p, note } = strategyPolicy(policy, strategy);
     const exposure: number[] = [];
     const detection: number[] = [];
     const hours: number[] = [];
@@ -42,7 +44,7 @@ export async function compareStrategies(policy: Policy, scenario: Scenario, seed
       if (run.state.phase === 'completed' && run.state.completedAt !== null) hours.push((run.state.completedAt - scenario.spec.start) / 3_600_000);
     }
     const outcome = SEVERITY.reduce<Outcome>((best, o) => ((outcomes[o] ?? 0) > (outcomes[best] ?? 0) ? o : best), SEVERITY.find((o) => outcomes[o]) ?? 'waiting');
-    results.push({ strategy, outcome, outcomes, userMinutes: r2(mean(exposure))!, detectionMinutes: r2(mean(detection)), hoursToComplete: r2(mean(hours)) });
+    results.push({ strategy, outcome, outcomes, userMinutes: r2(mean(exposure))!, detectionMinutes: r2(mean(detection)), hoursToComplete: r2(mean(hours)), note });
   }
   return results;
 }

@@ -24,7 +24,7 @@ export function registerCompare(program: Command, io: Io, done: (code: number) =
       const { policy, scenario } = loadPolicyAndScenario(policyFile, opts.scenario);
       const results = await compareStrategies(policy, scenario, seeds);
       if (opts.json) {
-        json(io, { strategies: results.map(({ strategy, outcome, userMinutes, detectionMinutes, hoursToComplete, outcomes }) => ({ strategy, outcome, userMinutes, detectionMinutes, hoursToComplete, outcomes })) });
+        json(io, { strategies: results });
         return done(EXIT.ok);
       }
       const fmt = (x: number | null, unit = ''): string => (x === null ? '-' : `${x}${unit}`);
@@ -33,6 +33,7 @@ export function registerCompare(program: Command, io: Io, done: (code: number) =
         ['STRATEGY', 'OUTCOME', 'USER-MINUTES EXPOSED', 'DETECTED AFTER', 'HOURS TO COMPLETE'],
         results.map((r) => [r.strategy, r.outcome, fmt(r.userMinutes), fmt(r.detectionMinutes, ' min'), fmt(r.hoursToComplete, ' h')]),
       ));
+      for (const r of results) if (r.note) io.out(`note: ${r.note}\n`);
       done(EXIT.ok);
     });
 }

@@ -33,7 +33,7 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
     .option('--json', 'print the simulation result as JSON instead of the report')
     .action(async (opts: { json?: boolean }) => {
       const { policy } = loadPolicy(DEMO_POLICY, DEMO_POLICY_FILE);
-      const scenario = loadScenario(DEMO_SCENARIO, DEMO_SCENARIO_FILE, policy);
+      const { scenario } = loadScenario(DEMO_SCENARIO, DEMO_SCENARIO_FILE, policy);
       const started = performance.now();
       let lastDrawnHour = -1;
       let atDetection: { versions: Record<string, string>; at: number } | null = null;

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import type { Policy } from '../../policy/schema.ts';
-import { applyStrategy, STRATEGIES, type Strategy } from '../../policy/strategies.ts';
+import { STRATEGIES, strategyPolicy, type Strategy } from '../../policy/strategies.ts';
 import { simulationReport } from '../../runtime/report.ts';
 import { runSimulation } from '../../runtime/simulate.ts';
 import { loadScenario, type Scenario } from '../../sim/scenario.ts';
@@ -30,7 +30,7 @@ export function parseStrategy(value: string | undefined): Strategy {
 export function loadPolicyAndScenario(policyFile: string, scenarioFile: string | undefined): { policy: Policy; scenario: Scenario } {
   if (!scenarioFile) throw new UsageError('--scenario FILE is required (see examples/scenarios/)');
   const { policy } = loadPolicy(readInput(policyFile), policyFile);
-  const scenario = loadScenario(readInput(scenarioFile), scenarioFile, policy);
+  const { scenario } = loadScenario(readInput(scenarioFile), scenarioFile, policy);
   return { policy, scenario };
 }
 
@@ -47,7 +47,8 @@ export function registerSimulate(program: Command, io: Io, done: (code: number) 
       const seed = parseSeed(opts.seed);
       const strategy = parseStrategy(opts.strategy);
       const loaded = loadPolicyAndScenario(policyFile, opts.scenario);
-      const policy = applyStrategy(loaded.policy, strategy);
+      const { policy, note } = strategyPolicy(loaded.policy, strategy);
+      if (note) io.err(`note: ${note}\n`);
       const run = await runSimulation(policy, loaded.scenario, seed === undefined ? {} : { seed });
       const report = simulationReport(run);
       if (opts.json) {
