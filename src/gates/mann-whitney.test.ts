@@ -147,3 +147,24 @@ describe('the Hodges–Lehmann shift', () => {
     expect(hodgesLehmann(narrow, wide)).toBeCloseTo(1.24525, 4); // all 1,500,000 differences give 1.24525
   });
 });
+
+describe('selectKth (the quickselect behind the Hodges-Lehmann median)', () => {
+  it('agrees with sorting on random, tied and sorted inputs', async () => {
+    const { selectKth } = await import('./mann-whitney.ts');
+    let x = 12345;
+    const rand = (): number => { x = (x * 1103515245 + 12345) % 2147483648; return x / 2147483648; };
+    const inputs = [
+      Array.from({ length: 501 }, () => rand()),
+      Array.from({ length: 400 }, () => Math.floor(rand() * 5)),
+      Array.from({ length: 300 }, (_, i) => i),
+      Array.from({ length: 300 }, (_, i) => 300 - i),
+      [7],
+    ];
+    for (const values of inputs) {
+      const sorted = [...values].sort((a, b) => a - b);
+      for (const k of [0, values.length >> 1, values.length - 1]) {
+        expect(selectKth(Float64Array.from(values), k)).toBe(sorted[k]);
+      }
+    }
+  });
+});
