@@ -89,3 +89,57 @@ export interface HookContext {
 export interface Hooks {
   run(hook: { command?: string[]; webhook?: { url: string; method: string } }, context: HookContext): Promise<void>;
 }
+
+/** A release as the store lists it. */
+export interface ReleaseRecord {
+  id: string;
+  service: string;
+  version: string;
+  createdAt: number;
+  updatedAt: number;
+  /** The engine phase after the last recorded input. */
+  phase: string;
+}
+
+/** One entry of the audit log; each carries the hash of the previous one (a hash chain). */
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: 'ok' | 'refused';
+  detail: string;
+  prevHash: string;
+  hash: string;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>;
+
+/**
+ * Durable state: per release an append-only log of engine inputs plus snapshots (state is rebuilt
+ * by replaying inputs through the pure engine), effect results by idempotency key, the audit log,
+ * and the version each region runs across releases.
+ */
+export interface Store {
+  /** ConflictError naming the running release when the service already has an unfinished one. */
+  createRelease(rec: { id: string; service: string; version: string; createdAt: number; request: unknown }): Promise<void>;
+  getRelease(id: string): Promise<ReleaseRecord | null>;
+  /** Newest first. */
+  listReleases(): Promise<ReleaseRecord[]>;
+  /** Releases whose phase is not completed, rolled-back or aborted. */
+  activeReleases(): Promise<ReleaseRecord[]>;
+  /** Append input number `seq` (1, 2, ...) of a release; a seq already taken is a ConflictError. */
+  appendInput(id: string, seq: number, input: unknown, phase: string, at: number): Promise<void>;
+  inputs(id: string, afterSeq?: number): Promise<Array<{ seq: number; input: unknown }>>;
+  saveSnapshot(id: string, seq: number, state: unknown): Promise<void>;
+  latestSnapshot(id: string): Promise<{ seq: number; state: unknown } | null>;
+  /** The recorded result of a completed effect, or null. */
+  effectResult(key: string): Promise<unknown | null>;
+  recordEffect(key: string, result: unknown): Promise<void>;
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  audit(): Promise<AuditEntry[]>;
+  regionVersions(service: string): Promise<Record<string, string>>;
+  setRegionVersion(service: string, region: string, version: string, at: number): Promise<void>;
+  close(): Promise<void>;
+}

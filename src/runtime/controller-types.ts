@@ -1,0 +1,95 @@
+/**
+ * @module What the HTTP API, the dashboard and the CLI see of the controller: who acts, the
+ * requests they make, and the view of a release (the `release status --json` shape and more).
+ */
+import type { Evaluation } from '../gates/types.ts';
+import type { ChangeKind, Policy } from '../policy/schema.ts';
+import type { AuditEntry } from '../ports.ts';
+import type { ComparisonRow } from './comparison.ts';
+import type { SimulationReport } from './report.ts';
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+/** A signed-in caller. */
+export interface Actor {
+  user: string;
+  groups: string[];
+  role: Role;
+}
+
+export interface StartRequest {
+  version: string;
+  revision?: string;
+  image?: string;
+  changes?: ChangeKind[];
+  schemaPhase?: 'expand' | 'contract';
+}
+
+export interface RingView {
+  name: string;
+  regions: string[];
+  userShare: number;
+  /** pending | awaiting-approval | waiting-window | deploying | baking | passed | failed | rolling-back | rolled-back */
+  status: string;
+  verdict: 'passed' | 'failed' | 'not-started' | 'in-progress';
+  deployedAt: string | null;
+  healthyAt: string | null;
+  bakeUntil: string | null;
+  rolledBack: boolean;
+  approvers: string[];
+  bakeMinutes: number;
+}
+
+export interface EvaluationView extends Omit<Evaluation, 'at'> {
+  at: string;
+  ring: string;
+}
+
+/** `release status ID --json` (cli.md) plus what the dashboard shows. */
+export interface ReleaseView {
+  id: string;
+  service: string;
+  version: string;
+  previousVersion: string;
+  phase: string;
+  haltReason: string | null;
+  startedAt: string;
+  completedAt: string | null;
+  rings: RingView[];
+  /** Version per region. */
+  versions: Record<string, string>;
+  events: SimulationReport['events'];
+  /** Every gate evaluation so far, oldest first. */
+  evaluations: EvaluationView[];
+  /** Share of global users on the new version now, and user-minutes on it so far. */
+  blastRadius: { userShare: number };
+}
+
+export interface LiveEvent {
+  releaseId: string;
+  event: SimulationReport['events'][number];
+}
+
+export interface ReleaseController {
+  readonly policy: Policy;
+  /** The policy file's text, as loaded. */
+  readonly policyText: string;
+  start(req: StartRequest, actor: Actor): Promise<{ id: string }>;
+  list(): Promise<ReleaseView[]>;
+  /** NotFoundError when there is no such release. */
+  get(id: string): Promise<ReleaseView>;
+  /** The cross-region comparison table over the last hour. */
+  comparison(id: string): Promise<ComparisonRow[]>;
+  /** ForbiddenError (and an audit entry) when the actor is not an approver of the ring. */
+  approve(id: string, ring: string, actor: Actor): Promise<void>;
+  /** ConflictError when the release cannot be resumed (e.g. a ring failed). */
+  resume(id: string, actor: Actor): Promise<void>;
+  abort(id: string, actor: Actor): Promise<void>;
+  rollback(id: string, actor: Actor, ring?: string): Promise<void>;
+  audit(): Promise<AuditEntry[]>;
+  /** Record a refused request (authorisation) in the audit log. */
+  recordRefusal(actor: string, action: string, target: string, detail: string): Promise<void>;
+  /** Live engine events of one release, or of all ('*'); returns the unsubscribe function. */
+  subscribe(id: string | '*', listener: (e: LiveEvent) => void): () => void;
+  close(): Promise<void>;
+}
