@@ -1,0 +1,21 @@
+/**
+ * @module After a restart: the effects to issue again for a release rebuilt from its recorded
+ * inputs. A deploy or rollback whose result was never recorded is asked again (delivery is
+ * idempotent per release, ring and step, so nothing is written twice); a hook in flight runs again;
+ * everything time-driven resumes with a tick.
+ */
+import type { Effect, ReleaseState } from './types.ts';
+
+const SETTLED = new Set(['completed', 'rolled-back', 'aborted']);
+
+export function recoveryEffects(state: ReleaseState, now: number): Effect[] {
+  if (SETTLED.has(state.phase) || state.phase === 'halted') return [];
+  const effects: Effect[] = [];
+  if (state.pendingHook) effects.push({ type: 'run-hook', step: state.pendingHook.step });
+  for (const rs of state.rings) {
+    if (rs.status === 'deploying' && rs.ref === null && state.phase === 'running') effects.push({ type: 'deploy', ring: rs.name });
+    if (rs.status === 'rolling-back' && rs.rollbackRef === null) effects.push({ type: 'rollback', ring: rs.name });
+  }
+  effects.push({ type: 'wake', at: now });
+  return effects;
+}

@@ -1,0 +1,290 @@
+/**
+ * @module The controller behind `meridian serve`: runs releases in (real or scaled) time through the
+ * engine, records every input in the store before acting on it, performs effects through the ports
+ * with idempotency keys, resumes releases after a restart, keeps the audit log and tells subscribers
+ * about every engine event. One release per service at a time. No rollout rule lives here: the
+ * engine decides, the controller carries out.
+ */
+import { randomUUID } from 'node:crypto';
+import { decide } from '../engine/decide.ts';
+import { recoveryEffects } from '../engine/recover.ts';
+import type { Effect, EngineInput, ReleaseState } from '../engine/types.ts';
+import type { Evaluation } from '../gates/types.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UsageError } from '../errors.ts';
+import type { Policy } from '../policy/schema.ts';
+import type { AuditEntry, Clock, Store } from '../ports.ts';
+import { comparisonRows, type ComparisonRow } from './comparison.ts';
+import type { Actor, LiveEvent, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
+import { perform, type RuntimePorts } from './effects.ts';
+import type { Timers } from './real-clock.ts';
+import { releaseView } from './release-view.ts';
+
+const SNAPSHOT_EVERY = 50;
+const SETTLED = new Set(['completed', 'rolled-back', 'aborted']);
+
+interface Live {
+  id: string;
+  state: ReleaseState;
+  seq: number;
+  evaluations: Array<Evaluation & { ring: string }>;
+  /** Inputs and effects of one release run one at a time, in order. */
+  chain: Promise<void>;
+  timers: Array<() => void>;
+}
+
+export interface ControllerOptions {
+  policy: Policy;
+  policyText: string;
+  ports: RuntimePorts;
+  store: Store;
+  clock: Clock & Timers;
+  /** Called with errors that happen in the background (an effect that threw unexpectedly). */
+  onError?: (e: unknown) => void;
+}
+
+export class Controller implements ReleaseController {
+  readonly policy: Policy;
+  readonly policyText: string;
+  readonly #ports: RuntimePorts;
+  readonly #store: Store;
+  readonly #clock: Clock & Timers;
+  readonly #live = new Map<string, Live>();
+  readonly #listeners = new Map<string, Set<(e: LiveEvent) => void>>();
+  readonly #onError: (e: unknown) => void;
+  #closed = false;
+
+  constructor(opts: ControllerOptions) {
+    this.policy = opts.policy;
+    this.policyText = opts.policyText;
+    this.#ports = opts.ports;
+    this.#store = opts.store;
+    this.#clock = opts.clock;
+    this.#onError = opts.onError ?? (() => {});
+  }
+
+  /** Rebuild every unfinished release from the store and carry on where it stopped. */
+  async recover(): Promise<number> {
+    const active = await this.#store.activeReleases();
+    for (const rec of active) {
+      const live = await this.#load(rec.id);
+      if (!live) continue;
+      this.#run(live, async () => {
+        for (const effect of recoveryEffects(live.state, this.#clock.now())) await this.#effect(live, effect);
+      });
+    }
+    return active.length;
+  }
+
+  async start(req: StartRequest, actor: Actor): Promise<{ id: string }> {
+    if (!req.version || typeof req.version !== 'string') throw new UsageError('version is required (e.g. "v2.1.0")');
+    const service = this.policy.spec.service.name;
+    const versions = await this.#store.regionVersions(service);
+    const running = Object.values(versions);
+    const previousVersion = running.length > 0 ? mostCommon(running) : 'unknown';
+    const id = `${service}-${req.version}-${randomUUID().slice(0, 8)}`.replace(/[^A-Za-z0-9._-]/g, '-');
+    const now = this.#clock.now();
+    await this.#store.createRelease({ id, service, version: req.version, createdAt: now, request: req });
+    const live: Live = { id, state: undefined as unknown as ReleaseState, seq: 0, evaluations: [], chain: Promise.resolve(), timers: [] };
+    this.#live.set(id, live);
+    const input: EngineInput = {
+      type: 'start', at: now, versions,
+      release: {
+        id, service, version: req.version, previousVersion, changes: req.changes ?? ['app'], schemaPhase: req.schemaPhase ?? 'expand',
+        ...(req.revision ? { revision: req.revision } : {}), ...(req.image ? { image: req.image } : {}),
+      },
+    };
+    await this.#audit(actor.user, 'release.start', id, 'ok', `${service} ${req.version}`);
+    await this.#run(live, async () => {
+      await this.#apply(live, input);
+    });
+    return { id };
+  }
+
+  async list(): Promise<ReleaseView[]> {
+    const records = await this.#store.listReleases();
+    const views: ReleaseView[] = [];
+    for (const r of records) {
+      const live = this.#live.get(r.id) ?? (await this.#load(r.id));
+      if (live) views.push(releaseView(this.policy, live.state, live.evaluations));
+    }
+    return views;
+  }
+
+  async get(id: string): Promise<ReleaseView> {
+    const live = await this.#find(id);
+    return releaseView(this.policy, live.state, live.evaluations);
+  }
+
+  async comparison(id: string): Promise<ComparisonRow[]> {
+    const live = await this.#find(id);
+    const now = this.#clock.now();
+    return comparisonRows(this.policy, this.#ports.metrics, live.state.versions, live.state.release.version, now - 3_600_000, now);
+  }
+
+  async approve(id: string, ring: string, actor: Actor): Promise<void> {
+    const live = await this.#find(id);
+    await this.#operator(live, { type: 'approval', at: this.#clock.now(), ring, by: actor.user, groups: actor.groups }, actor, `release.approve ${ring}`);
+  }
+
+  async resume(id: string, actor: Actor): Promise<void> {
+    const live = await this.#find(id);
+    await this.#operator(live, { type: 'resume', at: this.#clock.now(), by: actor.user }, actor, 'release.resume');
+  }
+
+  async abort(id: string, actor: Actor): Promise<void> {
+    const live = await this.#find(id);
+    await this.#operator(live, { type: 'abort', at: this.#clock.now(), by: actor.user }, actor, 'release.abort');
+  }
+
+  async rollback(id: string, actor: Actor, ring?: string): Promise<void> {
+    const live = await this.#find(id);
+    const input: EngineInput = ring ? { type: 'rollback', at: this.#clock.now(), by: actor.user, ring } : { type: 'rollback', at: this.#clock.now(), by: actor.user };
+    await this.#operator(live, input, actor, ring ? `release.rollback ${ring}` : 'release.rollback');
+  }
+
+  audit(): Promise<AuditEntry[]> {
+    return this.#store.audit();
+  }
+
+  async recordRefusal(actor: string, action: string, target: string, detail: string): Promise<void> {
+    await this.#audit(actor, action, target, 'refused', detail);
+  }
+
+  subscribe(id: string | '*', listener: (e: LiveEvent) => void): () => void {
+    const set = this.#listeners.get(id) ?? new Set();
+    set.add(listener);
+    this.#listeners.set(id, set);
+    return () => set.delete(listener);
+  }
+
+  /** Wait until every release has nothing left to do right now (tests). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const chains = [...this.#live.values()].map((l) => l.chain);
+      await Promise.all(chains);
+      if ([...this.#live.values()].every((l, i) => l.chain === chains[i])) return;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const live of this.#live.values()) for (const cancel of live.timers) cancel();
+    await Promise.all([...this.#live.values()].map((l) => l.chain));
+  }
+
+  // ---- internals ----
+
+  async #find(id: string): Promise<Live> {
+    const live = this.#live.get(id) ?? (await this.#load(id));
+    if (!live) throw new NotFoundError(`release "${id}" not found`);
+    return live;
+  }
+
+  /** Rebuild a release from its latest snapshot and the inputs after it. */
+  async #load(id: string): Promise<Live | null> {
+    const cached = this.#live.get(id);
+    if (cached) return cached;
+    const rec = await this.#store.getRelease(id);
+    if (!rec) return null;
+    const inputs = await this.#store.inputs(id);
+    let state: ReleaseState | null = null;
+    const evaluations: Live['evaluations'] = [];
+    for (const { input } of inputs) {
+      const i = input as EngineInput;
+      state = decide(state, i, this.policy).state;
+      if (i.type === 'gates') for (const ev of i.evaluations) evaluations.push({ ...ev, ring: i.ring });
+    }
+    if (!state) return null;
+    const live: Live = { id, state, seq: inputs.length ? inputs[inputs.length - 1]!.seq : 0, evaluations, chain: Promise.resolve(), timers: [] };
+    this.#live.set(id, live);
+    return live;
+  }
+
+  #run(live: Live, step: () => Promise<void>): Promise<void> {
+    const next = live.chain.then(step);
+    live.chain = next.catch((e: unknown) => this.#onError(e));
+    return next;
+  }
+
+  async #operator(live: Live, input: EngineInput, actor: Actor, action: string): Promise<void> {
+    let refusal: string | undefined;
+    await this.#run(live, async () => {
+      refusal = await this.#apply(live, input);
+    });
+    if (refusal !== undefined) {
+      await this.#audit(actor.user, action, live.id, 'refused', refusal);
+      if (input.type === 'approval' && / is not an approver of /.test(refusal)) throw new ForbiddenError(refusal);
+      throw new ConflictError(refusal);
+    }
+    await this.#audit(actor.user, action, live.id, 'ok', '');
+  }
+
+  /** Decide, record, tell subscribers, then queue the effects. Returns the refusal, if any. */
+  async #apply(live: Live, input: EngineInput): Promise<string | undefined> {
+    const before = live.state as ReleaseState | undefined;
+    const decision = decide(before ?? null, input, this.policy);
+    if (decision.rejected !== undefined && decision.state === before) return decision.rejected;
+    live.seq += 1;
+    await this.#store.appendInput(live.id, live.seq, input, decision.state.phase, input.at);
+    if (live.seq % SNAPSHOT_EVERY === 0) await this.#store.saveSnapshot(live.id, live.seq, decision.state);
+    live.state = decision.state;
+    if (input.type === 'gates') for (const ev of input.evaluations) live.evaluations.push({ ...ev, ring: input.ring });
+    await this.#recordVersions(before, decision.state);
+    const fresh = decision.state.events.slice(before?.events.length ?? 0);
+    for (const event of fresh) this.#publish(live.id, { ...event, at: new Date(event.at).toISOString() });
+    for (const effect of decision.effects) void this.#run(live, () => this.#effect(live, effect));
+    return decision.rejected;
+  }
+
+  async #recordVersions(before: ReleaseState | undefined, after: ReleaseState): Promise<void> {
+    for (const [region, version] of Object.entries(after.versions)) {
+      if (before?.versions[region] !== version || !before) {
+        if (!before && version === after.release.previousVersion) continue;
+        await this.#store.setRegionVersion(after.release.service, region, version, this.#clock.now());
+      }
+    }
+  }
+
+  async #effect(live: Live, effect: Effect): Promise<void> {
+    if (this.#closed || SETTLED.has(live.state.phase) && effect.type !== 'restore') return;
+    if (effect.type === 'wake') {
+      const cancel = this.#clock.at(effect.at, () => {
+        live.timers = live.timers.filter((c) => c !== cancel);
+        if (!this.#closed) void this.#run(live, () => this.#apply(live, { type: 'tick', at: this.#clock.now() }).then(() => undefined));
+      });
+      live.timers.push(cancel);
+      return;
+    }
+    if (effect.type === 'request-approval') return;
+    const key = idempotencyKey(live.id, effect);
+    const recorded = key ? ((await this.#store.effectResult(key)) as EngineInput | null) : null;
+    const result = recorded ? { ...recorded, at: this.#clock.now() } : await perform(this.policy, live.state, this.#ports, effect, () => this.#clock.now());
+    if (!result) return;
+    if (key && !recorded && (result.type === 'deployed' || result.type === 'rolled-back' || result.type === 'hook-done')) await this.#store.recordEffect(key, result);
+    await this.#apply(live, result);
+  }
+
+  #publish(releaseId: string, event: LiveEvent['event']): void {
+    for (const id of [releaseId, '*']) for (const l of this.#listeners.get(id) ?? []) l({ releaseId, event });
+  }
+
+  async #audit(actor: string, action: string, target: string, outcome: 'ok' | 'refused', detail: string): Promise<void> {
+    await this.#store.appendAudit({ at: this.#clock.now(), actor, action, target, outcome, detail });
+  }
+}
+
+/** Deploys, rollbacks and hooks happen once per release and ring (or step). */
+function idempotencyKey(releaseId: string, effect: Effect): string | null {
+  switch (effect.type) {
+    case 'deploy': return `${releaseId}/${effect.ring}/deploy`;
+    case 'rollback': return `${releaseId}/${effect.ring}/rollback`;
+    case 'run-hook': return `${releaseId}/hook/${effect.step}`;
+    default: return null;
+  }
+}
+
+function mostCommon(xs: string[]): string {
+  const counts = new Map<string, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
+}

@@ -1,0 +1,47 @@
+/**
+ * @module The view of a release that the API, the dashboard and `release status` show: rings with
+ * their times and status, versions per region, events, gate evaluations, blast radius.
+ */
+import type { ReleaseState } from '../engine/types.ts';
+import type { Evaluation } from '../gates/types.ts';
+import { ringUserShare, round } from '../policy/model.ts';
+import type { Policy } from '../policy/schema.ts';
+import type { ReleaseView } from './controller-types.ts';
+import { eventsJson, ringVerdicts } from './report.ts';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function releaseView(policy: Policy, state: ReleaseState, evaluations: Array<Evaluation & { ring: string }>): ReleaseView {
+  const verdicts = ringVerdicts(state);
+  const onNew = policy.spec.regions.filter((r) => !r.internal && state.versions[r.name] === state.release.version);
+  return {
+    id: state.release.id,
+    service: state.release.service,
+    version: state.release.version,
+    previousVersion: state.release.previousVersion,
+    phase: state.phase,
+    haltReason: state.haltReason,
+    startedAt: iso(state.startedAt)!,
+    completedAt: iso(state.completedAt),
+    rings: policy.spec.rings.map((ring, i) => {
+      const rs = state.rings[i]!;
+      return {
+        name: ring.name,
+        regions: ring.regions,
+        userShare: round(ringUserShare(policy, ring)),
+        status: rs.status,
+        verdict: verdicts[i]!.verdict,
+        deployedAt: iso(rs.deployedAt),
+        healthyAt: iso(rs.healthyAt),
+        bakeUntil: iso(rs.bakeUntil),
+        rolledBack: rs.rolledBack,
+        approvers: ring.approval?.approvers ?? [],
+        bakeMinutes: Math.round(ring.bake / 60_000),
+      };
+    }),
+    versions: { ...state.versions },
+    events: eventsJson(state),
+    evaluations: evaluations.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+    blastRadius: { userShare: round(onNew.reduce((s, r) => s + (r.userShare ?? 0), 0)) },
+  };
+}
