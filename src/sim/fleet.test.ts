@@ -1,0 +1,359 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { AdapterError } from '../errors.ts';
+import { HOUR, MINUTE } from '../policy/duration.ts';
+import { loadPolicy } from '../policy/load.ts';
+import { createFleet, type Fleet } from './fleet.ts';
+import { loadScenario, type Scenario } from './scenario.ts';
+import { manualClock, ringTarget, type ManualClock } from './testing.ts';
+
+const { policy } = loadPolicy(readFileSync(new URL('../../examples/webapp.yaml', import.meta.url), 'utf8'), 'webapp.yaml');
+const START = Date.parse('2026-03-02T03:30:00Z');
+const at = (iso: string): number => Date.parse(`2026-03-02T${iso}:00Z`);
+
+function scenarioOf(extra = '', baseline = '  baseline: { noise: 0 }\n'): Scenario {
+  const text = `apiVersion: meridian.dev/v1alpha1
+kind: Scenario
+metadata: { name: test }
+spec:
+  start: "2026-03-02T03:30:00Z"
+  seed: 7
+  release: { version: v2.1.0, previous: v2.0.0 }
+${baseline}${extra}`;
+  return loadScenario(text, 'test.yaml', policy).scenario;
+}
+
+interface Setup {
+  fleet: Fleet;
+  clock: ManualClock;
+  deploy(ring: string): Promise<string>;
+  rollback(ring: string): Promise<string>;
+  /** The metric over the whole minutes in [from, from + minutes). */
+  read(metric: string, region: string, from: number, minutes?: number): Promise<number | null>;
+}
+
+function setup(extra = '', opts: { seed?: number; baseline?: string } = {}): Setup {
+  const scenario = scenarioOf(extra, opts.baseline);
+  const clock = manualClock(START);
+  const fleet = createFleet(policy, scenario, clock, opts.seed === undefined ? {} : { seed: opts.seed });
+  const target = (ring: string) => ringTarget(policy, ring, { version: 'v2.1.0', previousVersion: 'v2.0.0' });
+  return {
+    fleet,
+    clock,
+    deploy: async (ring) => (await fleet.deploy(target(ring))).ref,
+    rollback: async (ring) => (await fleet.rollback(target(ring))).ref,
+    read: (metric, region, from, minutes = 1) => fleet.value({ metric, region, ring: 'any', version: 'v2.1.0' }, from, from + minutes * MINUTE),
+  };
+}
+
+async function adapterErrorOf(p: Promise<unknown>): Promise<{ message: string; retryable: boolean }> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AdapterError) return { message: e.message, retryable: e.retryable };
+    throw e;
+  }
+  throw new Error('expected an AdapterError');
+}
+
+describe('deploying to the simulated fleet', () => {
+  it('switches a ring’s regions to the new version once the deploy time (5m, from the policy) has passed', async () => {
+    const { fleet, clock, deploy } = setup();
+    const ref = await deploy('ring-2');
+    const target = ringTarget(policy, 'ring-2', { version: 'v2.1.0', previousVersion: 'v2.0.0' });
+    expect(ref).toBe('sim:rel-1:ring-2:deploy:1');
+    expect(fleet.versionOf('eu-west-1')).toBe('v2.0.0');
+    expect(await fleet.status(target, ref)).toEqual({ healthy: false, failed: false, detail: 'eu-west-1 is switching to v2.1.0 (ready at 2026-03-02T03:35:00.000Z)' });
+    clock.advance(5 * MINUTE - 1);
+    expect(fleet.versionOf('eu-west-1')).toBe('v2.0.0');
+    clock.advance(1);
+    expect(fleet.versionOf('eu-west-1')).toBe('v2.1.0');
+    expect(fleet.versionOf('us-east-1')).toBe('v2.0.0');
+    expect(await fleet.status(target, ref)).toEqual({ healthy: true, failed: false, detail: 'eu-west-1 runs v2.1.0' });
+  });
+
+  it('takes the scenario’s deployTime over the policy’s', async () => {
+    const { fleet, clock, deploy } = setup('  deployTime: 12m\n');
+    await deploy('ring-1');
+    clock.advance(11 * MINUTE);
+    expect(fleet.versionOf('ap-south-1')).toBe('v2.0.0');
+    clock.advance(MINUTE);
+    expect(fleet.versionOf('ap-south-1')).toBe('v2.1.0');
+  });
+
+  it('applies the same step of the same release and ring only once', async () => {
+    const { fleet, clock, deploy } = setup();
+    const first = await deploy('ring-2');
+    clock.advance(2 * MINUTE);
+    expect(await deploy('ring-2')).toBe(first);
+    expect(fleet.history()).toEqual([
+      { type: 'deploy', at: START, releaseId: 'rel-1', ring: 'ring-2', version: 'v2.1.0', regions: ['eu-west-1'], ref: first, readyAt: START + 5 * MINUTE },
+    ]);
+  });
+
+  it('rolls back to the previous version after the deploy time, superseding the deploy', async () => {
+    const { fleet, clock, deploy, rollback } = setup();
+    const target = ringTarget(policy, 'ring-2', { version: 'v2.1.0', previousVersion: 'v2.0.0' });
+    const deployed = await deploy('ring-2');
+    clock.set(at('04:00'));
+    const rolledBack = await rollback('ring-2');
+    expect(rolledBack).toBe('sim:rel-1:ring-2:rollback:2');
+    clock.set(at('04:05'));
+    expect(fleet.versionOf('eu-west-1')).toBe('v2.0.0');
+    expect(await fleet.status(target, rolledBack)).toEqual({ healthy: true, failed: false, detail: 'eu-west-1 runs v2.0.0' });
+    expect(await fleet.status(target, deployed)).toEqual({ healthy: false, failed: false, detail: 'eu-west-1 runs v2.0.0, not v2.1.0 (superseded)' });
+    expect(fleet.history().map((e) => [e.type, e.at])).toEqual([['deploy', START], ['rollback', at('04:00')]]);
+  });
+
+  it('reports a ref it never applied as failed', async () => {
+    const { fleet } = setup();
+    const target = ringTarget(policy, 'ring-2', { version: 'v2.1.0', previousVersion: 'v2.0.0' });
+    expect(await fleet.status(target, 'sim:nope')).toEqual({ healthy: false, failed: true, detail: 'nothing was applied as sim:nope' });
+  });
+
+  it('refuses a target whose cluster is in a region the fleet does not have', async () => {
+    const { fleet } = setup();
+    const target = { ...ringTarget(policy, 'ring-2', { version: 'v2.1.0', previousVersion: 'v2.0.0' }), clusters: [{ name: 'x', region: 'mars-1', labels: {} }] };
+    expect(await adapterErrorOf(fleet.deploy(target))).toEqual({
+      message: 'region "mars-1" is not in the simulated fleet (internal, ap-south-1, eu-west-1, us-east-1)',
+      retryable: false,
+    });
+  });
+});
+
+describe('the fleet’s metrics', () => {
+  it('report the baseline for the stable version (noise 0 makes it exact)', async () => {
+    const { read } = setup();
+    expect(await read('error_rate', 'eu-west-1', START - HOUR)).toBe(0.002);
+    expect(await read('p99_latency_ms', 'eu-west-1', START - HOUR)).toBe(120);
+    expect(await read('cpu', 'ap-south-1', START - HOUR)).toBe(0.4);
+    expect(await read('memory', 'us-east-1', START - HOUR)).toBe(0.65);
+    expect(await read('cpu', 'ap-south-1', START - HOUR, 60)).toBeCloseTo(0.4, 12);
+  });
+
+  it('give qps as userShare × weight of the local hour × 100000, and internal regions a share of 0.01', async () => {
+    const { clock, read } = setup();
+    clock.set(at('14:01'));
+    expect(await read('qps', 'eu-west-1', at('14:00'))).toBe(0.3 * 1.5 * 100_000);
+    expect(await read('qps', 'internal', at('14:00'))).toBe(0.01 * 1.5 * 100_000);
+    expect(await read('qps', 'ap-south-1', at('08:30'))).toBe(0.25 * 1.5 * 100_000);
+  });
+
+  it('have no data for minutes that have not ended yet', async () => {
+    const { read } = setup();
+    expect(await read('p99_latency_ms', 'eu-west-1', START, 5)).toBeNull();
+    expect(await read('p99_latency_ms', 'eu-west-1', START - 2 * MINUTE, 5)).toBeNull();
+    expect(await read('p99_latency_ms', 'eu-west-1', START - 3 * MINUTE, 5)).toBe(120);
+  });
+
+  it('take an error-rate fault only in its regions, from `after` past the version’s start there, while the version runs', async () => {
+    const { clock, deploy, rollback, read } = setup('  faults: [{ kind: error-rate, regions: [eu-west-1], value: 0.05, after: 30m }]\n');
+    await deploy('ring-1');
+    await deploy('ring-2');
+    clock.set(at('04:30'));
+    expect(await read('error_rate', 'eu-west-1', at('04:04'))).toBe(0.002);
+    expect(await read('error_rate', 'eu-west-1', at('04:05'))).toBe(0.05);
+    expect(await read('error_rate', 'ap-south-1', at('04:05'))).toBe(0.002);
+    expect(await read('error_rate', 'us-east-1', at('04:05'))).toBe(0.002);
+    await rollback('ring-2');
+    clock.set(at('05:00'));
+    expect(await read('error_rate', 'eu-west-1', at('04:34'))).toBe(0.05);
+    expect(await read('error_rate', 'eu-west-1', at('04:35'))).toBe(0.002);
+    await deploy('ring-2');
+    clock.set(at('06:00'));
+    expect(await read('error_rate', 'eu-west-1', at('05:34'))).toBe(0.002);
+    expect(await read('error_rate', 'eu-west-1', at('05:35'))).toBe(0.05);
+  });
+
+  it('take a latency fault as a factor on p99 latency', async () => {
+    const { clock, deploy, read } = setup('  faults: [{ kind: latency, factor: 1.6 }]\n');
+    await deploy('ring-2');
+    clock.set(at('04:00'));
+    expect(await read('p99_latency_ms', 'eu-west-1', at('03:34'))).toBe(120);
+    expect(await read('p99_latency_ms', 'eu-west-1', at('03:35'))).toBe(120 * 1.6);
+    expect(await read('p99_latency_ms', 'us-east-1', at('03:35'))).toBe(120);
+  });
+
+  it('take a daily spike every day at its local time, for its duration', async () => {
+    const { clock, deploy, read } = setup('  faults: [{ kind: daily-spike, at: "00:00", timezone: Asia/Kolkata, duration: 15m, errorRate: 0.15 }]\n');
+    await deploy('ring-2');
+    clock.set(Date.parse('2026-03-04T00:00:00Z'));
+    expect(await read('error_rate', 'eu-west-1', at('18:29'))).toBe(0.002);
+    expect(await read('error_rate', 'eu-west-1', at('18:30'))).toBe(0.15);
+    expect(await read('error_rate', 'eu-west-1', at('18:44'))).toBe(0.15);
+    expect(await read('error_rate', 'eu-west-1', at('18:45'))).toBe(0.002);
+    expect(await read('error_rate', 'eu-west-1', Date.parse('2026-03-03T18:30:00Z'))).toBe(0.15);
+    expect(await read('error_rate', 'ap-south-1', at('18:30'))).toBe(0.002);
+  });
+
+  it('take a leak as memory growing with uptime, then errors of 0.5 past 95% memory', async () => {
+    const { clock, deploy, read } = setup('  faults: [{ kind: leak, memoryPerHour: 0.1 }]\n');
+    await deploy('ring-2');
+    clock.set(at('09:00'));
+    expect(await read('memory', 'eu-west-1', at('03:35'))).toBe(0.65);
+    expect(await read('memory', 'eu-west-1', at('05:35'))).toBe(0.65 + 0.2);
+    expect(await read('error_rate', 'eu-west-1', at('05:35'))).toBe(0.002);
+    expect(await read('memory', 'eu-west-1', at('07:35'))).toBe(0.65 + 0.4);
+    expect(await read('error_rate', 'eu-west-1', at('07:35'))).toBe(0.5);
+    expect(await read('memory', 'ap-south-1', at('07:35'))).toBe(0.65);
+  });
+
+  it('take a scale-dependent fault only in regions with at least its user share', async () => {
+    const { clock, deploy, read } = setup('  faults: [{ kind: scale-dependent, minUserShare: 0.3, errorRate: 0.2 }]\n');
+    for (const ring of ['ring-0', 'ring-1', 'ring-2', 'ring-3']) await deploy(ring);
+    clock.set(at('04:00'));
+    expect(await read('error_rate', 'eu-west-1', at('03:40'))).toBe(0.2);
+    expect(await read('error_rate', 'us-east-1', at('03:40'))).toBe(0.2);
+    expect(await read('error_rate', 'ap-south-1', at('03:40'))).toBe(0.002);
+    expect(await read('error_rate', 'internal', at('03:40'))).toBe(0.002);
+  });
+
+  it('weight the error rate by traffic and average the others plainly', async () => {
+    const hours = Array.from({ length: 24 }, (_, h) => (h === 4 ? 3 : 1)).join(', ');
+    const { clock, deploy, read } = setup(`  faults:
+    - { kind: error-rate, regions: [eu-west-1], value: 0.05, after: 25m }
+    - { kind: latency, regions: [eu-west-1], factor: 2, after: 25m }
+  traffic: { eu-west-1: [${hours}] }
+`);
+    await deploy('ring-2');
+    clock.set(at('05:00'));
+    expect(await read('error_rate', 'eu-west-1', at('03:59'), 2)).toBe((0.002 * 1 + 0.05 * 3) / 4);
+    expect(await read('p99_latency_ms', 'eu-west-1', at('03:59'), 2)).toBe(180);
+  });
+
+  it('have no data in a metrics gap, and none for a window less than half covered', async () => {
+    const { clock, read, fleet } = setup('  faults: [{ kind: metrics-gap, region: ap-south-1, at: +1h, duration: 30m }]\n');
+    clock.set(at('06:00'));
+    expect(await read('p99_latency_ms', 'ap-south-1', at('04:30'), 30)).toBeNull();
+    expect(await read('p99_latency_ms', 'ap-south-1', at('04:25'), 10)).toBe(120);
+    expect(await read('p99_latency_ms', 'ap-south-1', at('04:26'), 10)).toBeNull();
+    expect(await read('p99_latency_ms', 'eu-west-1', at('04:30'), 30)).toBe(120);
+    const q = { metric: 'p99_latency_ms', region: 'ap-south-1', ring: 'ring-1', version: 'v2.1.0' };
+    expect(await fleet.series(q, at('04:00'), at('05:30'), 10 * MINUTE)).toEqual([120, 120, 120, 120, 120, 120]);
+  });
+
+  it('have no data, report unhealthy but not failed, and say the region is down during an outage', async () => {
+    const { fleet, clock, deploy, read } = setup('  faults: [{ kind: outage, region: us-east-1, at: +1h, duration: 2h }]\n');
+    const target = ringTarget(policy, 'ring-3', { version: 'v2.1.0', previousVersion: 'v2.0.0' });
+    clock.set(at('04:00'));
+    const ref = await deploy('ring-3');
+    clock.set(at('05:00'));
+    expect(await fleet.regionUp('us-east-1')).toBe(false);
+    expect(await fleet.regionUp('eu-west-1')).toBe(true);
+    expect(await fleet.status(target, ref)).toEqual({ healthy: false, failed: false, detail: 'us-east-1 is down (outage)' });
+    expect(await read('p99_latency_ms', 'us-east-1', at('04:30'), 30)).toBeNull();
+    expect(await read('qps', 'us-east-1', at('04:30'), 30)).toBeNull();
+    clock.set(at('06:30'));
+    expect(await fleet.regionUp('us-east-1')).toBe(true);
+    expect(await fleet.status(target, ref)).toEqual({ healthy: true, failed: false, detail: 'us-east-1 runs v2.1.0' });
+    expect(await read('p99_latency_ms', 'us-east-1', at('04:25'), 5)).toBe(120);
+  });
+
+  it('give series as step means, leaving out steps without data', async () => {
+    const { clock, fleet } = setup('  faults: [{ kind: latency, regions: [eu-west-1], factor: 2, after: 10m }]\n');
+    await fleet.deploy(ringTarget(policy, 'ring-2', { version: 'v2.1.0', previousVersion: 'v2.0.0' }));
+    clock.set(at('04:00'));
+    const q = { metric: 'p99_latency_ms', region: 'eu-west-1', ring: 'ring-2', version: 'v2.1.0' };
+    expect(await fleet.series(q, at('03:25'), at('04:05'), 5 * MINUTE)).toEqual([120, 120, 120, 120, 240, 240, 240]);
+  });
+
+  it('refuse an unknown metric or region, and a step under a minute', async () => {
+    const { fleet, read } = setup();
+    expect(await adapterErrorOf(read('latency', 'eu-west-1', START - HOUR))).toEqual({
+      message: 'metric "latency" is not one the simulator supplies (error_rate, p99_latency_ms, cpu, memory, qps)',
+      retryable: false,
+    });
+    expect((await adapterErrorOf(read('cpu', 'mars-1', START - HOUR))).message).toBe('region "mars-1" is not in the simulated fleet (internal, ap-south-1, eu-west-1, us-east-1)');
+    const q = { metric: 'cpu', region: 'eu-west-1', ring: 'ring-2', version: 'v2.1.0' };
+    expect((await adapterErrorOf(fleet.series(q, START - HOUR, START, 1000))).message).toBe('a series step must be at least 1m (got 1000 ms)');
+  });
+});
+
+describe('the fleet’s noise', () => {
+  const noisy = '  baseline: { noise: 0.1 }\n';
+  const queries = ['error_rate', 'p99_latency_ms', 'cpu', 'memory', 'qps'].flatMap((metric) =>
+    ['internal', 'ap-south-1', 'eu-west-1', 'us-east-1'].map((region) => ({ metric, region, ring: 'any', version: 'v2.1.0' })),
+  );
+
+  async function readAll(fleet: Fleet, order: typeof queries): Promise<Map<string, number | null>> {
+    const out = new Map<string, number | null>();
+    for (const q of order) out.set(`${q.metric}/${q.region}`, await fleet.value(q, START - 20 * MINUTE, START - 15 * MINUTE));
+    return out;
+  }
+
+  it('gives identical values for the same seed, whatever order they are asked in', async () => {
+    const a = await readAll(setup('', { baseline: noisy }).fleet, queries);
+    const b = await readAll(setup('', { baseline: noisy }).fleet, [...queries].reverse());
+    expect(new Map([...b].sort())).toEqual(new Map([...a].sort()));
+    expect(a.get('p99_latency_ms/eu-west-1')).not.toBe(120);
+  });
+
+  it('gives different values for a different seed, and --seed overrides the scenario’s', async () => {
+    const seven = await readAll(setup('', { baseline: noisy }).fleet, queries);
+    const eight = await readAll(setup('', { baseline: noisy, seed: 8 }).fleet, queries);
+    expect([...seven.keys()].filter((k) => seven.get(k) === eight.get(k))).toEqual([]);
+    const scenario = scenarioOf('', noisy);
+    const viaScenario = createFleet(policy, { ...scenario, spec: { ...scenario.spec, seed: 8 } }, manualClock(START));
+    expect(await readAll(viaScenario, queries)).toEqual(eight);
+  });
+
+  it('spreads 1-minute samples with the configured relative standard deviation', async () => {
+    const { fleet } = setup('', { baseline: noisy });
+    const q = { metric: 'p99_latency_ms', region: 'eu-west-1', ring: 'any', version: 'v2.1.0' };
+    const samples = await fleet.series(q, START - 2 * 24 * HOUR, START, MINUTE);
+    const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+    const sd = Math.sqrt(samples.reduce((a, b) => a + (b - mean) ** 2, 0) / samples.length);
+    expect(samples).toHaveLength(2880);
+    expect(Math.abs(mean / 120 - 1)).toBeLessThan(0.01);
+    expect(Math.abs(sd / 120 - 0.1)).toBeLessThan(0.005);
+  });
+});
+
+describe('the fleet’s traffic, hooks and approvals', () => {
+  it('starts every production region at weight 1 and records weight changes', async () => {
+    const { fleet, clock } = setup();
+    expect(await fleet.weights()).toEqual({ 'ap-south-1': 1, 'eu-west-1': 1, 'us-east-1': 1 });
+    clock.advance(MINUTE);
+    await fleet.setWeights({ 'eu-west-1': 0, 'us-east-1': 1.2 });
+    expect(await fleet.weights()).toEqual({ 'ap-south-1': 1, 'eu-west-1': 0, 'us-east-1': 1.2 });
+    expect(fleet.history()).toEqual([{ type: 'weights', at: START + MINUTE, weights: { 'eu-west-1': 0, 'us-east-1': 1.2 } }]);
+  });
+
+  it('gives a drained region no qps', async () => {
+    const { fleet, clock, read } = setup();
+    await fleet.setWeights({ 'eu-west-1': 0 });
+    clock.advance(HOUR);
+    expect(await read('qps', 'eu-west-1', START, 60)).toBe(0);
+    expect(await read('p99_latency_ms', 'eu-west-1', START, 60)).toBe(120);
+  });
+
+  it('refuses weights for internal or unknown regions, and negative weights', async () => {
+    const { fleet } = setup();
+    expect((await adapterErrorOf(fleet.setWeights({ internal: 1 }))).message).toBe('region "internal" is internal and takes no user traffic');
+    expect((await adapterErrorOf(fleet.setWeights({ 'eu-west-1': -1 }))).message).toBe('the weight of "eu-west-1" must be a number ≥ 0 (got -1)');
+    expect(await fleet.weights()).toEqual({ 'ap-south-1': 1, 'eu-west-1': 1, 'us-east-1': 1 });
+  });
+
+  it('runs hooks successfully and records them, unless the scenario makes a step fail', async () => {
+    const { fleet } = setup('  failHooks: [replication.pause]\n');
+    const context = { releaseId: 'rel-1', service: 'webapp', version: 'v2.1.0' };
+    await fleet.run({ command: ['true'] }, { ...context, step: 'flag.enable' });
+    expect(await adapterErrorOf(fleet.run({ command: ['true'] }, { ...context, step: 'replication.pause' }))).toEqual({
+      message: 'hook replication.pause failed (the scenario makes it fail)',
+      retryable: false,
+    });
+    expect(fleet.history()).toEqual([
+      { type: 'hook', at: START, step: 'flag.enable', ok: true },
+      { type: 'hook', at: START, step: 'replication.pause', ok: false },
+    ]);
+  });
+
+  it('lists the scenario’s approvals for a ring', () => {
+    const { fleet } = setup('  approvals:\n    - { ring: ring-3, by: mallory }\n    - { ring: ring-3, by: release-lead, groups: [release-team], after: 10m }\n');
+    expect(fleet.approvalsFor('ring-3')).toEqual([
+      { by: 'mallory', groups: [], after: 0 },
+      { by: 'release-lead', groups: ['release-team'], after: 10 * MINUTE },
+    ]);
+    expect(fleet.approvalsFor('ring-1')).toEqual([]);
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * @module The simulated fleet: one object that implements the ports Delivery, Health, Metrics,
+ * Traffic and Hooks over virtual time, for `simulate`, `demo` and tests. Deploys and rollbacks
+ * switch a ring's regions after the deploy time; metrics are the running version's behaviour with
+ * seeded noise; outages, metrics gaps and failing hooks come from the scenario. Also answers what
+ * the run needs to report: approvals, versions, history, onset and exposure. Pure: time comes from
+ * the injected Clock, randomness from the seed.
+ */
+import { AdapterError } from '../errors.ts';
+import { MINUTE } from '../policy/duration.ts';
+import { SIMULATED_METRICS, type Policy } from '../policy/schema.ts';
+import type { Clock, Delivery, DeliveryResult, Health, HealthReport, HookContext, Hooks, MetricQuery, Metrics, RingTarget, Traffic } from '../ports.ts';
+import { account, type Accounting } from './accounting.ts';
+import { FleetModel, METRIC_INDEX, emptyBehaviour, type MetricName, type SimRegion } from './model.ts';
+import { deployTimeOf } from './scenario.ts';
+import type { Scenario } from './scenario-schema.ts';
+import { StepTimeline, VersionTimeline } from './timeline.ts';
+
+export type { Accounting } from './accounting.ts';
+
+export interface FleetApproval {
+  by: string;
+  groups: string[];
+  after: number;
+}
+
+/** What happened to the fleet, in call order. */
+export type FleetEvent =
+  | { type: 'deploy' | 'rollback'; at: number; releaseId: string; ring: string; version: string; regions: string[]; ref: string; readyAt: number }
+  | { type: 'weights'; at: number; weights: Record<string, number> }
+  | { type: 'hook'; at: number; step: string; ok: boolean };
+
+export interface Fleet extends Delivery, Health, Metrics, Traffic, Hooks {
+  regionUp(region: string): Promise<boolean>;
+  /** The scenario's approvals for a ring, in the order written. */
+  approvalsFor(ring: string): FleetApproval[];
+  /** The version a region runs now. */
+  versionOf(region: string): string;
+  history(): FleetEvent[];
+  /** Onset and exposure over the whole minutes from the scenario's start that end by `until`. */
+  accounting(until: number): Accounting;
+}
+
+interface Applied {
+  version: string;
+  regions: SimRegion[];
+  readyAt: number;
+}
+
+const iso = (t: number): string => new Date(t).toISOString();
+
+function fail(message: string): never {
+  throw new AdapterError(message, { retryable: false });
+}
+
+export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, opts: { seed?: number } = {}): Fleet {
+  const spec = scenario.spec;
+  const model = new FleetModel(policy, scenario, opts.seed ?? spec.seed);
+  const deployTime = deployTimeOf(policy, scenario);
+  const versions = new VersionTimeline(model.regions.length, spec.release.previous);
+  const production = model.regions.filter((r) => !r.internal);
+  const lb = new StepTimeline(model.regions.map((r) => (r.internal ? 0 : 1)));
+  const events: FleetEvent[] = [];
+  const applied = new Map<string, Applied>();
+  const lastStep = new Map<string, { step: 'deploy' | 'rollback'; ref: string }>();
+  let seq = 0;
+
+  const regionNamed = (name: string): SimRegion => model.region(name) ?? fail(`region "${name}" is not in the simulated fleet (${model.regions.map((r) => r.name).join(', ')})`);
+
+  function targetRegions(target: RingTarget): SimRegion[] {
+    const names = target.clusters.length > 0 ? target.clusters.map((c) => c.region) : (policy.spec.rings.find((r) => r.name === target.ring)?.regions ?? []);
+    if (names.length === 0) fail(`ring "${target.ring}" has no clusters to deploy to`);
+    return [...new Set(names)].map(regionNamed);
+  }
+
+  function apply(step: 'deploy' | 'rollback', target: RingTarget): DeliveryResult {
+    const key = `${target.releaseId}\u0000${target.ring}`;
+    const last = lastStep.get(key);
+    if (last?.step === step) return { ref: last.ref };
+    const regions = targetRegions(target);
+    const version = step === 'deploy' ? target.version : target.previousVersion;
+    const at = clock.now();
+    const readyAt = at + deployTime;
+    const ref = `sim:${target.releaseId}:${target.ring}:${step}:${++seq}`;
+    for (const r of regions) versions.switchTo(r.index, version, readyAt);
+    applied.set(ref, { version, regions, readyAt });
+    lastStep.set(key, { step, ref });
+    events.push({ type: step, at, releaseId: target.releaseId, ring: target.ring, version, regions: regions.map((r) => r.name), ref, readyAt });
+    return { ref };
+  }
+
+  function status(ref: string): HealthReport {
+    const a = applied.get(ref);
+    if (!a) return { healthy: false, failed: true, detail: `nothing was applied as ${ref}` };
+    const now = clock.now();
+    const problems: string[] = [];
+    for (const r of a.regions) {
+      if (model.inOutage(r.index, now)) problems.push(`${r.name} is down (outage)`);
+      else if (now < a.readyAt) problems.push(`${r.name} is switching to ${a.version} (ready at ${iso(a.readyAt)})`);
+      else {
+        const running = versions.runAt(r.index, now).version;
+        if (running !== a.version) problems.push(`${r.name} runs ${running}, not ${a.version} (superseded)`);
+      }
+    }
+    if (problems.length > 0) return { healthy: false, failed: false, detail: problems.join('; ') };
+    return { healthy: true, failed: false, detail: `${a.regions.map((r) => r.name).join(', ')} ${a.regions.length === 1 ? 'runs' : 'run'} ${a.version}` };
+  }
+
+  const behaviour = emptyBehaviour();
+
+  /** The mean (traffic-weighted for error_rate) over the whole minutes in [from, to) that have data; null when fewer than half do. */
+  function windowValue(metric: number, r: SimRegion, from: number, to: number, now: number): number | null {
+    const first = Math.ceil(from / MINUTE);
+    const end = Math.floor(to / MINUTE);
+    const total = end - first;
+    if (total <= 0) return null;
+    let n = 0;
+    let sum = 0;
+    let weights = 0;
+    for (let m = first; m < end; m++) {
+      const t = m * MINUTE;
+      if (t + MINUTE > now || model.inOutage(r.index, t) || model.inGap(r.index, t)) continue;
+      const run = versions.runAt(r.index, t);
+      model.behave(r.index, t, run.version === model.newVersion ? run.from : null, behaviour);
+      const served = lb.valueAt(r.index, t) > 0 || r.internal ? 1 : 0;
+      const v = model.sample(metric, r.index, m, model.expected(metric, r.index, t, behaviour, served));
+      n++;
+      if (metric === METRIC_INDEX.error_rate) {
+        const w = model.weight(r.index, t);
+        sum += v * w;
+        weights += w;
+      } else {
+        sum += v;
+      }
+    }
+    if (n === 0 || n * 2 < total) return null;
+    return metric === METRIC_INDEX.error_rate ? sum / weights : sum / n;
+  }
+
+  function query(q: MetricQuery): { metric: number; region: SimRegion } {
+    if (!(SIMULATED_METRICS as readonly string[]).includes(q.metric)) fail(`metric "${q.metric}" is not one the simulator supplies (${SIMULATED_METRICS.join(', ')})`);
+    return { metric: METRIC_INDEX[q.metric as MetricName], region: regionNamed(q.region) };
+  }
+
+  return {
+    async deploy(target) {
+      return apply('deploy', target);
+    },
+    async rollback(target) {
+      return apply('rollback', target);
+    },
+    async status(_target, ref) {
+      return status(ref);
+    },
+    async regionUp(region) {
+      return !model.inOutage(regionNamed(region).index, clock.now());
+    },
+    async value(q, from, to) {
+      const { metric, region } = query(q);
+      return windowValue(metric, region, from, to, clock.now());
+    },
+    async series(q, from, to, step) {
+      const { metric, region } = query(q);
+      if (!(step >= MINUTE)) fail(`a series step must be at least 1m (got ${step} ms)`);
+      const now = clock.now();
+      const out: number[] = [];
+      for (let t = from; t + step <= to; t += step) {
+        const v = windowValue(metric, region, t, t + step, now);
+        if (v !== null) out.push(v);
+      }
+      return out;
+    },
+    async weights() {
+      return Object.fromEntries(production.map((r) => [r.name, lb.current(r.index)]));
+    },
+    async setWeights(weights) {
+      const changes: Array<[SimRegion, number]> = Object.entries(weights).map(([name, w]) => {
+        const r = regionNamed(name);
+        if (r.internal) fail(`region "${name}" is internal and takes no user traffic`);
+        if (!Number.isFinite(w) || w < 0) fail(`the weight of "${name}" must be a number ≥ 0 (got ${w})`);
+        return [r, w];
+      });
+      const at = clock.now();
+      for (const [r, w] of changes) lb.set(r.index, at, w);
+      events.push({ type: 'weights', at, weights: { ...weights } });
+    },
+    async run(_hook, context: HookContext) {
+      const ok = !spec.failHooks.includes(context.step);
+      events.push({ type: 'hook', at: clock.now(), step: context.step, ok });
+      if (!ok) fail(`hook ${context.step} failed (the scenario makes it fail)`);
+    },
+    approvalsFor(ring) {
+      return spec.approvals.filter((a) => a.ring === ring).map((a) => ({ by: a.by, groups: [...a.groups], after: a.after }));
+    },
+    versionOf(region) {
+      return versions.runAt(regionNamed(region).index, clock.now()).version;
+    },
+    history() {
+      return structuredClone(events);
+    },
+    accounting(until) {
+      return account(model, versions, lb, spec.start, until);
+    },
+  };
+}

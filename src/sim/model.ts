@@ -1,0 +1,267 @@
+/**
+ * @module The simulated fleet's behaviour, minute by minute: each region's expected metrics given
+ * the version it runs (the stable baseline, or the new version with its faults), its traffic, its
+ * outages and metrics gaps, and the seeded noise on every sample. Shared by the ports (fleet.ts)
+ * and the accounting (accounting.ts). Pure; no allocation in the per-minute paths.
+ *
+ * A fault is **active** in a region at a minute when it changes one of that region's metrics then:
+ * error-rate and latency from `after` past the version's start in the region (and only when the
+ * value differs from the baseline); daily-spike during its spike; scale-dependent in regions with
+ * enough users; leak from the first minute of uptime (memory grows at once; errors rise to 0.5
+ * later, once memory passes 0.95). Fault onset and exposure both use this one definition.
+ */
+import { DAY, HOUR, MINUTE } from '../policy/duration.ts';
+import { SIMULATED_METRICS, type Policy } from '../policy/schema.ts';
+import { LocalTime } from './local-time.ts';
+import { noise, hashString } from './random.ts';
+import type { Scenario } from './scenario-schema.ts';
+import { TrafficCurve } from './traffic-curve.ts';
+
+/** Requests per second of the whole service at weight 1 (a nominal global rate). */
+export const GLOBAL_QPS = 100_000;
+/** The share of the global rate an internal region serves (staff and synthetic traffic). */
+export const INTERNAL_QPS_SHARE = 0.01;
+/** Error rate of the new version once a leak has filled memory past LEAK_MEMORY_LIMIT. */
+export const LEAK_ERROR_RATE = 0.5;
+export const LEAK_MEMORY_LIMIT = 0.95;
+
+export type MetricName = (typeof SIMULATED_METRICS)[number];
+/** The position of each simulated metric: its noise key, and its case in `expected`. */
+export const METRIC_INDEX: Readonly<Record<MetricName, number>> = { error_rate: 0, p99_latency_ms: 1, cpu: 2, memory: 3, qps: 4 };
+
+export interface SimRegion {
+  index: number;
+  name: string;
+  internal: boolean;
+  /** Share of global users (0 for internal regions). */
+  userShare: number;
+  /** Share of the global request rate, for qps: userShare, or INTERNAL_QPS_SHARE. */
+  qpsShare: number;
+  /** A stable key for the noise generator. */
+  key: number;
+}
+
+interface Spike {
+  clock: LocalTime;
+  /** Local ms of day the spike starts. */
+  startMs: number;
+  duration: number;
+  errorRate: number;
+}
+
+interface RegionFaults {
+  /** error-rate faults, and scale-dependent ones where they apply (after = 0). */
+  errors: Array<{ value: number; after: number }>;
+  latencies: Array<{ factor: number; after: number }>;
+  spikes: Spike[];
+  /** Sum of the leaks' memory per hour of uptime. */
+  leakPerHour: number;
+}
+
+/** Expected (noise-free) behaviour of a region at one minute. Filled in place. */
+export interface Behaviour {
+  errorRate: number;
+  p99LatencyMs: number;
+  cpu: number;
+  memory: number;
+  /** A fault of the new version changes a metric now. */
+  faulty: boolean;
+}
+
+export function emptyBehaviour(): Behaviour {
+  return { errorRate: 0, p99LatencyMs: 0, cpu: 0, memory: 0, faulty: false };
+}
+
+type Window = { from: number; to: number };
+
+/** Overlapping or touching windows joined, in time order. */
+function merge(windows: Window[]): Window[] {
+  const out: Window[] = [];
+  for (const w of [...windows].sort((a, b) => a.from - b.from)) {
+    const last = out[out.length - 1];
+    if (last && w.from <= last.to) last.to = Math.max(last.to, w.to);
+    else out.push({ ...w });
+  }
+  return out;
+}
+
+export class FleetModel {
+  readonly regions: SimRegion[];
+  readonly curve: TrafficCurve;
+  readonly newVersion: string;
+  private readonly byName = new Map<string, SimRegion>();
+  private readonly faults: RegionFaults[];
+  /** Per region, disjoint and in time order. */
+  private outages: Window[][];
+  private gaps: Window[][];
+  private readonly base: Scenario['spec']['baseline'];
+
+  constructor(policy: Policy, scenario: Scenario, readonly seed: number) {
+    const spec = scenario.spec;
+    this.base = spec.baseline;
+    this.newVersion = spec.release.version;
+    this.regions = policy.spec.regions.map((r, index) => ({
+      index,
+      name: r.name,
+      internal: r.internal,
+      userShare: r.internal ? 0 : (r.userShare ?? 0),
+      qpsShare: r.internal ? INTERNAL_QPS_SHARE : (r.userShare ?? 0),
+      key: hashString(r.name),
+    }));
+    for (const r of this.regions) this.byName.set(r.name, r);
+    this.curve = new TrafficCurve(policy.spec.regions, spec.traffic ?? {});
+    this.faults = this.regions.map(() => ({ errors: [], latencies: [], spikes: [], leakPerHour: 0 }));
+    this.outages = this.regions.map(() => []);
+    this.gaps = this.regions.map(() => []);
+    const clocks = new Map<string, LocalTime>();
+    const clockOf = (tz: string): LocalTime => {
+      let c = clocks.get(tz);
+      if (!c) clocks.set(tz, (c = new LocalTime(tz)));
+      return c;
+    };
+    const applies = (r: SimRegion, regions: readonly string[] | undefined): boolean => regions === undefined || regions.includes(r.name);
+    for (const f of spec.faults) {
+      for (const r of this.regions) {
+        const rf = this.faults[r.index]!;
+        switch (f.kind) {
+          case 'error-rate':
+            if (applies(r, f.regions)) rf.errors.push({ value: f.value, after: f.after });
+            break;
+          case 'latency':
+            if (applies(r, f.regions)) rf.latencies.push({ factor: f.factor, after: f.after });
+            break;
+          case 'daily-spike':
+            rf.spikes.push({ clock: clockOf(f.timezone), startMs: f.at * MINUTE, duration: f.duration, errorRate: f.errorRate });
+            break;
+          case 'leak':
+            rf.leakPerHour += f.memoryPerHour;
+            break;
+          case 'scale-dependent':
+            if (!r.internal && r.userShare >= f.minUserShare) rf.errors.push({ value: f.errorRate, after: 0 });
+            break;
+          case 'outage':
+            if (f.region === r.name) this.outages[r.index]!.push({ from: f.at, to: f.at + f.duration });
+            break;
+          case 'metrics-gap':
+            if (f.region === r.name) this.gaps[r.index]!.push({ from: f.at, to: f.at + f.duration });
+            break;
+        }
+      }
+    }
+    this.outages = this.outages.map(merge);
+    this.gaps = this.gaps.map(merge);
+  }
+
+  region(name: string): SimRegion | undefined {
+    return this.byName.get(name);
+  }
+
+  inOutage(region: number, t: number): boolean {
+    const list = this.outages[region]!;
+    for (let i = 0; i < list.length; i++) if (t >= list[i]!.from && t < list[i]!.to) return true;
+    return false;
+  }
+
+  inGap(region: number, t: number): boolean {
+    const list = this.gaps[region]!;
+    for (let i = 0; i < list.length; i++) if (t >= list[i]!.from && t < list[i]!.to) return true;
+    return false;
+  }
+
+  /** The traffic weight of the region's local time of day at `t`. */
+  weight(region: number, t: number): number {
+    return this.curve.weightAtIndex(region, t);
+  }
+
+  /**
+   * Expected behaviour of `region` at `t`. `newSince` is when the new version started running
+   * there, or null when the region runs anything else (then it behaves as the baseline).
+   */
+  behave(region: number, t: number, newSince: number | null, out: Behaviour): Behaviour {
+    const b = this.base;
+    out.errorRate = b.errorRate;
+    out.p99LatencyMs = b.p99LatencyMs;
+    out.cpu = b.cpu;
+    out.memory = b.memory;
+    out.faulty = false;
+    if (newSince === null) return out;
+    const rf = this.faults[region]!;
+    const uptime = t - newSince;
+    let error = -1;
+    const errors = rf.errors;
+    for (let i = 0; i < errors.length; i++) {
+      const e = errors[i]!;
+      if (uptime >= e.after && e.value > error) error = e.value;
+    }
+    const spikes = rf.spikes;
+    for (let i = 0; i < spikes.length; i++) {
+      const s = spikes[i]!;
+      const into = (((s.clock.msOfDay(t) - s.startMs) % DAY) + DAY) % DAY;
+      if ((into < s.duration || s.duration >= DAY) && s.errorRate > error) error = s.errorRate;
+    }
+    if (rf.leakPerHour > 0) {
+      out.memory = b.memory + (rf.leakPerHour * uptime) / HOUR;
+      if (out.memory > LEAK_MEMORY_LIMIT && LEAK_ERROR_RATE > error) error = LEAK_ERROR_RATE;
+    }
+    if (error >= 0) out.errorRate = error;
+    const latencies = rf.latencies;
+    for (let i = 0; i < latencies.length; i++) {
+      const l = latencies[i]!;
+      if (uptime >= l.after) out.p99LatencyMs *= l.factor;
+    }
+    out.faulty = out.errorRate !== b.errorRate || out.p99LatencyMs !== b.p99LatencyMs || out.memory !== b.memory;
+    return out;
+  }
+
+  /**
+   * Every instant in (from, to) at which the region's fault state (behave's `faulty`) or outage
+   * may change, for a run of the new version that started at `since`: `after` thresholds, the
+   * first moment of uptime and the crossing of the leak limit, spike edges (in every offset the
+   * spike's zone has then, and its offset changes), outage edges. A superset: extra instants are
+   * harmless, a missing one would not be.
+   */
+  changePoints(region: number, since: number, from: number, to: number): number[] {
+    const rf = this.faults[region]!;
+    const points: number[] = [];
+    for (const e of rf.errors) points.push(since + e.after);
+    for (const l of rf.latencies) points.push(since + l.after);
+    if (rf.leakPerHour > 0) {
+      points.push(since + 1);
+      const limit = since + ((LEAK_MEMORY_LIMIT - this.base.memory) / rf.leakPerHour) * HOUR;
+      if (Number.isFinite(limit)) points.push(limit - MINUTE, limit, limit + MINUTE);
+    }
+    for (const s of rf.spikes) {
+      if (s.duration >= DAY) continue;
+      const changes = s.clock.changesIn(from, to);
+      points.push(...changes);
+      const offsets = new Set([s.clock.offsetMs(from), ...changes.map((c) => s.clock.offsetMs(c))]);
+      for (const offset of offsets) {
+        const first = Math.floor((from + offset - s.startMs - s.duration) / DAY) - 1;
+        const last = Math.ceil((to + offset - s.startMs) / DAY) + 1;
+        for (let k = first; k <= last; k++) {
+          const edge = k * DAY + s.startMs - offset;
+          points.push(edge, edge + s.duration);
+        }
+      }
+    }
+    for (const w of this.outages[region]!) points.push(w.from, w.to);
+    return points.filter((p) => p > from && p < to);
+  }
+
+  /** The expected value of one metric, from a filled-in behaviour; `served` is 0 when drained. */
+  expected(metric: number, region: number, t: number, b: Behaviour, served: number): number {
+    switch (metric) {
+      case 0: return b.errorRate;
+      case 1: return b.p99LatencyMs;
+      case 2: return b.cpu;
+      case 3: return b.memory;
+      default: return this.regions[region]!.qpsShare * this.weight(region, t) * GLOBAL_QPS * served;
+    }
+  }
+
+  /** One noisy sample: the expected value × (1 + noise × N(0,1)), clipped at 0. */
+  sample(metric: number, region: number, minute: number, expected: number): number {
+    const z = noise(this.seed, this.regions[region]!.key, metric, minute);
+    return Math.max(0, expected * (1 + this.base.noise * z));
+  }
+}
