@@ -1,0 +1,216 @@
+/**
+ * @module A small client for the Argo CD REST API: reads one Application
+ * (`GET {url}/api/v1/applications/{name}`) with a bearer token, a timeout, and errors a person can
+ * act on. The token is read from the environment at each call and never appears in a message: it
+ * is redacted from anything the server sends back too. Every failure is an AdapterError whose
+ * `retryable` says whether trying again may help. Nothing here judges what the Application says.
+ */
+import { request as httpsRequest } from 'node:https';
+import { AdapterError } from '../../errors.ts';
+import { oneLine } from './judge.ts';
+import type { ApplicationRef } from './application-name.ts';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface ArgoCdClientOptions {
+  /** Argo CD's base URL, e.g. `https://argocd.example.com` (a path prefix such as `/argocd` is kept). */
+  url: string;
+  /** The environment variable holding the API token. Without it, requests go unauthenticated. */
+  tokenEnv?: string;
+  /** Where `tokenEnv` is read, at each call. Defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Defaults to Node's global fetch. */
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  /** Accept any TLS certificate (self-signed Argo CD). Ignored when `fetch` is given. */
+  insecure?: boolean;
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The URL as messages show it: no credentials, no trailing slash. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return url;
+  }
+}
+
+function applicationUrl(base: string, app: ApplicationRef): string {
+  const root = new URL(base.endsWith('/') ? base : `${base}/`);
+  const u = new URL(`api/v1/applications/${encodeURIComponent(app.name)}`, root);
+  if (app.namespace !== undefined) u.searchParams.set('appNamespace', app.namespace);
+  return u.toString();
+}
+
+/** A GET over node:https that accepts any certificate, answering as fetch does. */
+const insecureFetch = ((input: string | URL | Request, init?: RequestInit): Promise<Response> =>
+  new Promise<Response>((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((v, k) => {
+      headers[k] = v;
+    });
+    const req = httpsRequest(
+      String(input instanceof Request ? input.url : input),
+      { method: 'GET', headers, rejectUnauthorized: false, ...(init?.signal ? { signal: init.signal } : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const status = res.statusCode ?? 502;
+          const body = [101, 204, 205, 304].includes(status) ? null : Buffer.concat(chunks);
+          resolve(new Response(body, { status, statusText: res.statusMessage ?? '' }));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  })) as typeof fetch;
+
+/** The error code Node puts on a failed fetch (`TypeError: fetch failed` → cause.code), if any. */
+function networkCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function isAbort(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError';
+}
+
+/** `message` (or `error`) of Argo CD's error body `{ error, code, message }`, else the text itself. */
+function serverMessage(body: string): string | undefined {
+  if (body.trim() === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === 'object' && parsed !== null) {
+      const m = (parsed as { message?: unknown; error?: unknown }).message ?? (parsed as { error?: unknown }).error;
+      if (typeof m === 'string' && m.trim() !== '') return m;
+    }
+  } catch {
+    // not JSON: fall through to the text
+  }
+  return body.trimStart().startsWith('<') ? undefined : body;
+}
+
+export class ArgoCdClient {
+  readonly url: string;
+  private readonly tokenEnv: string | undefined;
+  private readonly env: Record<string, string | undefined> | undefined;
+  private readonly fetchImpl: typeof fetch;
+  readonly timeoutMs: number;
+
+  constructor(opts: ArgoCdClientOptions) {
+    this.url = opts.url;
+    this.tokenEnv = opts.tokenEnv;
+    this.env = opts.env;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const secure = opts.url.startsWith('https:');
+    this.fetchImpl = opts.fetch ?? (opts.insecure && secure ? insecureFetch : (...args) => fetch(...args));
+  }
+
+  /** The token, read now. Undefined when no `tokenEnv` is configured. */
+  private token(): string | undefined {
+    if (this.tokenEnv === undefined) return undefined;
+    const value = (this.env ?? process.env)[this.tokenEnv];
+    if (value === undefined || value.trim() === '') {
+      throw new AdapterError(
+        `Argo CD token: environment variable ${this.tokenEnv} (spec.delivery.health.argocd.tokenEnv) is not set or empty`,
+        { retryable: false },
+      );
+    }
+    return value.trim();
+  }
+
+  /** Reads one Application; its parsed JSON body, not yet checked for shape. */
+  async getApplication(app: ApplicationRef): Promise<unknown> {
+    const token = this.token();
+    const redact = (text: string): string => (token ? text.split(token).join('[redacted]') : text);
+    const where = displayUrl(this.url);
+    const label = app.namespace !== undefined ? `${app.namespace}/${app.name}` : app.name;
+    const fail = (message: string, retryable: boolean, cause?: unknown): AdapterError =>
+      new AdapterError(redact(message), cause === undefined ? { retryable } : { retryable, cause });
+
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (token !== undefined) headers['Authorization'] = `Bearer ${token}`;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    let status: number;
+    let statusText: string;
+    let body: string;
+    try {
+      const res = await this.fetchImpl(applicationUrl(this.url, app), { method: 'GET', headers, signal: controller.signal });
+      status = res.status;
+      statusText = res.statusText;
+      body = await res.text();
+    } catch (err) {
+      if (isAbort(err) || controller.signal.aborted) {
+        throw fail(`Argo CD at ${where} did not answer within ${this.timeoutMs / 1000}s (reading Application "${label}")`, true);
+      }
+      const code = networkCode(err);
+      if (code === 'ECONNREFUSED') throw fail(`cannot connect to Argo CD at ${where}: connection refused`, true, err);
+      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw fail(`cannot connect to Argo CD at ${where}: host not found (${code})`, true, err);
+      if (code !== undefined && TLS_CODES.has(code)) {
+        throw fail(
+          `cannot connect to Argo CD at ${where}: its TLS certificate is not trusted (${code}); add its CA with NODE_EXTRA_CA_CERTS, or set spec.delivery.health.argocd.insecure: true`,
+          false,
+          err,
+        );
+      }
+      const why = err instanceof Error ? oneLine(code ? `${err.message} (${code})` : err.message) : String(err);
+      throw fail(`request to Argo CD at ${where} failed: ${why}`, true, err);
+    } finally {
+      clearTimeout(timer);
+    }
+
+    const said = serverMessage(body);
+    const saying = said ? `: ${oneLine(said)}` : '';
+    const tokenFrom = this.tokenEnv !== undefined ? ` from ${this.tokenEnv}` : '';
+    if (status === 401) {
+      throw fail(
+        token === undefined
+          ? `Argo CD at ${where} requires a token (401 Unauthorized); set spec.delivery.health.argocd.tokenEnv`
+          : `Argo CD at ${where} refused the token${tokenFrom} (401 Unauthorized): it is invalid or expired`,
+        false,
+      );
+    }
+    if (status === 403) {
+      throw fail(
+        `Argo CD at ${where} refused the token${tokenFrom} for Application "${label}" (403 permission denied): ` +
+          'it lacks permission to get it, or the Application does not exist (Argo CD answers both with 403)',
+        false,
+      );
+    }
+    if (status === 404) throw fail(`Application "${label}" not found in Argo CD at ${where}`, false);
+    if (status === 429) throw fail(`Argo CD at ${where} is rate limiting requests (429)${saying}`, true);
+    if (status >= 500) throw fail(`Argo CD at ${where} failed reading Application "${label}" (${status}${statusText ? ` ${statusText}` : ''})${saying}`, true);
+    if (status < 200 || status >= 300) throw fail(`Argo CD at ${where} answered ${status} for Application "${label}"${saying}`, false);
+
+    try {
+      return JSON.parse(body) as unknown;
+    } catch (err) {
+      if (body.trimStart().startsWith('<')) {
+        throw fail(
+          `Argo CD at ${where} answered Application "${label}" with HTML, not JSON: is the URL Argo CD's (not its UI behind a login proxy)?`,
+          false,
+        );
+      }
+      const why = err instanceof Error ? oneLine(err.message, 80) : 'unparseable';
+      throw fail(`Argo CD at ${where} answered Application "${label}" with invalid JSON (${why})`, true);
+    }
+  }
+}
