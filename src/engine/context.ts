@@ -25,6 +25,7 @@ export function draft(state: ReleaseState): ReleaseState {
     rollbackQueue: [...state.rollbackQueue],
     hooksDone: [...state.hooksDone],
     drained: [...state.drained],
+    outages: { ...state.outages },
   };
 }
 

@@ -173,3 +173,26 @@ describe('windows', () => {
     expect(state.rings[1]!.deployedAt).toBe(Date.parse('2026-03-02T03:30:00Z'));
   });
 });
+
+describe('failover (traffic.failover: automatic)', () => {
+  const automatic = BASE.replace('windows: { deploy: always }', 'windows: { deploy: always }\n  traffic: { failover: automatic }');
+  const down = (from: number, to: number) => (region: string, at: number) => !(region === 'ap-south-1' && at >= from && at < to);
+
+  it('drains a region in an outage when the others have the headroom, and restores it when it is back', async () => {
+    const { state, world } = await run(policyOf(automatic), { regionUp: down(T0 + 30 * MINUTE, T0 + 2 * HOUR), approvals: approvedByTeam });
+    const traffic = state.events.filter((e) => e.type.startsWith('traffic.') || e.type.startsWith('region.'));
+    expect(traffic.map((e) => `${e.type} ${e.region}`)).toEqual(['region.down ap-south-1', 'traffic.drained ap-south-1', 'region.up ap-south-1', 'traffic.restored ap-south-1']);
+    expect(traffic[1]!.detail).toBe('region outage; before: ap-south-1 0.25, eu-west-1 0.3, us-east-1 0.45; after: ap-south-1 0, eu-west-1 0.4, us-east-1 0.6');
+    expect(world.weights).toEqual({ 'ap-south-1': 0.25, 'eu-west-1': 0.3, 'us-east-1': 0.45 });
+    expect(state.phase).toBe('completed');
+  });
+
+  it('refuses to drain a region the others cannot absorb, and says why with the numbers', async () => {
+    const tight = automatic.replace(/capacity: 1\.5/g, 'capacity: 1.1');
+    const { state } = await run(policyOf(tight), { regionUp: down(T0 + 30 * MINUTE, T0 + 2 * HOUR), approvals: approvedByTeam });
+    const refused = state.events.find((e) => e.type === 'traffic.drain.refused')!;
+    expect(refused.region).toBe('ap-south-1');
+    expect(refused.detail).toBe('draining ap-south-1 (25% of users) needs 0.25 of spare capacity; us-east-1 and eu-west-1 have 0.075 (us-east-1 0.045, eu-west-1 0.03)');
+    expect(state.events.filter((e) => e.type === 'traffic.drain.refused')).toHaveLength(1);
+  });
+});

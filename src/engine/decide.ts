@@ -23,7 +23,7 @@ export function initialState(policy: Policy, release: ReleaseRequestData, versio
   return {
     release, phase: 'running', startedAt: at, current: 0, rings: policy.spec.rings.map((r) => newRing(r.name)),
     versions: all, events: [], rollbackQueue: [], haltReason: null, resumeTo: null, hooksDone: [], pendingHook: null,
-    drained: [], detection: null, completedAt: null,
+    drained: [], outages: {}, lastRegionCheck: null, detection: null, completedAt: null,
   };
 }
 
@@ -36,6 +36,7 @@ const HOOK_EVENTS: Record<string, string> = {
 
 function onTick(ctx: Ctx): void {
   const s = ctx.s;
+  checkRegions(ctx);
   if (TERMINAL.has(s.phase) || s.phase === 'halted' || s.pendingHook) return;
   if (s.phase === 'rolling-back') {
     const name = s.rollbackQueue[0];
@@ -49,6 +50,43 @@ function onTick(ctx: Ctx): void {
   if (rs.status === 'waiting-window') tryDeploy(ctx, s.current);
   else if (rs.status === 'deploying' && rs.ref !== null) ctx.effects.push({ type: 'check-health', ring: rs.name, ref: rs.ref });
   else if (rs.status === 'baking') afterSchedule(ctx, s.current);
+}
+
+/** How often regional health is asked when failover is automatic. */
+export const REGION_CHECK_MS = 5 * 60_000;
+
+function checkRegions(ctx: Ctx): void {
+  const s = ctx.s;
+  if (ctx.policy.spec.traffic.failover !== 'automatic' || TERMINAL.has(s.phase)) return;
+  if (s.lastRegionCheck !== null && ctx.now - s.lastRegionCheck < REGION_CHECK_MS) return;
+  s.lastRegionCheck = ctx.now;
+  ctx.effects.push({ type: 'check-regions' });
+  wake(ctx, ctx.now + REGION_CHECK_MS);
+}
+
+/** Failover: drain a region in an outage (when the others have the headroom), restore it when it is back. */
+function onRegionsHealth(ctx: Ctx, up: Record<string, boolean>): void {
+  for (const [region, isUp] of Object.entries(up)) {
+    const outage = ctx.s.outages[region];
+    if (!isUp && outage === undefined) {
+      emit(ctx, 'region.down', { region, detail: 'reports unhealthy' });
+      ctx.effects.push({ type: 'drain', region, cause: 'outage' });
+    } else if (isUp && outage !== undefined) {
+      emit(ctx, 'region.up', { region, detail: 'healthy again' });
+      if (outage === 'drained') ctx.effects.push({ type: 'restore', region, cause: 'outage' });
+      else delete ctx.s.outages[region];
+    }
+  }
+}
+
+function onTraffic(ctx: Ctx, input: Extract<EngineInput, { type: 'traffic-done' }>): void {
+  const s = ctx.s;
+  if (input.cause === 'outage') {
+    if (input.action === 'drained') s.outages[input.region] = 'drained';
+    else delete s.outages[input.region];
+  } else if (input.action === 'drained' && !s.drained.includes(input.region)) s.drained.push(input.region);
+  else if (input.action === 'restored') s.drained = s.drained.filter((r) => r !== input.region);
+  emit(ctx, input.action === 'drained' ? 'traffic.drained' : 'traffic.restored', { region: input.region, detail: input.detail });
 }
 
 function onHookDone(ctx: Ctx, step: string): void {
@@ -146,13 +184,12 @@ export function decide(state: ReleaseState | null, input: EngineInput, policy: P
       ctx.s.resumeTo = 'hook';
       emit(ctx, 'release.halted', { detail: ctx.s.haltReason });
       break;
-    case 'traffic-done':
-      if (input.action === 'drained' && !ctx.s.drained.includes(input.region)) ctx.s.drained.push(input.region);
-      if (input.action === 'restored') ctx.s.drained = ctx.s.drained.filter((r) => r !== input.region);
-      emit(ctx, input.action === 'drained' ? 'traffic.drained' : 'traffic.restored', { region: input.region, detail: input.detail });
+    case 'traffic-done': onTraffic(ctx, input); break;
+    case 'traffic-refused':
+      if (input.cause === 'outage') ctx.s.outages[input.region] = 'refused';
+      emit(ctx, 'traffic.drain.refused', { region: input.region, detail: input.reason });
       break;
-    case 'traffic-refused': emit(ctx, 'traffic.drain.refused', { region: input.region, detail: input.reason }); break;
-    case 'region-health': break;
+    case 'regions-health': onRegionsHealth(ctx, input.up); break;
     case 'resume': rejected = onResume(ctx, input.by); break;
     case 'abort':
       if (TERMINAL.has(ctx.s.phase)) rejected = `release is already ${ctx.s.phase}`;

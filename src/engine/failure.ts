@@ -26,7 +26,7 @@ export function failRing(ctx: Ctx, i: number, gate: string | null, region: strin
   emit(ctx, 'ring.failed', { ring: ring.name, detail: `${detail}; downstream rings will not be deployed` });
   const queue = rollbackRings(ctx.policy, ring).map((r) => r.name).filter((n) => touched(ctx, n));
   if (ring.onFailure.drain && isProductionRing(ctx.policy, ring)) {
-    for (const region of ring.regions) ctx.effects.push({ type: 'drain', region });
+    for (const region of ring.regions) ctx.effects.push({ type: 'drain', region, cause: 'failure' });
   }
   if (queue.length === 0) {
     halt(ctx, `${ring.name} failed and its policy rolls nothing back: roll back or abort`, null);
@@ -90,7 +90,7 @@ export function onRollbackHealth(ctx: Ctx, i: number, report: HealthReport): voi
 }
 
 function finishRollback(ctx: Ctx): void {
-  for (const region of ctx.s.drained) ctx.effects.push({ type: 'restore', region });
+  for (const region of ctx.s.drained) if (ctx.s.outages[region] !== 'drained') ctx.effects.push({ type: 'restore', region, cause: 'failure' });
   const data = ctx.policy.spec.data;
   const fullRollback = ctx.policy.spec.rings.every((r) => !isProductionRing(ctx.policy, r) || !touched(ctx, r.name));
   if (data.pattern === 'region-isolated' && fullRollback && ctx.s.hooksDone.includes('replication.pause') && !ctx.s.hooksDone.includes('replication.resume')) {

@@ -46,6 +46,8 @@ export interface FakeOptions {
   errorRate?: (region: string, at: number, q: MetricQuery) => number | null;
   approvals?: Record<string, Array<{ by: string; groups: string[]; after: number }>>;
   healthy?: (target: RingTarget) => boolean;
+  /** Regional liveness for failover (default: always up). */
+  regionUp?: (region: string, at: number) => boolean;
   failHooks?: string[];
 }
 
@@ -65,6 +67,7 @@ export function fakeWorld(policy: Policy, clock: VirtualClock, opts: FakeOptions
       status: async (t) => (opts.healthy?.(t) ?? true)
         ? { healthy: true, failed: false, detail: 'Synced, Healthy' }
         : { healthy: false, failed: false, detail: 'Progressing' },
+      regionUp: async (region) => opts.regionUp?.(region, clock.now()) ?? true,
     },
     metrics: {
       value: async (q, from, to) => {

@@ -84,8 +84,12 @@ export interface ReleaseState {
   hooksDone: string[];
   /** A hook step in flight, and what to do once it succeeds. */
   pendingHook: { step: string; then: 'deploy' | 'complete' | 'rollback' } | null;
-  /** Regions currently drained (weight 0) by this release. */
+  /** Regions drained (weight 0) because their ring failed (`onFailure.drain`); restored after rollback. */
   drained: string[];
+  /** Regions in an outage (`traffic.failover: automatic`): drained, or refused for lack of headroom. */
+  outages: Record<string, 'drained' | 'refused'>;
+  /** When regional health was last asked (failover). */
+  lastRegionCheck: number | null;
   detection: { at: number; ring: string; gate: string } | null;
   completedAt: number | null;
 }
@@ -103,9 +107,9 @@ export type EngineInput =
   | { type: 'rollback-failed'; at: number; ring: string; error: string }
   | { type: 'hook-done'; at: number; step: string }
   | { type: 'hook-failed'; at: number; step: string; error: string }
-  | { type: 'traffic-done'; at: number; action: 'drained' | 'restored'; region: string; detail: string }
-  | { type: 'traffic-refused'; at: number; region: string; reason: string }
-  | { type: 'region-health'; at: number; region: string; up: boolean }
+  | { type: 'traffic-done'; at: number; action: 'drained' | 'restored'; region: string; detail: string; cause?: 'failure' | 'outage' }
+  | { type: 'traffic-refused'; at: number; region: string; reason: string; cause?: 'failure' | 'outage' }
+  | { type: 'regions-health'; at: number; up: Record<string, boolean> }
   | { type: 'resume'; at: number; by: string }
   | { type: 'abort'; at: number; by: string }
   | { type: 'rollback'; at: number; by: string; ring?: string };
@@ -128,8 +132,9 @@ export type Effect =
   | { type: 'evaluate-gates'; ring: string; at: number; checks: GateCheck[] }
   | { type: 'request-approval'; ring: string; approvers: string[] }
   | { type: 'run-hook'; step: string }
-  | { type: 'drain'; region: string }
-  | { type: 'restore'; region: string }
+  | { type: 'drain'; region: string; cause: 'failure' | 'outage' }
+  | { type: 'restore'; region: string; cause: 'failure' | 'outage' }
+  | { type: 'check-regions' }
   | { type: 'wake'; at: number };
 
 export interface Decision {

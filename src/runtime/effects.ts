@@ -38,25 +38,31 @@ function formatWeights(w: Record<string, number>): string {
   return Object.entries(w).map(([r, v]) => `${r} ${round(v, 4)}`).join(', ');
 }
 
-async function drain(policy: Policy, state: ReleaseState, ports: RuntimePorts, region: string, at: number): Promise<EngineInput> {
+function unavailable(state: ReleaseState): string[] {
+  return [...state.drained, ...Object.keys(state.outages)];
+}
+
+async function drain(policy: Policy, state: ReleaseState, ports: RuntimePorts, region: string, cause: 'failure' | 'outage', at: number): Promise<EngineInput> {
   const before = await ports.traffic.weights();
-  const serving = productionRegions(policy).map((r) => r.name).filter((r) => (before[r] ?? 0) > 0 && !state.drained.includes(r));
+  const serving = productionRegions(policy).map((r) => r.name).filter((r) => (before[r] ?? 0) > 0 && (r === region || !unavailable(state).includes(r)));
+  if (!serving.includes(region)) serving.push(region);
   const plan = planDrain(policy, region, serving);
-  if (!plan.allowed) return { type: 'traffic-refused', at, region, reason: plan.reason ?? 'refused' };
+  if (!plan.allowed) return { type: 'traffic-refused', at, region, reason: plan.reason ?? 'refused', cause };
   const after: Record<string, number> = {};
   for (const r of productionRegions(policy)) after[r.name] = r.name === region ? 0 : (before[r.name] ?? 0) > 0 ? (r.userShare ?? 0) : 0;
   for (const s of plan.shifts) after[s.to] = (after[s.to] ?? 0) + s.share;
   await ports.traffic.setWeights(after);
-  return { type: 'traffic-done', at, action: 'drained', region, detail: `before: ${formatWeights(before)}; after: ${formatWeights(after)}` };
+  const why = cause === 'outage' ? 'region outage' : 'ring failed';
+  return { type: 'traffic-done', at, action: 'drained', region, cause, detail: `${why}; before: ${formatWeights(before)}; after: ${formatWeights(after)}` };
 }
 
-async function restore(policy: Policy, state: ReleaseState, ports: RuntimePorts, region: string, at: number): Promise<EngineInput> {
+async function restore(policy: Policy, state: ReleaseState, ports: RuntimePorts, region: string, cause: 'failure' | 'outage', at: number): Promise<EngineInput> {
   const before = await ports.traffic.weights();
   const after: Record<string, number> = {};
-  const stillDrained = state.drained.filter((r) => r !== region);
+  const stillDrained = unavailable(state).filter((r) => r !== region);
   for (const r of productionRegions(policy)) after[r.name] = stillDrained.includes(r.name) ? 0 : (r.userShare ?? 0);
   await ports.traffic.setWeights(after);
-  return { type: 'traffic-done', at, action: 'restored', region, detail: `before: ${formatWeights(before)}; after: ${formatWeights(after)}` };
+  return { type: 'traffic-done', at, action: 'restored', region, cause, detail: `before: ${formatWeights(before)}; after: ${formatWeights(after)}` };
 }
 
 /** Perform `effect`; resolves to the input reporting its result, or null when there is none. */
@@ -100,8 +106,19 @@ export async function perform(policy: Policy, state: ReleaseState, ports: Runtim
         return { type: 'hook-failed', at: now(), step: effect.step, error: message(e) };
       }
     }
-    case 'drain': return drain(policy, state, ports, effect.region, now());
-    case 'restore': return restore(policy, state, ports, effect.region, now());
+    case 'drain': return drain(policy, state, ports, effect.region, effect.cause, now());
+    case 'restore': return restore(policy, state, ports, effect.region, effect.cause, now());
+    case 'check-regions': {
+      const up: Record<string, boolean> = {};
+      for (const r of productionRegions(policy)) {
+        try {
+          up[r.name] = (await ports.health.regionUp?.(r.name)) ?? true;
+        } catch {
+          up[r.name] = true; // unknown is not an outage: never drain on a failed health read
+        }
+      }
+      return { type: 'regions-health', at: now(), up };
+    }
     case 'request-approval':
     case 'wake':
       return null;
