@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { decide } from '../engine/decide.ts';
 import { recoveryEffects } from '../engine/recover.ts';
+import { refuseRelease } from '../engine/release-rules.ts';
 import type { Effect, EngineInput, ReleaseState } from '../engine/types.ts';
 import type { Evaluation } from '../gates/types.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UsageError } from '../errors.ts';
@@ -79,6 +80,11 @@ export class Controller implements ReleaseController {
     if (!req.version || typeof req.version !== 'string') throw new UsageError('version is required (e.g. "v2.1.0")');
     const service = this.policy.spec.service.name;
     const versions = await this.#store.regionVersions(service);
+    const refusal = refuseRelease(this.policy, { changes: req.changes ?? ['app'], schemaPhase: req.schemaPhase ?? 'expand' }, versions);
+    if (refusal) {
+      await this.#audit(actor.user, 'release.start', service, 'refused', refusal.message);
+      throw refusal.kind === 'invalid' ? new UsageError(refusal.message) : new ConflictError(refusal.message);
+    }
     const running = Object.values(versions);
     const previousVersion = running.length > 0 ? mostCommon(running) : 'unknown';
     const id = `${service}-${req.version}-${randomUUID().slice(0, 8)}`.replace(/[^A-Za-z0-9._-]/g, '-');

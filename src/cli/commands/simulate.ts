@@ -4,7 +4,9 @@
  * in the output.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.ts';
+import { PolicyError, UsageError } from '../../errors.ts';
+import { refuseRelease } from '../../engine/release-rules.ts';
+import { locate } from '../../policy/source.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import type { Policy } from '../../policy/schema.ts';
 import { STRATEGIES, strategyPolicy, type Strategy } from '../../policy/strategies.ts';
@@ -30,7 +32,9 @@ export function parseStrategy(value: string | undefined): Strategy {
 export function loadPolicyAndScenario(policyFile: string, scenarioFile: string | undefined): { policy: Policy; scenario: Scenario } {
   if (!scenarioFile) throw new UsageError('--scenario FILE is required (see examples/scenarios/)');
   const { policy } = loadPolicy(readInput(policyFile), policyFile);
-  const { scenario } = loadScenario(readInput(scenarioFile), scenarioFile, policy);
+  const { scenario, source } = loadScenario(readInput(scenarioFile), scenarioFile, policy);
+  const refusal = refuseRelease(policy, scenario.spec.release, {});
+  if (refusal) throw new PolicyError([locate(source, { path: ['spec', 'release', 'changes'], message: refusal.message })]);
   return { policy, scenario };
 }
 
