@@ -196,3 +196,47 @@ describe('failover (traffic.failover: automatic)', () => {
     expect(state.events.filter((e) => e.type === 'traffic.drain.refused')).toHaveLength(1);
   });
 });
+
+describe('data safety across versions', () => {
+  const isolated = BASE.replace('windows: { deploy: always }', `windows: { deploy: always }
+  data:
+    pattern: region-isolated
+    replication: { pause: { command: [pause-replication] }, resume: { command: [resume-replication] } }`);
+  const flagged = BASE.replace('windows: { deploy: always }', `windows: { deploy: always }
+  data:
+    pattern: feature-flag
+    featureFlag: { name: email-v2, enable: { command: [flagctl, enable] }, disable: { command: [flagctl, disable] } }`);
+
+  it('pauses replication before the first production ring and resumes it when the last ring completes', async () => {
+    const { state, types, world } = await run(policyOf(isolated), { approvals: approvedByTeam });
+    expect(state.phase).toBe('completed');
+    expect(types.slice(0, 6)).toEqual(['release.started', 'ring.deploy.started ring-0', 'ring.deploy.completed ring-0', 'ring.passed ring-0', 'replication.paused', 'ring.deploy.started ring-1']);
+    expect(types.slice(-2)).toEqual(['replication.resumed', 'release.completed']);
+    expect(world.log.filter((l) => l.startsWith('hook'))).toEqual(['hook replication.pause', 'hook replication.resume']);
+  });
+
+  it('resumes replication after a full rollback', async () => {
+    const all = isolated.replace('onFailure: { rollback: [ring-1, ring-2] }', 'onFailure: { rollback: [ring-0, ring-1, ring-2] }');
+    const { state, types } = await run(policyOf(all), { errorRate: (region) => (region === 'eu-west-1' ? 0.05 : 0.001) });
+    expect(state.phase).toBe('rolled-back');
+    expect(types.at(-1)).toBe('replication.resumed');
+  });
+
+  it('halts when a hook fails, before anything reaches production', async () => {
+    const { state, world } = await run(policyOf(isolated), { failHooks: ['replication.pause'] });
+    expect(state.phase).toBe('halted');
+    expect(state.haltReason).toBe('hook replication.pause failed: replication.pause exited with status 1');
+    expect(world.log).toEqual(['deploy ring-0 v2']);
+  });
+
+  it('enables the feature flag only after every ring passed its bake, and disables it first on a later rollback', async () => {
+    const { state, types } = await run(policyOf(flagged), {
+      approvals: approvedByTeam,
+      inject: [{ type: 'rollback', at: T0 + 8 * HOUR, by: 'alice' }],
+    });
+    const enabled = types.indexOf('flag.enabled');
+    expect(enabled).toBe(types.indexOf('ring.passed ring-3') + 1);
+    expect(types.slice(types.indexOf('rollback.requested'), types.indexOf('rollback.requested') + 3)).toEqual(['rollback.requested', 'flag.disabled', 'ring.rollback.started ring-3']);
+    expect(state.phase).toBe('rolled-back');
+  });
+});

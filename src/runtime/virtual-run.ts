@@ -35,8 +35,8 @@ export async function runInVirtualTime(
   let state: ReleaseState | null = null;
   let evaluations = 0;
   let lastTick = -1;
-  const settled = (s: ReleaseState | null): boolean =>
-    s !== null && (s.phase === 'completed' || s.phase === 'rolled-back' || s.phase === 'aborted' || (s.phase === 'halted' && timers.size === 0));
+  const still = (s: ReleaseState | null): boolean =>
+    s !== null && (s.phase === 'completed' || s.phase === 'rolled-back' || s.phase === 'aborted' || s.phase === 'halted');
 
   for (;;) {
     while (queue.length > 0) {
@@ -60,15 +60,13 @@ export async function runInVirtualTime(
       }
       opts.onProgress?.(state, clock.now());
     }
-    if (settled(state)) break;
-    if (state?.phase === 'halted') {
-      // Only injected inputs can move a halted release; drop its stale wake-ups.
-      const next = timers.pop();
-      if (!next || next.at > horizonAt) break;
-      if (next.item.kind === 'input') {
-        clock.set(Math.max(next.at, clock.now()));
-        queue.push({ ...next.item.input, at: clock.now() });
-      }
+    if (still(state)) {
+      // Nothing moves a settled or halted release but an input from outside (a person, in tests).
+      let next = timers.pop();
+      while (next && next.item.kind === 'tick') next = timers.pop();
+      if (!next || next.at > horizonAt || next.item.kind !== 'input') break;
+      clock.set(Math.max(next.at, clock.now()));
+      queue.push({ ...next.item.input, at: clock.now() });
       continue;
     }
     const next = timers.pop();
