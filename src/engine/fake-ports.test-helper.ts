@@ -4,7 +4,7 @@
  */
 import { loadPolicy } from '../policy/load.ts';
 import type { Policy } from '../policy/schema.ts';
-import type { MetricQuery, RingTarget } from '../ports.ts';
+import type { Clock, MetricQuery, RingTarget } from '../ports.ts';
 import { runInVirtualTime, type VirtualRunPorts } from '../runtime/virtual-run.ts';
 import { VirtualClock } from '../runtime/virtual-clock.ts';
 import type { EngineInput, ReleaseState } from './types.ts';
@@ -51,7 +51,7 @@ export interface FakeOptions {
   failHooks?: string[];
 }
 
-export function fakeWorld(policy: Policy, clock: VirtualClock, opts: FakeOptions = {}): FakeWorld {
+export function fakeWorld(policy: Policy, clock: Clock, opts: FakeOptions = {}): FakeWorld {
   const log: string[] = [];
   const weights: Record<string, number> = {};
   for (const r of policy.spec.regions) if (!r.internal) weights[r.name] = r.userShare ?? 0;

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { BASE, T0, fakeWorld, policyOf } from '../engine/fake-ports.test-helper.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UsageError } from '../errors.ts';
+import { HOUR, MINUTE } from '../policy/duration.ts';
+import type { Store } from '../ports.ts';
+import type { Actor } from './controller-types.ts';
+import { Controller } from './controller.ts';
+import { ManualClock } from './manual-clock.ts';
+import { MemoryStore } from './memory-store.ts';
+
+const operator: Actor = { user: 'olga', groups: [], role: 'operator' };
+const approver: Actor = { user: 'bob', groups: ['release-team'], role: 'viewer' };
+const admin: Actor = { user: 'root', groups: ['admins'], role: 'admin' };
+
+function setup(store: Store = new MemoryStore(), clock = new ManualClock(T0)) {
+  const policy = policyOf();
+  const world = fakeWorld(policy, clock);
+  const controller = new Controller({ policy, policyText: BASE, ports: world, store, clock });
+  const advance = (ms: number) => clock.advance(ms, () => controller.idle());
+  return { policy, world, controller, store, clock, advance };
+}
+
+describe('the controller', () => {
+  it('runs a release in time: deploys ring 0 at once and ring 1 after its bake', async () => {
+    const { controller, world, advance } = setup();
+    const { id } = await controller.start({ version: 'v2' }, operator);
+    await advance(0);
+    expect(world.log).toEqual(['deploy ring-0 v2']);
+    await advance(HOUR + 2 * MINUTE);
+    expect(world.log).toEqual(['deploy ring-0 v2', 'deploy ring-1 v2']);
+    const view = await controller.get(id);
+    expect(view.rings.map((r) => r.status)).toEqual(['passed', 'baking', 'pending', 'pending']);
+    expect(view.evaluations.length).toBeGreaterThan(0);
+    expect(view.versions).toMatchObject({ internal: 'v2', 'ap-south-1': 'v2', 'eu-west-1': 'unknown' });
+  });
+
+  it('allows one release per service at a time (a second start is a conflict naming the first)', async () => {
+    const { controller } = setup();
+    const { id } = await controller.start({ version: 'v2' }, operator);
+    await expect(controller.start({ version: 'v3' }, operator)).rejects.toThrow(ConflictError);
+    await expect(controller.start({ version: 'v3' }, operator)).rejects.toThrow(id);
+  });
+
+  it('refuses an approval from a non-approver, even an admin, and records it; accepts a group member', async () => {
+    const { controller, store, advance, world } = setup();
+    const { id } = await controller.start({ version: 'v2' }, operator);
+    await advance(5 * HOUR);
+    expect((await controller.get(id)).rings[3]!.status).toBe('awaiting-approval');
+    await expect(controller.approve(id, 'ring-3', admin)).rejects.toThrow(new ForbiddenError('root is not an approver of ring-3'));
+    await controller.approve(id, 'ring-3', approver);
+    await advance(2 * HOUR);
+    expect(world.log.at(-1)).toBe('deploy ring-3 v2');
+    expect((await controller.get(id)).phase).toBe('completed');
+    const audit = await store.audit();
+    expect(audit.map((a) => `${a.actor} ${a.action} ${a.outcome}`)).toEqual([
+      'olga release.start ok', 'root release.approve ring-3 refused', 'bob release.approve ring-3 ok',
+    ]);
+  });
+
+  it('resumes after a restart without repeating a step: a new controller on the same store carries on', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock(T0);
+    const first = setup(store, clock);
+    const { id } = await first.controller.start({ version: 'v2' }, operator);
+    await first.advance(30 * MINUTE);
+    await first.controller.close();
+    expect(first.world.log).toEqual(['deploy ring-0 v2']);
+
+    const second = setup(store, clock);
+    expect(await second.controller.recover()).toBe(1);
+    await second.advance(HOUR);
+    expect(second.world.log).toEqual(['deploy ring-1 v2']);
+    expect((await second.controller.get(id)).rings[0]!.status).toBe('passed');
+  });
+
+  it('re-asks delivery for a deploy whose result was never recorded (delivery is idempotent per step)', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock(T0);
+    const policy = policyOf();
+    const world = fakeWorld(policy, clock);
+    let crash = true;
+    const crashing = { ...world, delivery: { ...world.delivery, deploy: async () => { if (crash) return new Promise<never>(() => {}); return world.delivery.deploy({ ring: 'ring-0', version: 'v2' } as never); } } };
+    const c1 = new Controller({ policy, policyText: BASE, ports: crashing, store, clock });
+    await c1.start({ version: 'v2' }, operator);
+    // The deploy never answers: the process "dies" here, with the deploy asked but not recorded.
+    crash = false;
+    const c2 = new Controller({ policy, policyText: BASE, ports: crashing, store, clock });
+    await c2.recover();
+    await clock.advance(2 * MINUTE, () => c2.idle());
+    expect(world.log).toEqual(['deploy ring-0 v2']);
+  });
+
+  it('says when a release does not exist and refuses a resume of a running release', async () => {
+    const { controller } = setup();
+    await expect(controller.get('nope')).rejects.toThrow(new NotFoundError('release "nope" not found'));
+    const { id } = await controller.start({ version: 'v2' }, operator);
+    await expect(controller.resume(id, operator)).rejects.toThrow(new ConflictError('release is running, not halted'));
+  });
+
+  it('refuses schema and app changes in one release before creating anything', async () => {
+    const { controller, store } = setup();
+    await expect(controller.start({ version: 'v2', changes: ['schema', 'app'] }, operator)).rejects.toThrow(UsageError);
+    expect(await store.listReleases()).toEqual([]);
+  });
+
+  it('tells subscribers about every engine event as it happens', async () => {
+    const { controller, advance } = setup();
+    const seen: string[] = [];
+    controller.subscribe('*', (e) => seen.push(`${e.event.type}${e.event.ring ? ` ${e.event.ring}` : ''}`));
+    await controller.start({ version: 'v2' }, operator);
+    await advance(2 * MINUTE);
+    expect(seen).toEqual(['release.started', 'ring.deploy.started ring-0', 'ring.deploy.completed ring-0']);
+  });
+});
