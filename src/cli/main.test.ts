@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,7 +132,8 @@ describe('meridian compare', () => {
 
 describe('meridian demo', () => {
   it('tells the ring story: ring 1 passes, ring 2 fails and is rolled back, ring 3 is never touched', async () => {
-    const r = await cli('demo');
+    const dir = join(tmp, 'demo');
+    const r = await cli('demo', '--dir', dir);
     expect(r.code).toBe(0);
     expect(r.out).toContain('ring-1  ap-south-1  v2.1.0   passed\n');
     expect(r.out).toContain('ring-2  eu-west-1   v2.0.0   FAILED, rolled back\n');
@@ -140,5 +142,17 @@ describe('meridian demo', () => {
     expect(r.out).toMatch(/us-east-1 +ring-3 +v2\.0\.0 +Baseline/);
     expect(r.out).toContain('ring.rollback.completed  ring-2  eu-west-1 back on v2.0.0');
     expect(r.out).toContain('untouched: ring-3 never saw v2.1.0');
+    expect(r.out).toMatch(/[0-9a-f]{7} {2}webapp v2\.1\.0: deploy ring-1 \(ap-south-1\) {2}\[Meridian-Step: ring-1\/deploy\]\n[0-9a-f]{7} {2}webapp v2\.1\.0: deploy ring-2 \(eu-west-1\) {2}\[Meridian-Step: ring-2\/deploy\]\n[0-9a-f]{7} {2}webapp v2\.1\.0: rollback ring-2 \(eu-west-1\) {2}\[Meridian-Step: ring-2\/rollback\]\n/);
+  });
+
+  it('writes real commits with Meridian trailers, and the rollback is a git revert of the ring-2 deploy', () => {
+    const git = (...args: string[]) => execFileSync('git', ['-C', join(tmp, 'demo', 'gitops.git'), ...args], { encoding: 'utf8' });
+    const log = git('log', '--format=%s%n%(trailers:key=Meridian-Step,valueonly)', 'main');
+    expect(log).toContain('webapp v2.1.0: rollback ring-2 (eu-west-1)\nring-2/rollback');
+    expect(git('log', '-1', '--format=%b', 'main')).toMatch(/This reverts commit [0-9a-f]{40}/);
+    const appset = git('show', 'main:deploy/applicationset.yaml');
+    expect(appset).toMatch(/- cluster: ap-south-1\n\s+url: \S+\n\s+revision: v2\.1\.0\n/);
+    expect(appset).toMatch(/- cluster: eu-west-1\n\s+url: \S+\n\s+revision: v2\.0\.0\n/);
+    expect(appset).toMatch(/- cluster: us-east-1\n\s+url: \S+\n\s+revision: v2\.0\.0\n/);
   });
 });

@@ -3,6 +3,7 @@
  * maps every outcome to an exit code (cli.md). No rollout logic lives here.
  */
 import { Command, CommanderError } from 'commander';
+import { registerBacktest } from './commands/backtest.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerLint } from './commands/lint.ts';
@@ -15,7 +16,7 @@ import { processIo, type Io } from './io.ts';
 
 type Register = (program: Command, io: Io, done: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerSchema];
+const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerSchema, registerBacktest];
 
 export function buildProgram(io: Io, done: (code: number) => void): Command {
   const program = new Command('meridian')

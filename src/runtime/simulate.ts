@@ -6,7 +6,8 @@
 import type { EngineInput, ReleaseState } from '../engine/types.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { Metrics } from '../ports.ts';
-import { createFleet } from '../sim/fleet.ts';
+import { createFleet, type Fleet } from '../sim/fleet.ts';
+import type { RuntimePorts } from './effects.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { runInVirtualTime, type VirtualRunPorts } from './virtual-run.ts';
 import { VirtualClock } from './virtual-clock.ts';
@@ -29,6 +30,8 @@ export interface SimulationOptions {
   seed?: number;
   /** Called after every engine decision (progress display). */
   onProgress?: (state: ReleaseState, now: number) => void;
+  /** Replace some of the fleet's ports (e.g. real GitOps delivery over the simulated fleet). */
+  ports?: (fleet: Fleet) => Partial<RuntimePorts>;
 }
 
 export async function runSimulation(policy: Policy, scenario: Scenario, opts: SimulationOptions = {}): Promise<SimulationRun> {
@@ -39,6 +42,7 @@ export async function runSimulation(policy: Policy, scenario: Scenario, opts: Si
   const fleet = createFleet(policy, scenario, clock, { seed });
   const ports: VirtualRunPorts = {
     delivery: fleet, health: fleet, metrics: fleet, traffic: fleet, hooks: fleet,
+    ...opts.ports?.(fleet),
     approvalsFor: (ring) => fleet.approvalsFor(ring),
   };
   const start: Extract<EngineInput, { type: 'start' }> = {

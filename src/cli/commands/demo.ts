@@ -4,7 +4,12 @@
  * back, ring 3 is never touched. Prints a live progress line (on a terminal), the global release
  * state, the cross-region comparison table at detection, and what happened when.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { GitOpsDelivery, initDemoRepo, withDemoGitOps } from '../../adapters/gitops/index.ts';
+import { SimulatedApply } from '../../runtime/simulated-apply.ts';
 import type { ReleaseState } from '../../engine/types.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import { comparisonRows } from '../../runtime/comparison.ts';
@@ -30,14 +35,23 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
   program
     .command('demo')
     .description('run the ring exercise on the embedded default: three regions, ring 2 fails and is rolled back')
+    .option('--dir <dir>', 'where to create the GitOps repository (default: a new temporary directory)')
     .option('--json', 'print the simulation result as JSON instead of the report')
-    .action(async (opts: { json?: boolean }) => {
-      const { policy } = loadPolicy(DEMO_POLICY, DEMO_POLICY_FILE);
-      const { scenario } = loadScenario(DEMO_SCENARIO, DEMO_SCENARIO_FILE, policy);
+    .action(async (opts: { json?: boolean; dir?: string }) => {
+      const { policy: base } = loadPolicy(DEMO_POLICY, DEMO_POLICY_FILE);
+      const { scenario } = loadScenario(DEMO_SCENARIO, DEMO_SCENARIO_FILE, base);
+      const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'meridian-demo-'));
+      const remote = await initDemoRepo(dir, base, 'applicationset-revision', { previousVersion: scenario.spec.release.previous });
+      const policy = withDemoGitOps(base, remote, 'applicationset-revision');
+      const gitops = new GitOpsDelivery(policy, { workDir: join(dir, 'work') });
       const started = performance.now();
       let lastDrawnHour = -1;
       let atDetection: { versions: Record<string, string>; at: number } | null = null;
       const run = await runSimulation(policy, scenario, {
+        ports: (fleet) => {
+          const applied = new SimulatedApply(gitops, fleet);
+          return { delivery: applied, health: applied };
+        },
         onProgress: (state, now) => {
           if (state.detection && !atDetection) atDetection = { versions: { ...state.versions }, at: state.detection.at };
           const hour = Math.floor(now / HOUR);
@@ -72,6 +86,11 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
       io.out('\nWhat happened when\n');
       io.out(eventLines(s));
 
+      io.out(`\nThe GitOps repository (${remote}): one commit per ring deploy or rollback\n`);
+      for (const c of (await gitops.history()).reverse()) {
+        io.out(`${c.id.slice(0, 7)}  ${c.subject}${c.step ? `  [Meridian-Step: ${c.step}]` : ''}\n`);
+      }
+
       const d = report.detection;
       io.out('\n');
       io.out(`outcome:   ${report.outcome}\n`);
@@ -79,6 +98,7 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
       io.out(`exposure:  ${report.exposure.userMinutes} user-minutes of users on the faulty version\n`);
       const untouched = s.rings.filter((r) => r.deployedAt === null).map((r) => r.name);
       if (untouched.length > 0) io.out(`untouched: ${untouched.join(', ')} never saw ${s.release.version}\n`);
+      io.out(`\nsee for yourself: git -C ${join(dir, 'work')} log --stat\n`);
       done(EXIT.ok);
     });
 }

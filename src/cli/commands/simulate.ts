@@ -3,6 +3,7 @@
  * release against the simulated fleet in virtual time. Exit 0 whatever the outcome: the outcome is
  * in the output.
  */
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { PolicyError, UsageError } from '../../errors.ts';
 import { refuseRelease } from '../../engine/release-rules.ts';
@@ -12,6 +13,7 @@ import type { Policy } from '../../policy/schema.ts';
 import { STRATEGIES, strategyPolicy, type Strategy } from '../../policy/strategies.ts';
 import { simulationReport } from '../../runtime/report.ts';
 import { runSimulation } from '../../runtime/simulate.ts';
+import { exportOpenMetrics } from '../../sim/openmetrics.ts';
 import { loadScenario, type Scenario } from '../../sim/scenario.ts';
 import { EXIT } from '../exit-codes.ts';
 import { eventLines, minuteUtc, releaseStateTable } from '../format/release.ts';
@@ -47,7 +49,8 @@ export function registerSimulate(program: Command, io: Io, done: (code: number) 
     .option('--seed <n>', 'override the scenario seed')
     .option('--strategy <s>', `replace the rings: ${STRATEGIES.join(' | ')}`, 'ring')
     .option('--json', 'print the result as JSON')
-    .action(async (policyFile: string, opts: { scenario?: string; seed?: string; strategy?: string; json?: boolean }) => {
+    .option('--export-openmetrics <file>', "write the fleet's metrics over the run to FILE as OpenMetrics text (for promtool tsdb create-blocks-from openmetrics)")
+    .action(async (policyFile: string, opts: { scenario?: string; seed?: string; strategy?: string; json?: boolean; exportOpenmetrics?: string }) => {
       const seed = parseSeed(opts.seed);
       const strategy = parseStrategy(opts.strategy);
       const loaded = loadPolicyAndScenario(policyFile, opts.scenario);
@@ -55,6 +58,15 @@ export function registerSimulate(program: Command, io: Io, done: (code: number) 
       if (note) io.err(`note: ${note}\n`);
       const run = await runSimulation(policy, loaded.scenario, seed === undefined ? {} : { seed });
       const report = simulationReport(run);
+      if (opts.exportOpenmetrics !== undefined) {
+        const text = await exportOpenMetrics(policy, loaded.scenario, run, loaded.scenario.spec.start, run.endedAt);
+        try {
+          writeFileSync(opts.exportOpenmetrics, text);
+        } catch (e) {
+          throw new UsageError(`--export-openmetrics ${opts.exportOpenmetrics}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        }
+        io.err(`wrote the fleet's metrics from ${minuteUtc(loaded.scenario.spec.start)} to ${minuteUtc(run.endedAt)} to ${opts.exportOpenmetrics} (OpenMetrics)\n`);
+      }
       if (opts.json) {
         json(io, report);
         return done(EXIT.ok);
