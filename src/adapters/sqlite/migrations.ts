@@ -1,0 +1,123 @@
+/**
+ * @module The SQLite schema as an ordered list of migrations, and the code that applies them. The
+ * schema version lives in `PRAGMA user_version` (written in the same transaction as the migration,
+ * so a crash leaves either the old or the new schema). Append new migrations; never edit one that
+ * has shipped.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { AdapterError } from '../../errors.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'releases, inputs, snapshots, effects, audit, region versions',
+    up: `
+      CREATE TABLE releases (
+        id TEXT PRIMARY KEY NOT NULL,
+        service TEXT NOT NULL,
+        version TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        phase TEXT NOT NULL,
+        request TEXT NOT NULL CHECK (json_valid(request))
+      );
+      -- At most one unfinished release per service, enforced by the database itself.
+      CREATE UNIQUE INDEX releases_one_unfinished_per_service ON releases (service)
+        WHERE phase NOT IN ('completed', 'rolled-back', 'aborted');
+      CREATE INDEX releases_by_created_at ON releases (created_at);
+
+      CREATE TABLE inputs (
+        release_id TEXT NOT NULL REFERENCES releases (id),
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        input TEXT NOT NULL CHECK (json_valid(input)),
+        at INTEGER NOT NULL,
+        PRIMARY KEY (release_id, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE snapshots (
+        release_id TEXT NOT NULL REFERENCES releases (id),
+        seq INTEGER NOT NULL CHECK (seq >= 0),
+        state TEXT NOT NULL CHECK (json_valid(state)),
+        PRIMARY KEY (release_id, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE effects (
+        key TEXT PRIMARY KEY NOT NULL,
+        result TEXT NOT NULL CHECK (json_valid(result))
+      ) WITHOUT ROWID;
+
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'refused')),
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+
+      CREATE TABLE region_versions (
+        service TEXT NOT NULL,
+        region TEXT NOT NULL,
+        version TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (service, region)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** The schema version this code writes and reads. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/** The list must count 1, 2, 3, ... with no gaps or repeats. */
+export function checkMigrations(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration ${i + 1} ("${m.name}") has version ${m.version}; versions must count 1, 2, 3, ... in order`);
+  });
+}
+
+export function schemaVersion(db: BetterSqlite3.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+export function futureVersionError(file: string, found: number, known: number): AdapterError {
+  return new AdapterError(
+    `${file}: the database has schema version ${found}, newer than this version of meridian knows (${known}); upgrade meridian to open it`,
+    { retryable: false },
+  );
+}
+
+/**
+ * Bring the database up to the last migration. Each migration runs in its own IMMEDIATE
+ * transaction (taking the write lock first, so two processes opening the same new file do not both
+ * migrate) together with its user_version bump. Returns the versions applied.
+ */
+export function migrate(db: BetterSqlite3.Database, file: string, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  checkMigrations(migrations);
+  const known = migrations.length;
+  const applied: number[] = [];
+  const step = db.transaction((m: Migration): boolean => {
+    const current = schemaVersion(db);
+    if (current > known) throw futureVersionError(file, current, known);
+    if (current >= m.version) return false;
+    db.exec(m.up);
+    db.pragma(`user_version = ${m.version}`);
+    return true;
+  });
+  const current = schemaVersion(db);
+  if (current > known) throw futureVersionError(file, current, known);
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    if (step.immediate(m)) applied.push(m.version);
+  }
+  return applied;
+}

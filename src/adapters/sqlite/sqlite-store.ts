@@ -1,0 +1,271 @@
+/**
+ * @module SqliteStore: the Store port on one SQLite file (better-sqlite3, synchronous; the async
+ * methods only wrap it). WAL journal, a busy timeout, versioned migrations (migrations.ts). Every
+ * check-then-write runs in an IMMEDIATE transaction, so another process on the same file cannot slip
+ * in between; the one-unfinished-release-per-service rule is also a unique index. SQLite failures
+ * surface as AdapterError (retryable when the database was busy).
+ */
+import { existsSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { AdapterError, ConflictError, MeridianError } from '../../errors.ts';
+import type { AuditEntry, NewAuditEntry, ReleaseRecord, Store } from '../../ports.ts';
+import { sealAuditEntry } from '../../runtime/audit-chain.ts';
+import { FINISHED_PHASES, INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
+import { SCHEMA_VERSION, futureVersionError, migrate, schemaVersion } from './migrations.ts';
+
+export interface SqliteStoreOptions {
+  /**
+   * Open an existing database for reading only: nothing is created or migrated, and writes fail.
+   * For inspection (`meridian audit verify`) next to a running server.
+   */
+  readonly?: boolean;
+  /** How long to wait for another connection's write lock before failing (ms). Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+interface ReleaseRow {
+  id: string;
+  service: string;
+  version: string;
+  created_at: number;
+  updated_at: number;
+  phase: string;
+}
+
+interface AuditRow {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: 'ok' | 'refused';
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const toRecord = (r: ReleaseRow): ReleaseRecord => ({
+  id: r.id,
+  service: r.service,
+  version: r.version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  phase: r.phase,
+});
+
+const toAudit = (r: AuditRow): AuditEntry => ({
+  seq: r.seq,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  target: r.target,
+  outcome: r.outcome,
+  detail: r.detail,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+const FINISHED_SQL = FINISHED_PHASES.map((p) => `'${p}'`).join(', ');
+const RELEASE_COLUMNS = 'id, service, version, created_at, updated_at, phase';
+
+function isSqliteError(e: unknown): e is InstanceType<Database.SqliteError> {
+  return e instanceof Database.SqliteError;
+}
+
+/** A SQLite failure as an AdapterError; errors of our own pass through. */
+function adapterError(file: string, e: unknown): unknown {
+  if (e instanceof MeridianError || e instanceof TypeError || !(e instanceof Error)) return e;
+  if (isSqliteError(e)) {
+    const retryable = e.code.startsWith('SQLITE_BUSY') || e.code.startsWith('SQLITE_LOCKED');
+    const hint = e.code === 'SQLITE_NOTADB' ? ' (not a SQLite database)' : '';
+    return new AdapterError(`${file}: ${e.message}${hint}`, { retryable, cause: e });
+  }
+  return e;
+}
+
+export class SqliteStore implements Store {
+  readonly file: string;
+  readonly #db: Database.Database;
+  readonly #stmt: ReturnType<typeof prepare>;
+
+  private constructor(file: string, db: Database.Database) {
+    this.file = file;
+    this.#db = db;
+    this.#stmt = prepare(db);
+  }
+
+  /**
+   * Open (creating it if needed) the database at `file` and bring its schema up to date. A database
+   * written by a newer meridian is refused with both versions named.
+   */
+  static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const readonly = options.readonly ?? false;
+    if (readonly && !existsSync(file)) throw new AdapterError(`${file}: no such database file`, { retryable: false });
+    if (existsSync(file) && statSync(file).isDirectory()) throw new AdapterError(`${file}: is a directory, not a database file`, { retryable: false });
+    let db: Database.Database;
+    try {
+      db = new Database(file, { readonly, fileMustExist: readonly, timeout: options.busyTimeoutMs ?? 5000 });
+    } catch (e) {
+      throw new AdapterError(`${file}: cannot open the database (${e instanceof Error ? e.message : String(e)})`, { retryable: false, cause: e });
+    }
+    try {
+      if (readonly) {
+        const version = schemaVersion(db);
+        if (version > SCHEMA_VERSION) throw futureVersionError(file, version, SCHEMA_VERSION);
+        if (version === 0) throw new AdapterError(`${file}: not a meridian database (it has no meridian schema)`, { retryable: false });
+        if (version < SCHEMA_VERSION) {
+          throw new AdapterError(`${file}: the database has schema version ${version}, older than this version of meridian (${SCHEMA_VERSION}); open it once for writing (meridian serve --db) to migrate it`, { retryable: false });
+        }
+      } else {
+        db.pragma('journal_mode = WAL');
+        // FULL: a commit is on disk when appendInput returns, even across a power cut. An input the
+        // engine acted on must not disappear from the log.
+        db.pragma('synchronous = FULL');
+        db.pragma('foreign_keys = ON');
+        migrate(db, file);
+      }
+      return new SqliteStore(file, db);
+    } catch (e) {
+      db.close();
+      throw adapterError(file, e);
+    }
+  }
+
+  #run<T>(fn: () => T): T {
+    if (!this.#db.open) throw new AdapterError(`sqlite store ${this.file} is closed`, { retryable: false });
+    try {
+      return fn();
+    } catch (e) {
+      throw adapterError(this.file, e);
+    }
+  }
+
+  async createRelease(rec: { id: string; service: string; version: string; createdAt: number; request: unknown }): Promise<void> {
+    const request = toJson('release request', rec.request);
+    const s = this.#stmt;
+    const create = this.#db.transaction(() => {
+      if (s.releaseById.get(rec.id)) throw new ConflictError(`release ${rec.id} already exists`);
+      const running = s.unfinishedOfService.get(rec.service) as { id: string; phase: string } | undefined;
+      if (running) throw conflictInProgress(rec.service, running);
+      s.insertRelease.run(rec.id, rec.service, rec.version, rec.createdAt, rec.createdAt, INITIAL_PHASE, request);
+    });
+    this.#run(() => create.immediate());
+  }
+
+  async getRelease(id: string): Promise<ReleaseRecord | null> {
+    const row = this.#run(() => this.#stmt.releaseById.get(id) as ReleaseRow | undefined);
+    return row ? toRecord(row) : null;
+  }
+
+  async listReleases(): Promise<ReleaseRecord[]> {
+    return this.#run(() => (this.#stmt.allReleases.all() as ReleaseRow[]).map(toRecord));
+  }
+
+  async activeReleases(): Promise<ReleaseRecord[]> {
+    return this.#run(() => (this.#stmt.activeReleases.all() as ReleaseRow[]).map(toRecord));
+  }
+
+  async appendInput(id: string, seq: number, input: unknown, phase: string, at: number): Promise<void> {
+    const text = toJson('input', input);
+    const s = this.#stmt;
+    const append = this.#db.transaction(() => {
+      if (!s.releaseById.get(id)) throw notFound(id);
+      checkSeq(id, seq, s.lastInputSeq.get(id) as number);
+      s.insertInput.run(id, seq, text, at);
+      s.updatePhase.run(phase, at, id);
+    });
+    this.#run(() => append.immediate());
+  }
+
+  async inputs(id: string, afterSeq = 0): Promise<Array<{ seq: number; input: unknown }>> {
+    const rows = this.#run(() => this.#stmt.inputsAfter.all(id, afterSeq) as Array<{ seq: number; input: string }>);
+    return rows.map((r) => ({ seq: r.seq, input: JSON.parse(r.input) as unknown }));
+  }
+
+  async saveSnapshot(id: string, seq: number, state: unknown): Promise<void> {
+    const text = toJson('snapshot state', state);
+    const s = this.#stmt;
+    const save = this.#db.transaction(() => {
+      if (!s.releaseById.get(id)) throw notFound(id);
+      checkSnapshotSeq(id, seq, s.lastInputSeq.get(id) as number);
+      s.upsertSnapshot.run(id, seq, text);
+      // Only the latest is ever read: older ones go.
+      s.pruneSnapshots.run(id, id);
+    });
+    this.#run(() => save.immediate());
+  }
+
+  async latestSnapshot(id: string): Promise<{ seq: number; state: unknown } | null> {
+    const row = this.#run(() => this.#stmt.latestSnapshot.get(id) as { seq: number; state: string } | undefined);
+    return row ? { seq: row.seq, state: JSON.parse(row.state) as unknown } : null;
+  }
+
+  async effectResult(key: string): Promise<unknown | null> {
+    const row = this.#run(() => this.#stmt.effect.get(key) as { result: string } | undefined);
+    return row ? (JSON.parse(row.result) as unknown) : null;
+  }
+
+  async recordEffect(key: string, result: unknown): Promise<void> {
+    const text = toJson('effect result', result);
+    // The first completion is the truth: a second report of the same effect does not replace it.
+    this.#run(() => this.#stmt.insertEffect.run(key, text));
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    const s = this.#stmt;
+    const append = this.#db.transaction((): AuditEntry => {
+      const last = s.lastAudit.get() as { seq: number; hash: string } | undefined;
+      const sealed = sealAuditEntry(last ?? null, entry);
+      s.insertAudit.run(sealed.seq, sealed.at, sealed.actor, sealed.action, sealed.target, sealed.outcome, sealed.detail, sealed.prevHash, sealed.hash);
+      return sealed;
+    });
+    return this.#run(() => append.immediate());
+  }
+
+  async audit(): Promise<AuditEntry[]> {
+    return this.#run(() => (this.#stmt.allAudit.all() as AuditRow[]).map(toAudit));
+  }
+
+  async regionVersions(service: string): Promise<Record<string, string>> {
+    const rows = this.#run(() => this.#stmt.regionVersions.all(service) as Array<{ region: string; version: string }>);
+    const out: Record<string, string> = {};
+    for (const r of rows) out[r.region] = r.version;
+    return out;
+  }
+
+  async setRegionVersion(service: string, region: string, version: string, at: number): Promise<void> {
+    this.#run(() => this.#stmt.upsertRegionVersion.run(service, region, version, at));
+  }
+
+  /** Idempotent. In WAL mode the last connection to close checkpoints and removes the -wal file. */
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+function prepare(db: Database.Database) {
+  // On a read-only connection the writes are prepared too; running one fails (SQLITE_READONLY).
+  return {
+    releaseById: db.prepare(`SELECT ${RELEASE_COLUMNS} FROM releases WHERE id = ?`),
+    unfinishedOfService: db.prepare(`SELECT id, phase FROM releases WHERE service = ? AND phase NOT IN (${FINISHED_SQL}) LIMIT 1`),
+    insertRelease: db.prepare('INSERT INTO releases (id, service, version, created_at, updated_at, phase, request) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    allReleases: db.prepare(`SELECT ${RELEASE_COLUMNS} FROM releases ORDER BY created_at DESC, rowid DESC`),
+    activeReleases: db.prepare(`SELECT ${RELEASE_COLUMNS} FROM releases WHERE phase NOT IN (${FINISHED_SQL}) ORDER BY created_at DESC, rowid DESC`),
+    lastInputSeq: db.prepare('SELECT coalesce(max(seq), 0) FROM inputs WHERE release_id = ?').pluck(),
+    insertInput: db.prepare('INSERT INTO inputs (release_id, seq, input, at) VALUES (?, ?, ?, ?)'),
+    updatePhase: db.prepare('UPDATE releases SET phase = ?, updated_at = ? WHERE id = ?'),
+    inputsAfter: db.prepare('SELECT seq, input FROM inputs WHERE release_id = ? AND seq > ? ORDER BY seq'),
+    upsertSnapshot: db.prepare('INSERT INTO snapshots (release_id, seq, state) VALUES (?, ?, ?) ON CONFLICT (release_id, seq) DO UPDATE SET state = excluded.state'),
+    pruneSnapshots: db.prepare('DELETE FROM snapshots WHERE release_id = ? AND seq < (SELECT max(seq) FROM snapshots WHERE release_id = ?)'),
+    latestSnapshot: db.prepare('SELECT seq, state FROM snapshots WHERE release_id = ? ORDER BY seq DESC LIMIT 1'),
+    effect: db.prepare('SELECT result FROM effects WHERE key = ?'),
+    insertEffect: db.prepare('INSERT INTO effects (key, result) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
+    lastAudit: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
+    insertAudit: db.prepare('INSERT INTO audit (seq, at, actor, action, target, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    allAudit: db.prepare('SELECT seq, at, actor, action, target, outcome, detail, prev_hash, hash FROM audit ORDER BY seq'),
+    regionVersions: db.prepare('SELECT region, version FROM region_versions WHERE service = ? ORDER BY region'),
+    upsertRegionVersion: db.prepare(
+      'INSERT INTO region_versions (service, region, version, at) VALUES (?, ?, ?, ?) ON CONFLICT (service, region) DO UPDATE SET version = excluded.version, at = excluded.at',
+    ),
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * @module MemoryStore: a working in-memory Store for tests and the demo. Same rules as the SQLite
+ * store (one unfinished release per service, contiguous input numbers, the audit hash chain), and
+ * values are kept as JSON text so callers get copies, exactly as from a database. Nothing survives
+ * the process.
+ */
+import { AdapterError, ConflictError, NotFoundError } from '../errors.ts';
+import type { AuditEntry, NewAuditEntry, ReleaseRecord, Store } from '../ports.ts';
+import { sealAuditEntry } from './audit-chain.ts';
+
+/** Phases after which a release no longer holds its service. */
+export const FINISHED_PHASES: readonly string[] = ['completed', 'rolled-back', 'aborted'];
+
+/** The phase of a release created but not yet given its first input. */
+export const INITIAL_PHASE = 'running';
+
+/** JSON text of a value a store keeps; `undefined` (which JSON cannot hold) is refused. */
+export function toJson(what: string, value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) throw new TypeError(`${what} must be a JSON value, not ${typeof value}`);
+  return text;
+}
+
+export function conflictInProgress(service: string, running: { id: string; phase: string }): ConflictError {
+  return new ConflictError(`service ${service} already has a release in progress: ${running.id} (phase ${running.phase})`);
+}
+
+export function notFound(id: string): NotFoundError {
+  return new NotFoundError(`release "${id}" not found`);
+}
+
+export function checkSeq(id: string, seq: number, last: number): void {
+  if (!Number.isInteger(seq) || seq < 1) throw new TypeError(`input seq must be a whole number from 1, not ${String(seq)}`);
+  if (seq <= last) throw new ConflictError(`release ${id} already has input ${seq} (the last is ${last})`);
+  if (seq > last + 1) throw new ConflictError(`release ${id}: input ${seq} would leave a gap (the next is ${last + 1})`);
+}
+
+export function checkSnapshotSeq(id: string, seq: number, last: number): void {
+  if (!Number.isInteger(seq) || seq < 0) throw new TypeError(`snapshot seq must be a whole number from 0, not ${String(seq)}`);
+  if (seq > last) throw new ConflictError(`release ${id}: a snapshot at input ${seq} is ahead of the log (the last input is ${last})`);
+}
+
+interface Release {
+  record: ReleaseRecord;
+  request: string;
+  inputs: Array<{ seq: number; input: string; at: number }>;
+  snapshot: { seq: number; state: string } | null;
+}
+
+export class MemoryStore implements Store {
+  /** In creation order. */
+  readonly #releases = new Map<string, Release>();
+  readonly #effects = new Map<string, string>();
+  readonly #audit: AuditEntry[] = [];
+  readonly #regions = new Map<string, Map<string, { version: string; at: number }>>();
+  #closed = false;
+
+  #live(): void {
+    if (this.#closed) throw new AdapterError('memory store is closed', { retryable: false });
+  }
+
+  #release(id: string): Release {
+    const r = this.#releases.get(id);
+    if (!r) throw notFound(id);
+    return r;
+  }
+
+  async createRelease(rec: { id: string; service: string; version: string; createdAt: number; request: unknown }): Promise<void> {
+    this.#live();
+    const request = toJson('release request', rec.request);
+    if (this.#releases.has(rec.id)) throw new ConflictError(`release ${rec.id} already exists`);
+    for (const r of this.#releases.values()) {
+      if (r.record.service === rec.service && !FINISHED_PHASES.includes(r.record.phase)) throw conflictInProgress(rec.service, r.record);
+    }
+    const record: ReleaseRecord = { id: rec.id, service: rec.service, version: rec.version, createdAt: rec.createdAt, updatedAt: rec.createdAt, phase: INITIAL_PHASE };
+    this.#releases.set(rec.id, { record, request, inputs: [], snapshot: null });
+  }
+
+  async getRelease(id: string): Promise<ReleaseRecord | null> {
+    this.#live();
+    const r = this.#releases.get(id);
+    return r ? { ...r.record } : null;
+  }
+
+  async listReleases(): Promise<ReleaseRecord[]> {
+    this.#live();
+    // Newest first; among equal times the later created first (Map keeps creation order).
+    const all = [...this.#releases.values()].map((r) => ({ ...r.record })).reverse();
+    return all.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async activeReleases(): Promise<ReleaseRecord[]> {
+    return (await this.listReleases()).filter((r) => !FINISHED_PHASES.includes(r.phase));
+  }
+
+  async appendInput(id: string, seq: number, input: unknown, phase: string, at: number): Promise<void> {
+    this.#live();
+    const r = this.#release(id);
+    const text = toJson('input', input);
+    checkSeq(id, seq, r.inputs.length === 0 ? 0 : r.inputs[r.inputs.length - 1]!.seq);
+    r.inputs.push({ seq, input: text, at });
+    r.record = { ...r.record, phase, updatedAt: at };
+  }
+
+  async inputs(id: string, afterSeq = 0): Promise<Array<{ seq: number; input: unknown }>> {
+    this.#live();
+    const r = this.#releases.get(id);
+    if (!r) return [];
+    return r.inputs.filter((i) => i.seq > afterSeq).map((i) => ({ seq: i.seq, input: JSON.parse(i.input) as unknown }));
+  }
+
+  async saveSnapshot(id: string, seq: number, state: unknown): Promise<void> {
+    this.#live();
+    const r = this.#release(id);
+    const text = toJson('snapshot state', state);
+    checkSnapshotSeq(id, seq, r.inputs.length === 0 ? 0 : r.inputs[r.inputs.length - 1]!.seq);
+    if (!r.snapshot || seq >= r.snapshot.seq) r.snapshot = { seq, state: text };
+  }
+
+  async latestSnapshot(id: string): Promise<{ seq: number; state: unknown } | null> {
+    this.#live();
+    const s = this.#releases.get(id)?.snapshot;
+    return s ? { seq: s.seq, state: JSON.parse(s.state) as unknown } : null;
+  }
+
+  async effectResult(key: string): Promise<unknown | null> {
+    this.#live();
+    const text = this.#effects.get(key);
+    return text === undefined ? null : (JSON.parse(text) as unknown);
+  }
+
+  async recordEffect(key: string, result: unknown): Promise<void> {
+    this.#live();
+    const text = toJson('effect result', result);
+    // The first completion is the truth: a second report of the same effect does not replace it.
+    if (!this.#effects.has(key)) this.#effects.set(key, text);
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    this.#live();
+    const sealed = sealAuditEntry(this.#audit[this.#audit.length - 1] ?? null, entry);
+    this.#audit.push(sealed);
+    return { ...sealed };
+  }
+
+  async audit(): Promise<AuditEntry[]> {
+    this.#live();
+    return this.#audit.map((e) => ({ ...e }));
+  }
+
+  async regionVersions(service: string): Promise<Record<string, string>> {
+    this.#live();
+    const out: Record<string, string> = {};
+    const regions = [...(this.#regions.get(service) ?? new Map<string, { version: string }>()).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [region, { version }] of regions) out[region] = version;
+    return out;
+  }
+
+  async setRegionVersion(service: string, region: string, version: string, at: number): Promise<void> {
+    this.#live();
+    let regions = this.#regions.get(service);
+    if (!regions) this.#regions.set(service, (regions = new Map()));
+    regions.set(region, { version, at });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * @module The Store contract: the tests every Store implementation must pass, run from each
+ * implementation's own test file (`storeContract('MemoryStore', async () => new MemoryStore())`).
+ * Only the port is used, so a new store gets the whole suite by adding one line.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import type { NewAuditEntry, Store } from '../ports.ts';
+import { GENESIS, auditHash, verifyAuditChain } from './audit-chain.ts';
+
+export interface StoreContractOptions {
+  /**
+   * Change audit entry `seq` behind the store's back, where it keeps its data (a raw SQL UPDATE for
+   * a database). Stores that cannot be reached around their API leave it out and skip that test.
+   */
+  tamperAudit?: (store: Store, seq: number, detail: string) => Promise<void>;
+}
+
+const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
+const MIN = 60_000;
+
+/** The rejection of `p`, which must reject. */
+export async function refusal(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected the promise to reject, and it resolved');
+}
+
+function release(id: string, service = 'webapp', createdAt = T0) {
+  return { id, service, version: 'v2.1.0', createdAt, request: { version: 'v2.1.0', changes: ['app'] } };
+}
+
+function entry(n: number, over: Partial<NewAuditEntry> = {}): NewAuditEntry {
+  return { at: T0 + n * MIN, actor: 'alice', action: 'release.start', target: `webapp-${n}`, outcome: 'ok', detail: `webapp v2.1.${n}`, ...over };
+}
+
+export function storeContract(name: string, make: () => Promise<Store>, options: StoreContractOptions = {}): void {
+  describe(`${name} (the Store contract)`, () => {
+    const open: Store[] = [];
+    async function fresh(): Promise<Store> {
+      const s = await make();
+      open.push(s);
+      return s;
+    }
+    afterEach(async () => {
+      for (const s of open.splice(0)) await s.close();
+    });
+
+    describe('releases', () => {
+      it('records a new release as running, with its creation time as the last update', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        expect(await s.getRelease('webapp-1')).toEqual({ id: 'webapp-1', service: 'webapp', version: 'v2.1.0', createdAt: T0, updatedAt: T0, phase: 'running' });
+      });
+
+      it('answers null for a release it does not know', async () => {
+        const s = await fresh();
+        expect(await s.getRelease('nope')).toBeNull();
+      });
+
+      it('lists releases newest first, the later created first among equal times', async () => {
+        const s = await fresh();
+        await s.createRelease(release('a', 'svc-a', T0));
+        await s.createRelease(release('c', 'svc-c', T0 + 2 * MIN));
+        await s.createRelease(release('b', 'svc-b', T0 + MIN));
+        await s.createRelease(release('d', 'svc-d', T0 + MIN));
+        expect((await s.listReleases()).map((r) => r.id)).toEqual(['c', 'd', 'b', 'a']);
+      });
+
+      it('refuses a second unfinished release of a service, naming the one in progress and its phase', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        const first = await refusal(s.createRelease(release('webapp-2')));
+        expect(first).toBeInstanceOf(ConflictError);
+        expect(first.message).toBe('service webapp already has a release in progress: webapp-1 (phase running)');
+        await s.appendInput('webapp-1', 1, { type: 'start' }, 'waiting', T0 + MIN);
+        expect((await refusal(s.createRelease(release('webapp-2')))).message).toBe('service webapp already has a release in progress: webapp-1 (phase waiting)');
+        expect(await s.getRelease('webapp-2')).toBeNull();
+      });
+
+      it('lets exactly one of two concurrent starts of a service win', async () => {
+        const s = await fresh();
+        const results = await Promise.allSettled([s.createRelease(release('webapp-1')), s.createRelease(release('webapp-2'))]);
+        expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+        expect((await s.listReleases()).length).toBe(1);
+      });
+
+      it('lets other services start while one is in progress', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        await s.createRelease(release('billing-1', 'billing'));
+        expect((await s.activeReleases()).map((r) => r.id).sort()).toEqual(['billing-1', 'webapp-1']);
+      });
+
+      it('frees the service once its release is completed, rolled back or aborted', async () => {
+        const s = await fresh();
+        let n = 0;
+        for (const phase of ['completed', 'rolled-back', 'aborted']) {
+          n += 1;
+          await s.createRelease(release(`webapp-${n}`, 'webapp', T0 + n * MIN));
+          await s.appendInput(`webapp-${n}`, 1, { type: 'start' }, phase, T0 + n * MIN);
+        }
+        await s.createRelease(release('webapp-4', 'webapp', T0 + 4 * MIN));
+        expect((await s.activeReleases()).map((r) => r.id)).toEqual(['webapp-4']);
+      });
+
+      it('refuses an id that is taken, even by a finished release', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        await s.appendInput('webapp-1', 1, { type: 'start' }, 'completed', T0);
+        const e = await refusal(s.createRelease(release('webapp-1')));
+        expect(e).toBeInstanceOf(ConflictError);
+        expect(e.message).toBe('release webapp-1 already exists');
+      });
+
+      it('lists as active only the releases not completed, rolled back or aborted', async () => {
+        const s = await fresh();
+        const phases = ['running', 'waiting', 'halted', 'rolling-back', 'completed', 'rolled-back', 'aborted'];
+        for (const [i, phase] of phases.entries()) {
+          await s.createRelease(release(`r-${phase}`, `svc-${i}`, T0 + i * MIN));
+          await s.appendInput(`r-${phase}`, 1, { type: 'start' }, phase, T0 + i * MIN);
+        }
+        expect((await s.activeReleases()).map((r) => r.phase)).toEqual(['rolling-back', 'halted', 'waiting', 'running']);
+      });
+    });
+
+    describe('inputs', () => {
+      it('appends inputs in order and replays all of them, or those after a given seq', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        for (let seq = 1; seq <= 5; seq++) await s.appendInput('webapp-1', seq, { type: 'tick', at: T0 + seq * MIN }, 'running', T0 + seq * MIN);
+        expect((await s.inputs('webapp-1')).map((i) => i.seq)).toEqual([1, 2, 3, 4, 5]);
+        expect(await s.inputs('webapp-1', 3)).toEqual([
+          { seq: 4, input: { type: 'tick', at: T0 + 4 * MIN } },
+          { seq: 5, input: { type: 'tick', at: T0 + 5 * MIN } },
+        ]);
+        expect(await s.inputs('webapp-1', 5)).toEqual([]);
+      });
+
+      it('moves the release to the phase after each input and stamps the input time as its last update', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        await s.appendInput('webapp-1', 1, { type: 'start' }, 'waiting', T0 + 7 * MIN);
+        expect(await s.getRelease('webapp-1')).toMatchObject({ phase: 'waiting', createdAt: T0, updatedAt: T0 + 7 * MIN });
+      });
+
+      it('refuses a seq already taken, and leaves the release as it was', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        await s.appendInput('webapp-1', 1, { type: 'start' }, 'running', T0);
+        await s.appendInput('webapp-1', 2, { type: 'tick' }, 'waiting', T0 + MIN);
+        const e = await refusal(s.appendInput('webapp-1', 2, { type: 'abort' }, 'aborted', T0 + 2 * MIN));
+        expect(e).toBeInstanceOf(ConflictError);
+        expect(e.message).toBe('release webapp-1 already has input 2 (the last is 2)');
+        expect(await s.getRelease('webapp-1')).toMatchObject({ phase: 'waiting', updatedAt: T0 + MIN });
+        expect((await s.inputs('webapp-1', 1))[0]?.input).toEqual({ type: 'tick' });
+      });
+
+      it('refuses a seq that would leave a gap in the log', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        const e = await refusal(s.appendInput('webapp-1', 2, { type: 'tick' }, 'running', T0));
+        expect(e).toBeInstanceOf(ConflictError);
+        expect(e.message).toBe('release webapp-1: input 2 would leave a gap (the next is 1)');
+      });
+
+      it('refuses inputs and snapshots of a release it does not know', async () => {
+        const s = await fresh();
+        const e = await refusal(s.appendInput('nope', 1, { type: 'start' }, 'running', T0));
+        expect(e).toBeInstanceOf(NotFoundError);
+        expect(e.message).toBe('release "nope" not found');
+        expect((await refusal(s.saveSnapshot('nope', 0, {}))).message).toBe('release "nope" not found');
+        expect(await s.inputs('nope')).toEqual([]);
+      });
+
+      it('gives back copies: changing what it returned changes nothing stored', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        await s.appendInput('webapp-1', 1, { type: 'start', versions: { 'eu-west-1': 'v2.0.0' } }, 'running', T0);
+        const [first] = await s.inputs('webapp-1');
+        (first!.input as { versions: Record<string, string> }).versions['eu-west-1'] = 'tampered';
+        expect((await s.inputs('webapp-1'))[0]?.input).toEqual({ type: 'start', versions: { 'eu-west-1': 'v2.0.0' } });
+      });
+    });
+
+    describe('snapshots', () => {
+      it('has no snapshot until one is saved', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        expect(await s.latestSnapshot('webapp-1')).toBeNull();
+        expect(await s.latestSnapshot('nope')).toBeNull();
+      });
+
+      it('returns the snapshot at the highest seq, whatever order they were saved in', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        for (let seq = 1; seq <= 6; seq++) await s.appendInput('webapp-1', seq, { type: 'tick' }, 'running', T0 + seq * MIN);
+        await s.saveSnapshot('webapp-1', 2, { phase: 'running', current: 0 });
+        await s.saveSnapshot('webapp-1', 5, { phase: 'running', current: 1 });
+        expect(await s.latestSnapshot('webapp-1')).toEqual({ seq: 5, state: { phase: 'running', current: 1 } });
+        await s.saveSnapshot('webapp-1', 3, { phase: 'running', current: 0 });
+        expect(await s.latestSnapshot('webapp-1')).toEqual({ seq: 5, state: { phase: 'running', current: 1 } });
+        await s.saveSnapshot('webapp-1', 5, { phase: 'waiting', current: 1 });
+        expect(await s.latestSnapshot('webapp-1')).toEqual({ seq: 5, state: { phase: 'waiting', current: 1 } });
+      });
+
+      it('refuses a snapshot ahead of the input log', async () => {
+        const s = await fresh();
+        await s.createRelease(release('webapp-1'));
+        await s.appendInput('webapp-1', 1, { type: 'start' }, 'running', T0);
+        const e = await refusal(s.saveSnapshot('webapp-1', 2, {}));
+        expect(e).toBeInstanceOf(ConflictError);
+        expect(e.message).toBe('release webapp-1: a snapshot at input 2 is ahead of the log (the last input is 1)');
+      });
+    });
+
+    describe('effects', () => {
+      it('answers null for an effect never recorded', async () => {
+        const s = await fresh();
+        expect(await s.effectResult('webapp-1/deploy/ring-1')).toBeNull();
+      });
+
+      it('keeps the first result recorded for a key', async () => {
+        const s = await fresh();
+        await s.recordEffect('webapp-1/deploy/ring-1', { type: 'deployed', ring: 'ring-1', ref: 'abc123' });
+        await s.recordEffect('webapp-1/deploy/ring-1', { type: 'deployed', ring: 'ring-1', ref: 'def456' });
+        expect(await s.effectResult('webapp-1/deploy/ring-1')).toEqual({ type: 'deployed', ring: 'ring-1', ref: 'abc123' });
+      });
+    });
+
+    describe('audit log', () => {
+      it('numbers entries from 1 and chains each to the one before, from the genesis hash', async () => {
+        const s = await fresh();
+        const a = await s.appendAudit(entry(1));
+        const b = await s.appendAudit(entry(2, { outcome: 'refused', detail: 'bob is not an approver of ring-2' }));
+        expect(a).toEqual({ seq: 1, ...entry(1), prevHash: GENESIS, hash: auditHash(GENESIS, { seq: 1, ...entry(1) }) });
+        expect(b.seq).toBe(2);
+        expect(b.prevHash).toBe(a.hash);
+        expect(await s.audit()).toEqual([a, b]);
+      });
+
+      it('keeps a chain that verifies', async () => {
+        const s = await fresh();
+        for (let n = 1; n <= 20; n++) await s.appendAudit(entry(n));
+        expect(verifyAuditChain(await s.audit())).toEqual({ ok: true, count: 20 });
+      });
+
+      it('hands out copies: an entry changed after reading no longer verifies, the stored one still does', async () => {
+        const s = await fresh();
+        for (let n = 1; n <= 3; n++) await s.appendAudit(entry(n));
+        const read = await s.audit();
+        read[1]!.detail = 'webapp v9.9.9';
+        expect(verifyAuditChain(read)).toEqual({ ok: false, seq: 2, problem: 'hash does not match its contents (changed after it was written)' });
+        expect(verifyAuditChain(await s.audit())).toEqual({ ok: true, count: 3 });
+      });
+
+      it.skipIf(!options.tamperAudit)('detects an entry changed where the store keeps it', async () => {
+        const s = await fresh();
+        for (let n = 1; n <= 5; n++) await s.appendAudit(entry(n));
+        await options.tamperAudit!(s, 3, 'webapp v0.0.1');
+        expect(verifyAuditChain(await s.audit())).toEqual({ ok: false, seq: 3, problem: 'hash does not match its contents (changed after it was written)' });
+      });
+
+      it('refuses an entry that carries a bearer token, and records nothing', async () => {
+        const s = await fresh();
+        const e = await refusal(s.appendAudit(entry(1, { detail: 'called with Bearer eyJhbGciOiJIUzI1NiJ9.abc' })));
+        expect(e.message).toBe('audit entry detail looks like it contains a bearer token; audit entries must never carry credentials');
+        expect(await s.audit()).toEqual([]);
+      });
+    });
+
+    describe('region versions', () => {
+      it('keeps the version each region of a service runs, the last one set winning', async () => {
+        const s = await fresh();
+        expect(await s.regionVersions('webapp')).toEqual({});
+        await s.setRegionVersion('webapp', 'eu-west-1', 'v2.0.0', T0);
+        await s.setRegionVersion('webapp', 'ap-south-1', 'v2.0.0', T0);
+        await s.setRegionVersion('webapp', 'ap-south-1', 'v2.1.0', T0 + MIN);
+        await s.setRegionVersion('billing', 'eu-west-1', 'v7', T0);
+        expect(await s.regionVersions('webapp')).toEqual({ 'ap-south-1': 'v2.1.0', 'eu-west-1': 'v2.0.0' });
+        expect(await s.regionVersions('billing')).toEqual({ 'eu-west-1': 'v7' });
+      });
+    });
+
+    describe('closing', () => {
+      it('refuses work once closed, and closing twice is harmless', async () => {
+        const s = await make();
+        await s.close();
+        await s.close();
+        expect((await refusal(s.listReleases())).message).toMatch(/ is closed$/);
+      });
+    });
+  });
+}
