@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerBacktest } from './commands/backtest.ts';
+import { registerAudit } from './commands/audit.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerLint } from './commands/lint.ts';
