@@ -11,6 +11,7 @@ import { registerLint } from './commands/lint.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerSchema } from './commands/schema.ts';
 import { registerSimulate } from './commands/simulate.ts';
+import { registerTraffic } from './commands/traffic.ts';
 import { registerValidate } from './commands/validate.ts';
 import { EXIT, reportError } from './exit-codes.ts';
 import { processIo, type Io } from './io.ts';
