@@ -18,7 +18,7 @@ import { processIo, type Io } from './io.ts';
 
 type Register = (program: Command, io: Io, done: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerSchema, registerBacktest];
+const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerBacktest, registerTraffic, registerSchema, registerAudit];
 
 export function buildProgram(io: Io, done: (code: number) => void): Command {
   const program = new Command('meridian')
