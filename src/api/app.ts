@@ -1,0 +1,32 @@
+/**
+ * @module The HTTP application served by `meridian serve`: /api/v1 (JSON, bearer tokens),
+ * /healthz and /metrics. Build it with `createApp(controller, auth)` and serve it with
+ * @hono/node-server; the dashboard is mounted on it by its own module.
+ */
+import { Hono } from 'hono';
+import type { ReleaseController } from '../runtime/controller-types.ts';
+import type { Auth } from './auth.ts';
+import { installErrorHandling } from './errors.ts';
+import type { ApiEnv } from './guard.ts';
+import { ApiMetrics } from './metrics.ts';
+import { apiRoutes } from './routes.ts';
+
+export interface AppOptions {
+  /** Where details of internal errors go (never to the client). Default: stderr. */
+  log?: (line: string) => void;
+  /** Interval of SSE heartbeat comments. Default 15 s. */
+  heartbeatMs?: number;
+  /** Include Node's process metrics in /metrics. Default true. */
+  processMetrics?: boolean;
+}
+
+export function createApp(controller: ReleaseController, auth: Auth, opts: AppOptions = {}): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const metrics = new ApiMetrics(controller, { processMetrics: opts.processMetrics ?? true });
+  app.use('*', metrics.middleware);
+  installErrorHandling(app, opts.log ?? ((line) => process.stderr.write(`${line}\n`)));
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/metrics', async (c) => c.text(await metrics.scrape(), 200, { 'Content-Type': metrics.registry.contentType }));
+  app.route('/api/v1', apiRoutes(controller, auth, opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }));
+  return app;
+}

@@ -1,0 +1,51 @@
+/**
+ * @module Request bodies: JSON read with a size limit and checked against a zod schema, so a bad
+ * body is a 400 that names the field (`changes[0]: "db" is not one of app | infra | schema`).
+ */
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { UsageError } from '../errors.ts';
+import { CHANGE_KINDS } from '../policy/schema.ts';
+import { formatPath, zodIssues } from '../policy/source.ts';
+
+/** Bodies over this are refused before they are read (see `limitBody`). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new UsageError(`request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+  },
+});
+
+export const StartBody = z.strictObject({
+  version: z.string().min(1).max(200),
+  revision: z.string().min(1).max(200).optional(),
+  image: z.string().min(1).max(500).optional(),
+  changes: z.array(z.enum(CHANGE_KINDS)).min(1).optional(),
+  schemaPhase: z.enum(['expand', 'contract']).optional(),
+});
+
+export const ApproveBody = z.strictObject({ ring: z.string().min(1) });
+export const RollbackBody = z.strictObject({ ring: z.string().min(1).optional() });
+export const EmptyBody = z.strictObject({});
+
+/** The body as `schema`'s output; an empty body counts as `{}`. */
+export async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const text = await c.req.text();
+  let raw: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new UsageError('request body is not valid JSON');
+    }
+  }
+  const parsed = schema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    const issues = zodIssues(parsed.error, schema as never);
+    throw new UsageError(issues.map((i) => `${formatPath(i.path) || 'body'}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,85 @@
+/**
+ * @module Meridian's own Prometheus metrics. Everything about releases is computed at scrape time
+ * from the controller's releases (so it is right after a restart and agrees with the store):
+ * `meridian_releases{phase}`, `meridian_ring_duration_seconds{ring}` (deployedAt to bakeUntil of
+ * each passed ring), `meridian_gate_evaluations_total{result}`, `meridian_rollbacks_total` (ring
+ * rollbacks started). `meridian_api_requests_total{method,route,status}` counts requests served
+ * by this process; `route` is the route pattern (`/api/v1/releases/:id`), never the raw path.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ReleaseController, ReleaseView } from '../runtime/controller-types.ts';
+
+const PHASES = ['running', 'waiting', 'halted', 'rolling-back', 'completed', 'rolled-back', 'aborted'];
+const RESULTS = ['pass', 'fail', 'inconclusive'];
+/** 5 minutes to 3 days. */
+const DURATION_BUCKETS = [300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800, 259_200];
+
+export class ApiMetrics {
+  readonly registry = new Registry();
+  readonly #controller: ReleaseController;
+  readonly #releases: Gauge;
+  readonly #ringDuration: Histogram;
+  readonly #gateEvaluations: Counter;
+  readonly #rollbacks: Counter;
+  readonly #requests: Counter;
+  #scrape: Promise<unknown> = Promise.resolve();
+
+  constructor(controller: ReleaseController, opts: { processMetrics?: boolean } = {}) {
+    this.#controller = controller;
+    const registers = [this.registry];
+    this.#releases = new Gauge({ name: 'meridian_releases', help: 'Releases by phase.', labelNames: ['phase'], registers });
+    this.#ringDuration = new Histogram({
+      name: 'meridian_ring_duration_seconds', help: 'From deploy to the end of bake, for each ring that passed.',
+      labelNames: ['ring'], buckets: DURATION_BUCKETS, registers,
+    });
+    this.#gateEvaluations = new Counter({ name: 'meridian_gate_evaluations_total', help: 'Gate evaluations by result.', labelNames: ['result'], registers });
+    this.#rollbacks = new Counter({ name: 'meridian_rollbacks_total', help: 'Ring rollbacks started.', registers });
+    this.#requests = new Counter({
+      name: 'meridian_api_requests_total', help: 'HTTP requests served, by method, route pattern and status.',
+      labelNames: ['method', 'route', 'status'], registers,
+    });
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts every request once its response is known (errors included). */
+  readonly middleware: MiddlewareHandler = async (c, next) => {
+    await next();
+    this.#requests.inc({ method: c.req.method, route: routeOf(c), status: String(c.res.status) });
+  };
+
+  /** The exposition text, with release metrics recomputed now. Scrapes run one at a time. */
+  scrape(): Promise<string> {
+    const next = this.#scrape.then(async () => {
+      this.#fill(await this.#controller.list());
+      return this.registry.metrics();
+    });
+    this.#scrape = next.catch(() => undefined);
+    return next;
+  }
+
+  #fill(views: ReleaseView[]): void {
+    this.#releases.reset();
+    for (const phase of PHASES) this.#releases.set({ phase }, 0);
+    this.#ringDuration.reset();
+    this.#gateEvaluations.reset();
+    for (const result of RESULTS) this.#gateEvaluations.inc({ result }, 0);
+    this.#rollbacks.reset();
+    for (const v of views) {
+      this.#releases.inc({ phase: v.phase });
+      for (const r of v.rings) {
+        if (r.verdict === 'passed' && r.deployedAt && r.bakeUntil) {
+          this.#ringDuration.observe({ ring: r.name }, (Date.parse(r.bakeUntil) - Date.parse(r.deployedAt)) / 1000);
+        }
+      }
+      for (const e of v.evaluations) this.#gateEvaluations.inc({ result: e.result });
+      this.#rollbacks.inc(v.events.filter((e) => e.type === 'ring.rollback.started').length);
+    }
+  }
+}
+
+function routeOf(c: Context): string {
+  const routes = matchedRoutes(c).filter((r) => r.method !== 'ALL');
+  return routes.at(-1)?.path ?? 'unmatched';
+}

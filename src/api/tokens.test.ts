@@ -1,0 +1,55 @@
+/** @module Tests of token generation, hashing and the tokens file (mode 0600, hashes only, errors naming the field). */
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.ts';
+import { appendToken, hashToken, newToken, parseTokensFile, readTokensFile } from './tokens.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'meridian-tokens-'));
+
+describe('tokens', () => {
+  it('are mrd_ followed by 32 random bytes in base64url, different every time', () => {
+    const a = newToken();
+    expect(a).toMatch(/^mrd_[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(a.slice(4), 'base64url')).toHaveLength(32);
+    expect(newToken()).not.toBe(a);
+  });
+
+  it('are stored as their SHA-256 in hex', () => {
+    expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});
+
+describe('the tokens file', () => {
+  it('is created with mode 0600 and gains one entry per token, holding no token', () => {
+    const file = join(dir, 'a.json');
+    const t1 = newToken();
+    const t2 = newToken();
+    appendToken(file, { user: 'alice', groups: ['release-team'], role: 'operator', hash: hashToken(t1) });
+    appendToken(file, { user: 'bob', groups: [], role: 'viewer', hash: hashToken(t2) });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readTokensFile(file)).toEqual([
+      { user: 'alice', groups: ['release-team'], role: 'operator', hash: hashToken(t1) },
+      { user: 'bob', groups: [], role: 'viewer', hash: hashToken(t2) },
+    ]);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(t1);
+    expect(text).not.toContain(t2);
+  });
+
+  it('is rewritten with mode 0600 even when it was readable by others', () => {
+    const file = join(dir, 'b.json');
+    writeFileSync(file, '{ "tokens": [] }\n', { mode: 0o644 });
+    appendToken(file, { user: 'carol', groups: [], role: 'admin', hash: hashToken(newToken()) });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('names the file and the field when an entry is malformed', () => {
+    expect(() => parseTokensFile('{ "tokens": [{ "user": "a", "groups": [], "role": "root", "hash": "00" }] }', 't.json'))
+      .toThrow(new UsageError('t.json: tokens[0].role: "root" is not one of viewer | operator | admin'));
+    expect(() => parseTokensFile('{ "tokens": [', 't.json')).toThrow(/^t\.json: not valid JSON/);
+    expect(() => readTokensFile(join(dir, 'missing.json'))).toThrow(new UsageError(`${join(dir, 'missing.json')}: no such file`));
+    expect(readTokensFile(join(dir, 'missing.json'), { missingOk: true })).toEqual([]);
+  });
+});

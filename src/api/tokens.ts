@@ -1,0 +1,87 @@
+/**
+ * @module API tokens and the tokens file. A token is `mrd_` followed by 32 random bytes in
+ * base64url; the file keeps only its SHA-256 (hex), never the token. The file is JSON:
+ *
+ *     { "tokens": [ { "user": "alice", "groups": ["release-team"], "role": "operator",
+ *                     "hash": "<64 hex digits>", "createdAt": "2026-03-02T10:00:00.000Z" } ] }
+ *
+ * and is written with mode 0600 (replaced atomically, so a reader never sees half a file). Two
+ * `token create` runs at the same moment may lose one entry; tokens are created by hand, rarely.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UsageError } from '../errors.ts';
+import { formatPath, zodIssues } from '../policy/source.ts';
+import type { Role } from '../runtime/controller-types.ts';
+
+export const TOKEN_PREFIX = 'mrd_';
+export const DEFAULT_TOKENS_FILE = 'meridian-tokens.json';
+export const ROLES = ['viewer', 'operator', 'admin'] as const satisfies readonly Role[];
+
+const TokenEntrySchema = z.strictObject({
+  user: z.string().min(1),
+  groups: z.array(z.string().min(1)),
+  role: z.enum(ROLES),
+  hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (the SHA-256 of the token)'),
+  createdAt: z.string().optional(),
+});
+const TokensFileSchema = z.strictObject({ tokens: z.array(TokenEntrySchema) });
+
+export type TokenEntry = z.output<typeof TokenEntrySchema>;
+
+/** A new token: 256 random bits, so guessing one is hopeless. */
+export function newToken(): string {
+  return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * SHA-256 hex of a token. A fast hash is the right tool here: a password needs a slow hash
+ * because people choose guessable ones, but these tokens carry 256 bits of randomness, so no
+ * amount of hashing speed makes a brute force over them feasible.
+ */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** The entries of a tokens file's text; a malformed file is a UsageError naming the field. */
+export function parseTokensFile(text: string, file: string): TokenEntry[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const parsed = TokensFileSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    const first = zodIssues(parsed.error, TokensFileSchema)[0]!;
+    throw new UsageError(`${file}: ${formatPath(first.path) || '(top level)'}: ${first.message}`);
+  }
+  return parsed.data.tokens;
+}
+
+/** Read a tokens file; `missingOk` makes a missing file an empty one. */
+export function readTokensFile(file: string, opts: { missingOk?: boolean } = {}): TokenEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && opts.missingOk) return [];
+    throw new UsageError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? 'unknown error'})`);
+  }
+  return parseTokensFile(text, file);
+}
+
+/** Add an entry to the tokens file (created if missing), leaving it with mode 0600. */
+export function appendToken(file: string, entry: TokenEntry): void {
+  const tokens = [...readTokensFile(file, { missingOk: true }), entry];
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify({ tokens }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new UsageError(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+  }
+}

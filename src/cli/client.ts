@@ -1,0 +1,137 @@
+/**
+ * @module The HTTP client of the `release` commands: where the server is, the bearer token, and
+ * HTTP failures turned into errors a person can read (`<server message> (HTTP 403)`, or that the
+ * server cannot be reached). The token goes only into the Authorization header: never into a
+ * message.
+ */
+import { MeridianError, UsageError } from '../errors.ts';
+import type { ReleaseView, StartRequest } from '../runtime/controller-types.ts';
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+const TIMEOUT_MS = 30_000;
+
+/** The server answered with an error. */
+export class HttpError extends MeridianError {
+  readonly status: number;
+  readonly code: string;
+  constructor(message: string, status: number, code: string) {
+    super(`${message} (HTTP ${status})`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** No answer from the server. */
+export class ConnectionError extends MeridianError {}
+
+/** The server URL from --server, MERIDIAN_SERVER or the default; a malformed one is a usage error. */
+export function serverUrl(flag: string | undefined, env: Record<string, string | undefined>): URL {
+  const text = flag ?? env.MERIDIAN_SERVER ?? DEFAULT_SERVER;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${flag !== undefined ? '--server' : 'MERIDIAN_SERVER'}: "${text}" is not a URL (e.g. ${DEFAULT_SERVER})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag !== undefined ? '--server' : 'MERIDIAN_SERVER'}: "${text}" is not an http(s) URL`);
+  return url;
+}
+
+export function tokenFrom(flag: string | undefined, env: Record<string, string | undefined>): string | undefined {
+  const t = flag ?? env.MERIDIAN_TOKEN;
+  return t === undefined || t.trim() === '' ? undefined : t.trim();
+}
+
+function why(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; errors?: Array<{ code?: string }>; message?: string } }).cause;
+  const code = cause?.code ?? cause?.errors?.[0]?.code;
+  switch (code) {
+    case 'ECONNREFUSED': return 'connection refused';
+    case 'ENOTFOUND': case 'EAI_AGAIN': return 'host not found';
+    case 'ECONNRESET': return 'connection reset';
+    case 'ETIMEDOUT': case 'UND_ERR_CONNECT_TIMEOUT': return 'timed out';
+    default:
+      if ((e as Error).name === 'TimeoutError') return `no answer within ${TIMEOUT_MS / 1000} s`;
+      return code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+  }
+}
+
+export interface ClientOptions {
+  server: URL;
+  token?: string | undefined;
+  fetch?: typeof fetch;
+}
+
+export class MeridianClient {
+  readonly #base: URL;
+  readonly #token: string | undefined;
+  readonly #fetch: typeof fetch;
+
+  constructor(opts: ClientOptions) {
+    this.#base = opts.server;
+    this.#token = opts.token;
+    this.#fetch = opts.fetch ?? fetch;
+  }
+
+  /** The server as shown in messages: without any user name or password in the URL. */
+  get where(): string {
+    return `${this.#base.protocol}//${this.#base.host}${this.#base.pathname.replace(/\/$/, '')}`;
+  }
+
+  async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const url = new URL(`${this.#base.pathname.replace(/\/$/, '')}${path}`, this.#base);
+    let res: Response;
+    try {
+      res = await this.#fetch(url, {
+        method, headers, signal: AbortSignal.timeout(TIMEOUT_MS),
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (e) {
+      throw new ConnectionError(`cannot reach the Meridian server at ${this.where} (${why(e)})`);
+    }
+    const text = await res.text();
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      throw new HttpError(`unexpected answer from ${this.where}: not JSON`, res.status, 'bad_response');
+    }
+    if (!res.ok) {
+      const err = (doc as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+      const message = typeof err?.message === 'string' ? err.message : res.statusText || 'request failed';
+      throw new HttpError(message, res.status, typeof err?.code === 'string' ? err.code : 'error');
+    }
+    return doc as T;
+  }
+
+  start(req: StartRequest): Promise<{ id: string }> {
+    return this.request('POST', '/api/v1/releases', req);
+  }
+
+  list(): Promise<ReleaseView[]> {
+    return this.request('GET', '/api/v1/releases');
+  }
+
+  get(id: string): Promise<ReleaseView> {
+    return this.request('GET', `/api/v1/releases/${encodeURIComponent(id)}`);
+  }
+
+  approve(id: string, ring: string): Promise<ReleaseView> {
+    return this.request('POST', `/api/v1/releases/${encodeURIComponent(id)}/approve`, { ring });
+  }
+
+  resume(id: string): Promise<ReleaseView> {
+    return this.request('POST', `/api/v1/releases/${encodeURIComponent(id)}/resume`, {});
+  }
+
+  abort(id: string): Promise<ReleaseView> {
+    return this.request('POST', `/api/v1/releases/${encodeURIComponent(id)}/abort`, {});
+  }
+
+  rollback(id: string, ring?: string): Promise<ReleaseView> {
+    return this.request('POST', `/api/v1/releases/${encodeURIComponent(id)}/rollback`, ring ? { ring } : {});
+  }
+}

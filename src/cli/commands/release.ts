@@ -1,0 +1,215 @@
+/**
+ * @module The client commands of a running Meridian server:
+ * `meridian release start|status|approve|resume|abort|rollback`. The server comes from --server
+ * or MERIDIAN_SERVER, the token from --token or MERIDIAN_TOKEN; the token is never printed.
+ * `status --watch` redraws every 2 s until the release settles or Ctrl-C: on a terminal it clears
+ * and redraws, otherwise it prints only when something changed (with --json: one JSON document
+ * per line, per change).
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.ts';
+import { CHANGE_KINDS, type ChangeKind } from '../../policy/schema.ts';
+import type { ReleaseView, RingView } from '../../runtime/controller-types.ts';
+import { MeridianClient, serverUrl, tokenFrom } from '../client.ts';
+import { EXIT } from '../exit-codes.ts';
+import { minuteUtc } from '../format/release.ts';
+import { table } from '../format/table.ts';
+import { json, type Io } from '../io.ts';
+
+export interface ReleaseCommandDeps {
+  fetch?: typeof fetch;
+  /** Time between `--watch` redraws. Default 2000 ms. */
+  watchIntervalMs?: number;
+  /** How `--watch` waits between redraws; it should end early when `signal` aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Stops `--watch`. Default: Ctrl-C (SIGINT). */
+  signal?: AbortSignal;
+}
+
+interface Common {
+  server?: string;
+  token?: string;
+  json?: boolean;
+}
+
+const SETTLED = new Set(['completed', 'rolled-back', 'aborted']);
+const LAST_EVENTS = 10;
+const CLEAR = '\x1b[H\x1b[2J';
+
+const minute = (iso: string | null): string => (iso === null ? '-' : minuteUtc(Date.parse(iso)));
+
+function ringStatus(v: ReleaseView, i: number): string {
+  const r: RingView = v.rings[i]!;
+  switch (r.status) {
+    case 'pending': return v.rings.slice(0, i).some((x) => x.verdict === 'failed') ? 'never deployed (halted)' : 'not started';
+    case 'awaiting-approval': return `awaiting approval (${r.approvers.join(', ')})`;
+    case 'waiting-window': return 'waiting for window';
+    case 'failed': return 'FAILED';
+    case 'rolling-back': return 'rolling back';
+    case 'rolled-back': return r.verdict === 'failed' ? 'FAILED, rolled back' : 'rolled back';
+    default: return r.status;
+  }
+}
+
+/** One release as a person reads it: rings, versions per region, the last events. */
+export function releaseText(v: ReleaseView): string {
+  const lines = [
+    `${v.id}: ${v.service} ${v.version} (from ${v.previousVersion}), ${v.phase}`,
+    `started ${minute(v.startedAt)}${v.completedAt ? `, finished ${minute(v.completedAt)}` : ''}; ${Math.round(v.blastRadius.userShare * 100)}% of users on ${v.version}`,
+  ];
+  if (v.haltReason) lines.push(`halted: ${v.haltReason}`);
+  const rings = table(['RING', 'REGIONS', 'STATUS', 'DEPLOYED', 'BAKE UNTIL'],
+    v.rings.map((r, i) => [r.name, r.regions.join(', '), ringStatus(v, i), minute(r.deployedAt), minute(r.bakeUntil)]));
+  const regions = [...new Set([...v.rings.flatMap((r) => r.regions), ...Object.keys(v.versions)])];
+  const versions = table(['REGION', 'VERSION'], regions.map((r) => [r, v.versions[r] ?? '?']));
+  const events = v.events.slice(-LAST_EVENTS).map((e) => {
+    const where = [e.ring, e.region].filter(Boolean).join(' ');
+    return `${minute(e.at)}  ${e.type.padEnd(24)}${where ? ` ${where}` : ''}${e.detail ? `  ${e.detail}` : ''}`;
+  });
+  return `${lines.join('\n')}\n\n${rings}\n${versions}\nlast events\n${events.join('\n')}\n`;
+}
+
+/** Every release, newest first, one line each. */
+export function releaseListText(views: ReleaseView[]): string {
+  if (views.length === 0) return 'no releases\n';
+  return table(['ID', 'VERSION', 'PHASE', 'STARTED', 'RINGS PASSED'],
+    views.map((v) => [v.id, v.version, v.phase, minute(v.startedAt), `${v.rings.filter((r) => r.verdict === 'passed').length}/${v.rings.length}`]));
+}
+
+function parseChanges(text: string | undefined): ChangeKind[] | undefined {
+  if (text === undefined) return undefined;
+  const kinds = text.split(',').map((c) => c.trim()).filter(Boolean);
+  for (const k of kinds) if (!(CHANGE_KINDS as readonly string[]).includes(k)) throw new UsageError(`--changes: "${k}" is not one of ${CHANGE_KINDS.join(' | ')}`);
+  if (kinds.length === 0) throw new UsageError('--changes: name at least one of app, infra, schema');
+  return kinds as ChangeKind[];
+}
+
+const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/** Poll and draw until `settled` or the signal; off a terminal (and for JSON) only changes are printed. */
+async function watch(io: Io, deps: ReleaseCommandDeps, poll: () => Promise<{ text: string; settled: boolean }>, asJson: boolean): Promise<void> {
+  const ctrlC = new AbortController();
+  const onSigint = (): void => ctrlC.abort();
+  const signal = deps.signal ?? ctrlC.signal;
+  if (!deps.signal) process.once('SIGINT', onSigint);
+  try {
+    let last: string | null = null;
+    while (!signal.aborted) {
+      const { text, settled } = await poll();
+      if (io.interactive && !asJson) io.out(`${CLEAR}${text}`);
+      else if (text !== last) io.out(text);
+      last = text;
+      if (settled) return;
+      await (deps.sleep ?? defaultSleep)(deps.watchIntervalMs ?? 2000, signal);
+    }
+  } finally {
+    if (!deps.signal) process.off('SIGINT', onSigint);
+  }
+}
+
+export function registerRelease(program: Command, io: Io, done: (code: number) => void, deps: ReleaseCommandDeps = {}): void {
+  const client = (opts: Common, needsToken: boolean): MeridianClient => {
+    const server = serverUrl(opts.server, io.env);
+    const token = tokenFrom(opts.token, io.env);
+    if (needsToken && !token) throw new UsageError('this command needs a token: pass --token TOKEN or set MERIDIAN_TOKEN');
+    return new MeridianClient({ server, token, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  };
+  const common = (cmd: Command, jsonHelp: string): Command =>
+    cmd
+      .option('--server <url>', 'the Meridian server (default: MERIDIAN_SERVER or http://127.0.0.1:8080)')
+      .option('--token <token>', 'API token (default: MERIDIAN_TOKEN)')
+      .option('--json', jsonHelp);
+
+  const release = program.command('release').description('start and steer releases on a running Meridian server');
+
+  common(release.command('start').description('start a release of the service and print its id')
+    .requiredOption('--version <version>', 'the version to release, e.g. v2.1.0')
+    .option('--revision <ref>', 'the git revision of the release')
+    .option('--image <tag>', 'the container image tag')
+    .option('--changes <kinds>', `what changes, comma-separated: ${CHANGE_KINDS.join(', ')} (default app)`), 'print { id } as JSON')
+    .action(async (opts: Common & { version: string; revision?: string; image?: string; changes?: string }) => {
+      const changes = parseChanges(opts.changes);
+      const { id } = await client(opts, true).start({
+        version: opts.version,
+        ...(opts.revision ? { revision: opts.revision } : {}), ...(opts.image ? { image: opts.image } : {}), ...(changes ? { changes } : {}),
+      });
+      if (opts.json) json(io, { id });
+      else {
+        io.out(`${id}\n`);
+        io.err(`started ${opts.version}; follow it with: meridian release status ${id} --watch\n`);
+      }
+      done(EXIT.ok);
+    });
+
+  common(release.command('status').description('show one release (rings, versions per region, last events), or list them all')
+    .argument('[id]', 'the release; all releases when left out')
+    .option('--watch', 'redraw every 2 s until the release settles (Ctrl-C stops)'), 'print the release (or { releases }) as JSON')
+    .action(async (id: string | undefined, opts: Common & { watch?: boolean }) => {
+      const api = client(opts, false);
+      const poll = async (): Promise<{ text: string; settled: boolean; doc: unknown }> => {
+        if (id !== undefined) {
+          const v = await api.get(id);
+          return { doc: v, text: releaseText(v), settled: SETTLED.has(v.phase) };
+        }
+        const views = await api.list();
+        return { doc: { releases: views }, text: releaseListText(views), settled: views.every((v) => SETTLED.has(v.phase)) };
+      };
+      if (!opts.watch) {
+        const { doc, text } = await poll();
+        if (opts.json) json(io, doc);
+        else io.out(text);
+        return done(EXIT.ok);
+      }
+      await watch(io, deps, async () => {
+        const p = await poll();
+        return { settled: p.settled, text: opts.json ? `${JSON.stringify(p.doc)}\n` : p.text };
+      }, Boolean(opts.json));
+      done(EXIT.ok);
+    });
+
+  common(release.command('approve').description('approve a ring that waits for approval (you must be one of its approvers)')
+    .argument('<id>', 'the release')
+    .requiredOption('--ring <ring>', 'the ring to approve'), 'print the release as JSON')
+    .action(async (id: string, opts: Common & { ring: string }) => {
+      const v = await client(opts, true).approve(id, opts.ring);
+      report(v, opts, `approved ${opts.ring} of ${v.id}; the release is ${v.phase}`);
+    });
+
+  common(release.command('resume').description('resume a halted release where it stopped')
+    .argument('<id>', 'the release'), 'print the release as JSON')
+    .action(async (id: string, opts: Common) => {
+      const v = await client(opts, true).resume(id);
+      report(v, opts, `resumed ${v.id}; the release is ${v.phase}`);
+    });
+
+  common(release.command('abort').description('stop a release where it is (nothing is rolled back)')
+    .argument('<id>', 'the release'), 'print the release as JSON')
+    .action(async (id: string, opts: Common) => {
+      const v = await client(opts, true).abort(id);
+      report(v, opts, `aborted ${v.id}; nothing was rolled back`);
+    });
+
+  common(release.command('rollback').description('roll back one ring, or every ring that runs the new version')
+    .argument('<id>', 'the release')
+    .option('--ring <ring>', 'only this ring'), 'print the release as JSON')
+    .action(async (id: string, opts: Common & { ring?: string }) => {
+      const v = await client(opts, true).rollback(id, opts.ring);
+      report(v, opts, `rolling back ${opts.ring ?? 'every ring on the new version'} of ${v.id}; the release is ${v.phase}`);
+    });
+
+  function report(v: ReleaseView, opts: Common, sentence: string): void {
+    if (opts.json) json(io, v);
+    else io.out(`${sentence}\n`);
+    done(EXIT.ok);
+  }
+}
