@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerLint } from './commands/lint.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerSchema } from './commands/schema.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerTraffic } from './commands/traffic.ts';
 import { registerValidate } from './commands/validate.ts';
@@ -18,7 +19,7 @@ import { processIo, type Io } from './io.ts';
 
 type Register = (program: Command, io: Io, done: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerBacktest, registerTraffic, registerSchema, registerAudit];
+const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerBacktest, registerTraffic, registerServe, registerSchema, registerAudit];
 
 export function buildProgram(io: Io, done: (code: number) => void): Command {
   const program = new Command('meridian')
