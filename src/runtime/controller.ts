@@ -89,7 +89,12 @@ export class Controller implements ReleaseController {
     const previousVersion = running.length > 0 ? mostCommon(running) : 'unknown';
     const id = `${service}-${req.version}-${randomUUID().slice(0, 8)}`.replace(/[^A-Za-z0-9._-]/g, '-');
     const now = this.#clock.now();
-    await this.#store.createRelease({ id, service, version: req.version, createdAt: now, request: req });
+    try {
+      await this.#store.createRelease({ id, service, version: req.version, createdAt: now, request: req });
+    } catch (e) {
+      await this.#audit(actor.user, 'release.start', service, 'refused', e instanceof Error ? e.message : String(e));
+      throw e;
+    }
     const live: Live = { id, state: undefined as unknown as ReleaseState, seq: 0, evaluations: [], chain: Promise.resolve(), timers: [] };
     this.#live.set(id, live);
     const input: EngineInput = {
