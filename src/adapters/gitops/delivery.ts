@@ -1,0 +1,164 @@
+/**
+ * @module GitOpsDelivery: the Delivery port over a real git repository. A ring's deploy is one
+ * commit that edits the layout of the policy's approach; its rollback is one `git revert` of that
+ * commit. Both carry Meridian-Release and Meridian-Step trailers, which make them idempotent: a
+ * step already on the branch is returned, never written twice. Pushes retry when the branch moves.
+ */
+import { join } from 'node:path';
+import { AdapterError } from '../../errors.ts';
+import type { Policy } from '../../policy/schema.ts';
+import type { Delivery, DeliveryResult, RingTarget } from '../../ports.ts';
+import { commitArgs, findStep, history, laterChanges, stepId, subject, type HistoryEntry, type StepId, type StepKind } from './commits.ts';
+import { Git } from './git.ts';
+import { applyDeploy, overlayDir, type GitOpsSettings } from './layout.ts';
+import { assertBuilds, kubectlStatus, type KubectlStatus } from './render.ts';
+import { Workspace } from './workspace.ts';
+
+export interface GitOpsDeliveryOptions {
+  /** The adapter's own working clone (created on first use). */
+  workDir: string;
+  /** The environment git runs with (default: process.env). MERIDIAN_GIT_TOKEN, if set, is the credential. */
+  env?: NodeJS.ProcessEnv;
+  /** Receives one line per thing worth knowing, credentials removed. */
+  logger?: (line: string) => void;
+  /** Push attempts before giving up with a retryable error (default 5). */
+  maxPushAttempts?: number;
+}
+
+export class GitOpsDelivery implements Delivery {
+  private readonly settings: GitOpsSettings;
+  private readonly git: Git;
+  private readonly ws: Workspace;
+  private readonly maxAttempts: number;
+  private readonly logger: ((line: string) => void) | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private kubectl: Promise<KubectlStatus> | null = null;
+
+  constructor(private readonly policy: Policy, opts: GitOpsDeliveryOptions) {
+    const settings = policy.spec.delivery.gitops;
+    if (!settings) throw new AdapterError('spec.delivery.gitops is not set: GitOps delivery needs at least repo', { retryable: false });
+    this.settings = settings;
+    this.git = new Git(opts.env ?? process.env);
+    this.ws = new Workspace(this.git, opts.workDir, settings);
+    this.maxAttempts = Math.max(1, opts.maxPushAttempts ?? 5);
+    this.logger = opts.logger;
+  }
+
+  deploy(target: RingTarget): Promise<DeliveryResult> {
+    return this.serial(() => this.land(target, 'deploy'));
+  }
+
+  rollback(target: RingTarget): Promise<DeliveryResult> {
+    return this.serial(() => this.land(target, 'rollback'));
+  }
+
+  /** The branch's commits on the remote, newest first, with their Meridian trailers. */
+  history(limit?: number): Promise<HistoryEntry[]> {
+    return this.serial(async () => {
+      await this.ws.open();
+      return history(this.git, this.ws.dir, this.ws.remoteRef, limit);
+    });
+  }
+
+  private log(line: string): void {
+    this.logger?.(this.git.redact(line));
+  }
+
+  /** One operation at a time on the working clone; every error leaves redacted. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work).catch((e: unknown) => {
+      const message = this.git.redact(e instanceof Error ? e.message : String(e));
+      throw new AdapterError(message, { retryable: e instanceof AdapterError ? e.retryable : false });
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async land(target: RingTarget, kind: StepKind): Promise<DeliveryResult> {
+    const id = stepId(target, kind);
+    const title = subject(target, kind);
+    const { branch } = this.settings;
+    await this.ws.open();
+    let committed = false;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (attempt > 1) await this.ws.fetch();
+      const existing = await findStep(this.git, this.ws.dir, this.ws.remoteRef, id);
+      if (existing) {
+        this.log(`${title}: already on ${branch} as ${existing.slice(0, 7)}`);
+        return { ref: existing };
+      }
+      const rebased = committed && (await this.ws.rebaseOntoRemote()) && (kind === 'rollback' || !(await this.deployWouldChange(target)));
+      if (!rebased) {
+        await this.ws.resetToRemote();
+        await (kind === 'deploy' ? this.commitDeploy(target, id, title) : this.commitRollback(target, id, title));
+        committed = true;
+      }
+      await this.checkBuilds();
+      if ((await this.ws.push()) === 'pushed') {
+        const ref = await this.ws.head();
+        this.log(`${title}: pushed ${ref.slice(0, 7)} to ${branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+        return { ref };
+      }
+      this.log(`${title}: ${branch} moved while pushing; fetching and trying again (${attempt}/${this.maxAttempts})`);
+    }
+    await this.ws.resetToRemote();
+    throw new AdapterError(`${title}: the push to ${branch} was rejected ${this.maxAttempts} times because the branch kept moving; nothing was pushed`, { retryable: true });
+  }
+
+  /** After a rebase: true when the ring's edit is no longer in the tree (and must be made again). */
+  private async deployWouldChange(target: RingTarget): Promise<boolean> {
+    const changes = await applyDeploy(this.ws.dir, this.settings, target);
+    return changes.some((c) => c.changed);
+  }
+
+  private async commitDeploy(target: RingTarget, id: StepId, title: string): Promise<void> {
+    const changes = await applyDeploy(this.ws.dir, this.settings, target);
+    const changed = changes.filter((c) => c.changed).map((c) => c.path);
+    if (changed.length > 0) await this.git.run(['add', '--', ...changed], this.ws.dir);
+    else this.log(`${title}: ${changes.map((c) => c.path).join(', ')} already as deployed; recording the step in an empty commit`);
+    await this.git.run(commitArgs(id, title), this.ws.dir);
+  }
+
+  private async commitRollback(target: RingTarget, id: StepId, title: string): Promise<void> {
+    const deployed = await findStep(this.git, this.ws.dir, this.ws.remoteRef, stepId(target, 'deploy'));
+    if (!deployed) {
+      this.log(`${title}: no deploy commit of ${target.ring} for ${target.releaseId}; recording the step in an empty commit`);
+      await this.git.run(commitArgs(id, title, [`Nothing to revert: ${target.ring} has no deploy commit for release ${target.releaseId}.`]), this.ws.dir);
+      return;
+    }
+    const r = await this.git.run(['revert', '--no-commit', deployed], this.ws.dir, [0, 1]);
+    if (r.code !== 0) {
+      const files = (await this.git.out(['diff', '--name-only', '--diff-filter=U'], this.ws.dir)).split('\n').filter(Boolean);
+      const later = files.length > 0 ? await laterChanges(this.git, this.ws.dir, deployed, 'HEAD', files) : [];
+      await this.git.run(['revert', '--abort'], this.ws.dir, [0, 1, 128]);
+      await this.ws.resetToRemote();
+      if (files.length === 0) throw this.git.failure(['revert'], r);
+      const commits = later.length === 0 ? '' : ` (${later.length === 1 ? 'commit' : 'commits'} ${later.join(', ')})`;
+      throw new AdapterError(`rollback of ${target.ring} conflicts with later changes to ${files.join(', ')}${commits}: resolve by hand; nothing was pushed`, { retryable: false });
+    }
+    await this.git.run(commitArgs(id, title, [`This reverts commit ${deployed}.`]), this.ws.dir);
+  }
+
+  /** kustomize-overlay: every overlay the commit changes must build, when kubectl is there to tell. */
+  private async checkBuilds(): Promise<void> {
+    if (this.settings.approach !== 'kustomize-overlay') return;
+    const changed = await this.ws.changedFiles();
+    const dirs = [...new Set(this.policy.spec.rings.map((r) => overlayDir(this.settings, r.name, this.ws.dir)))].filter((d) => changed.some((f) => f.startsWith(`${d}/`)));
+    if (dirs.length === 0) return;
+    const first = this.kubectl === null;
+    this.kubectl ??= kubectlStatus(this.git.env);
+    const kubectl = await this.kubectl;
+    if (!kubectl.usable) {
+      if (first) this.log(kubectl.reason);
+      return;
+    }
+    for (const dir of dirs) {
+      try {
+        await assertBuilds(join(this.ws.dir, dir), dir, this.git.env, (s) => this.git.redact(s));
+      } catch (e) {
+        await this.ws.resetToRemote();
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * @module Integration tests of pushing into a moving branch, with real git: another writer pushing
+ * between our fetch and our push (made deterministic by a pre-push hook in the work clone), a rebase
+ * that conflicts and is redone on the new tip, giving up after N attempts, and four services
+ * releasing into one repository at the same time with no lost update.
+ */
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AdapterError } from '../../src/errors.ts';
+import { GitOpsDelivery, gitopsSettings, initDemoRepo, seedFiles } from '../../src/adapters/gitops/index.ts';
+import { git, log, ringOf, show, tempDir, testEnv, webappPolicy } from '../../src/adapters/gitops/testing.ts';
+import type { Policy } from '../../src/policy/schema.ts';
+
+const APPSET = 'deploy/applicationset.yaml';
+const RELEASE = { id: 'webapp-v2.1.0', version: 'v2.1.0', revision: 'release/v2.1.0' };
+
+async function setup() {
+  const dir = await tempDir();
+  const env = testEnv(dir);
+  const remote = await initDemoRepo(join(dir, 'remote'), await webappPolicy('unused'), 'applicationset-revision', { env });
+  const policy = await webappPolicy(remote);
+  const other = join(dir, 'other');
+  await git(dir, ['clone', '--quiet', remote, other], env);
+  const lines: string[] = [];
+  const delivery = (maxPushAttempts?: number) =>
+    new GitOpsDelivery(policy, { workDir: join(dir, 'work'), env, logger: (l) => lines.push(l), ...(maxPushAttempts ? { maxPushAttempts } : {}) });
+  return { dir, env, remote, policy, other, lines, delivery };
+}
+
+/** A pre-push hook in the adapter's clone that makes `other` push a commit first (once, or every time). */
+async function anotherWriterOnPush(work: string, other: string, edit: string, once: boolean): Promise<void> {
+  const hook = join(work, '.git', 'hooks', 'pre-push');
+  const mark = join(work, '.git', 'other-writer-done');
+  await mkdir(dirname(hook), { recursive: true });
+  await writeFile(hook, [
+    '#!/bin/sh',
+    'unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_PREFIX',
+    once ? `[ -f '${mark}' ] && exit 0; touch '${mark}'` : '',
+    `cd '${other}' && git pull -q --rebase && ${edit} && git commit -qam 'another writer' && git push -q`,
+    '',
+  ].join('\n'));
+  await chmod(hook, 0o755);
+}
+
+describe('pushing while the branch moves', () => {
+  it('fetches, rebases and pushes again when another writer pushed in between; both land', async () => {
+    const s = await setup();
+    const delivery = s.delivery();
+    await delivery.deploy(ringOf(s.policy, 'ring-1', RELEASE));
+    await anotherWriterOnPush(join(s.dir, 'work'), s.other, 'echo notes >> README.md && git add README.md', true);
+    const { ref } = await delivery.deploy(ringOf(s.policy, 'ring-2', RELEASE));
+    expect((await log(s.remote, s.env)).map((l) => l.split(' |')[0])).toEqual([
+      'webapp v2.1.0: deploy ring-2 (eu-west-1)', 'another writer', 'webapp v2.1.0: deploy ring-1 (ap-south-1)', 'webapp: GitOps repository (applicationset-revision), every cluster on v2.0.0',
+    ]);
+    expect(ref).toBe(await git(s.remote, ['rev-parse', 'main'], s.env));
+    expect(s.lines).toContain('webapp v2.1.0: deploy ring-2 (eu-west-1): main moved while pushing; fetching and trying again (1/5)');
+    expect(s.lines).toContain(`webapp v2.1.0: deploy ring-2 (eu-west-1): pushed ${ref.slice(0, 7)} to main (attempt 2)`);
+  });
+
+  it('makes the edit again on the new tip when the rebase conflicts, keeping the other writer\'s change', async () => {
+    const s = await setup();
+    const delivery = s.delivery();
+    await delivery.deploy(ringOf(s.policy, 'ring-1', RELEASE));
+    const moveUrl = `sed -i 's#https://eu-west-1.k8s.example.com#https://eu-west-1b.k8s.example.com#' ${APPSET}`;
+    await anotherWriterOnPush(join(s.dir, 'work'), s.other, moveUrl, true);
+    await delivery.deploy(ringOf(s.policy, 'ring-2', RELEASE));
+    const text = await show(s.remote, APPSET, s.env);
+    expect(text).toContain('- cluster: eu-west-1\n        url: https://eu-west-1b.k8s.example.com\n        revision: release/v2.1.0\n');
+    expect((await log(s.remote, s.env))[1]).toBe('another writer |');
+  });
+
+  it('gives up after maxPushAttempts with a retryable error, leaving nothing of its own on the branch', async () => {
+    const s = await setup();
+    const delivery = s.delivery(2);
+    await delivery.deploy(ringOf(s.policy, 'ring-1', RELEASE));
+    await anotherWriterOnPush(join(s.dir, 'work'), s.other, 'echo more >> README.md && git add README.md', false);
+    const e = await delivery.deploy(ringOf(s.policy, 'ring-2', RELEASE)).then(() => null, (err: unknown) => err);
+    expect(e).toBeInstanceOf(AdapterError);
+    expect((e as AdapterError).message).toBe('webapp v2.1.0: deploy ring-2 (eu-west-1): the push to main was rejected 2 times because the branch kept moving; nothing was pushed');
+    expect((e as AdapterError).retryable).toBe(true);
+    expect(await git(s.remote, ['log', '--format=%s', 'main'], s.env)).not.toContain('ring-2');
+  });
+});
+
+describe('several services releasing into one repository at once', () => {
+  it('lands every commit and every edit of four concurrent releases', async () => {
+    const dir = await tempDir();
+    const env = testEnv(dir);
+    const services = ['checkout', 'search', 'profile', 'billing'];
+    const policies: Policy[] = [];
+    let remote = '';
+    for (const service of services) {
+      const p = await webappPolicy('unused', 'applicationset-revision', service);
+      const g = { ...gitopsSettings(p), applicationSet: `deploy/${service}/applicationset.yaml` };
+      policies.push({ ...p, spec: { ...p.spec, delivery: { ...p.spec.delivery, gitops: g } } });
+    }
+    remote = await initDemoRepo(join(dir, 'remote'), policies[0]!, 'applicationset-revision', { env });
+    const seedClone = join(dir, 'seed');
+    await git(dir, ['clone', '--quiet', remote, seedClone], env);
+    for (const p of policies.slice(1)) {
+      for (const [path, text] of Object.entries(seedFiles(p, gitopsSettings(p), 'v2.0.0'))) {
+        await mkdir(dirname(join(seedClone, path)), { recursive: true });
+        await writeFile(join(seedClone, path), text);
+      }
+    }
+    await git(seedClone, ['add', '--all'], env);
+    await git(seedClone, ['commit', '--quiet', '-m', 'three more services'], env);
+    await git(seedClone, ['push', '--quiet'], env);
+
+    const lines: string[] = [];
+    await Promise.all(policies.map(async (p, i) => {
+      const policy = { ...p, spec: { ...p.spec, delivery: { ...p.spec.delivery, gitops: { ...p.spec.delivery.gitops!, repo: remote } } } };
+      // Eight commits land in all, so a writer can lose at most seven races: eight attempts always suffice.
+      const delivery = new GitOpsDelivery(policy, { workDir: join(dir, `work-${i}`), env, maxPushAttempts: 8, logger: (l) => lines.push(l) });
+      const release = { id: `${services[i]}-v3.0.0`, version: 'v3.0.0', revision: `${services[i]}/v3.0.0` };
+      await delivery.deploy(ringOf(policy, 'ring-1', release));
+      await delivery.deploy(ringOf(policy, 'ring-2', release));
+    }));
+
+    const steps = (await git(remote, ['log', '--format=%(trailers:key=Meridian-Release,valueonly,separator=)/%(trailers:key=Meridian-Step,valueonly,separator=)', 'main'], env))
+      .split('\n').filter((l) => l !== '/').sort();
+    expect(steps).toEqual(services.flatMap((s) => [`${s}-v3.0.0/ring-1/deploy`, `${s}-v3.0.0/ring-2/deploy`]).sort());
+    for (const service of services) {
+      const text = await show(remote, `deploy/${service}/applicationset.yaml`, env);
+      const revisions = [...text.matchAll(/cluster: (\S+)\n.*\n\s+revision: (\S+)/g)].map((m) => `${m[1]}=${m[2]}`);
+      expect(revisions).toEqual(['staging=v2.0.0', `ap-south-1=${service}/v3.0.0`, `eu-west-1=${service}/v3.0.0`, 'us-east-1=v2.0.0']);
+    }
+    expect(await readFile(join(dir, 'work-0', 'deploy', 'checkout', 'applicationset.yaml'), 'utf8')).toContain('checkout/v3.0.0');
+  });
+});
