@@ -6,10 +6,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AdapterError } from '../../src/errors.ts';
 import { GitOpsDelivery, initDemoRepo } from '../../src/adapters/gitops/index.ts';
-import { git, ringOf, tempDir, testEnv, webappPolicy } from '../../src/adapters/gitops/testing.ts';
+import { git, ringOf, removeTempDirs, tempDir, testEnv, webappPolicy } from '../../src/adapters/gitops/testing.ts';
+
+afterAll(removeTempDirs);
 
 const TOKEN = 'ghp_Sup3rSecretT0ken_do_not_print';
 const RELEASE = { id: 'webapp-v2.1.0', version: 'v2.1.0', revision: 'release/v2.1.0' };

@@ -6,11 +6,13 @@
  */
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AdapterError } from '../../src/errors.ts';
 import { GitOpsDelivery, initDemoRepo } from '../../src/adapters/gitops/index.ts';
 import { judgeKubectl, kubectlStatus } from '../../src/adapters/gitops/render.ts';
-import { git, ringOf, show, tempDir, testEnv, webappPolicy } from '../../src/adapters/gitops/testing.ts';
+import { git, ringOf, show, removeTempDirs, tempDir, testEnv, webappPolicy } from '../../src/adapters/gitops/testing.ts';
+
+afterAll(removeTempDirs);
 
 const RELEASE = { id: 'webapp-v2.1.0', version: 'v2.1.0' };
 const kubectl = await kubectlStatus(process.env);

@@ -6,11 +6,13 @@
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AdapterError } from '../../src/errors.ts';
 import { GitOpsDelivery, gitopsSettings, initDemoRepo, seedFiles } from '../../src/adapters/gitops/index.ts';
-import { git, log, ringOf, show, tempDir, testEnv, webappPolicy } from '../../src/adapters/gitops/testing.ts';
+import { git, log, ringOf, show, removeTempDirs, tempDir, testEnv, webappPolicy } from '../../src/adapters/gitops/testing.ts';
 import type { Policy } from '../../src/policy/schema.ts';
+
+afterAll(removeTempDirs);
 
 const APPSET = 'deploy/applicationset.yaml';
 const RELEASE = { id: 'webapp-v2.1.0', version: 'v2.1.0', revision: 'release/v2.1.0' };

@@ -6,12 +6,14 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AdapterError } from '../../src/errors.ts';
 import { GitOpsDelivery, initDemoRepo } from '../../src/adapters/gitops/index.ts';
-import { git, log, ringOf, show, tempDir, testEnv, webappPolicy, type ReleaseFixture } from '../../src/adapters/gitops/testing.ts';
+import { git, log, ringOf, show, removeTempDirs, tempDir, testEnv, webappPolicy, type ReleaseFixture } from '../../src/adapters/gitops/testing.ts';
 import type { Approach } from '../../src/adapters/gitops/layout.ts';
 import type { Policy } from '../../src/policy/schema.ts';
+
+afterAll(removeTempDirs);
 
 const RELEASE: ReleaseFixture = { id: 'webapp-v2.1.0', version: 'v2.1.0', revision: 'release/v2.1.0' };
 const APPSET = 'deploy/applicationset.yaml';

@@ -4,7 +4,7 @@
  * ring targets, and reading a bare repository. Used only by tests.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,17 @@ import { withDemoGitOps } from './demo-repo.ts';
 
 export const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
-export function tempDir(prefix = 'meridian-gitops-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+const made: string[] = [];
+
+export async function tempDir(prefix = 'meridian-gitops-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Remove every directory tempDir made (for afterAll). */
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 }
 
 /** PATH, a private HOME, no system config, a fixed identity; nothing else from the real environment. */
