@@ -1,0 +1,224 @@
+/** @module Support for the Prometheus integration tests: find `prometheus` and `promtool` (Debian's
+ * package `prometheus`), turn OpenMetrics text into TSDB blocks with `promtool tsdb
+ * create-blocks-from openmetrics`, start a real Prometheus on those blocks (a free loopback port, a
+ * config with no scrape targets, a retention long enough to keep history from 2026), wait for
+ * /-/ready with bounded polling, and stop it. Also: synthetic minute-by-minute history for the
+ * example policy's regions, and that policy pointed at a given Prometheus. No fixed sleeps.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { loadPolicy } from '../../../src/policy/load.ts';
+import type { Policy } from '../../../src/policy/schema.ts';
+import { formatOpenMetrics, type MinuteSample } from '../../../src/sim/openmetrics.ts';
+import { hashString, noise } from '../../../src/sim/random.ts';
+
+const run = promisify(execFile);
+
+export const EXAMPLE_POLICY = new URL('../../../examples/prometheus/webapp-prometheus.yaml', import.meta.url).pathname;
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+
+function findBinary(name: string): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/local/bin'];
+  for (const d of dirs) {
+    try {
+      accessSync(join(d, name), constants.X_OK);
+      return join(d, name);
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+export const PROMETHEUS = findBinary('prometheus');
+export const PROMTOOL = findBinary('promtool');
+export const INSTALLED = PROMETHEUS !== null && PROMTOOL !== null;
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+
+/**
+ * `describe` when Prometheus is installed; under CI=true without it, a suite whose one test fails and
+ * says what to install; elsewhere `describe.skip` after one visible line.
+ */
+export function describePrometheus(name: string, body: () => void, opts: { concurrent?: boolean } = {}): void {
+  if (INSTALLED) {
+    (opts.concurrent ? describe.concurrent : describe)(name, body);
+  } else if (CI) {
+    describe(name, () => {
+      it('needs prometheus and promtool', () => {
+        throw new Error('CI=true but prometheus/promtool are not installed: the CI image needs the Debian package prometheus (apt-get install -y prometheus)');
+      });
+    });
+  } else {
+    console.warn(`skipping: prometheus not installed (apt-get install -y prometheus): ${name}`);
+    describe.skip(name, body);
+  }
+}
+
+/** A port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface PrometheusInstance {
+  url: string;
+  /** The process, still running until stop(). */
+  child: ChildProcess;
+  /** Stop the server (idempotent); its data stays until dispose(). */
+  stop(): Promise<void>;
+  /** Stop and delete the data directory. */
+  dispose(): Promise<void>;
+}
+
+/** Write `openMetrics` to a file and turn it into TSDB blocks in `dataDir`. */
+export async function createBlocks(openMetrics: string, dir: string, dataDir: string): Promise<void> {
+  const file = join(dir, 'history.om');
+  writeFileSync(file, openMetrics);
+  try {
+    await run(PROMTOOL!, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', file, dataDir], { maxBuffer: 16 * 1024 * 1024 });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`promtool tsdb create-blocks-from openmetrics failed: ${err.stderr || err.message}`);
+  }
+}
+
+async function waitReady(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited: string | null = null;
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${code ?? signal}`;
+  });
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    if (exited) throw new Error(`prometheus ${exited} before it was ready:\n${log()}`);
+    try {
+      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(200, 20 * (attempt + 1))));
+  }
+  throw new Error(`prometheus was not ready within ${timeoutMs} ms:\n${log()}`);
+}
+
+/**
+ * A real Prometheus serving `openMetrics` (loaded as blocks before it starts): no scrape targets,
+ * retention 100y so that blocks from March 2026 are never deleted, whatever today's date.
+ */
+export async function startPrometheus(openMetrics: string, opts: { readyTimeoutMs?: number } = {}): Promise<PrometheusInstance> {
+  if (!INSTALLED) throw new Error('prometheus and promtool are not installed (apt-get install -y prometheus)');
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-prometheus-'));
+  const dataDir = join(dir, 'data');
+  await createBlocks(openMetrics, dir, dataDir);
+  const config = join(dir, 'prometheus.yml');
+  writeFileSync(config, '# No scrape targets: this server only answers queries about imported history.\nscrape_configs: []\n');
+
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = spawn(
+      PROMETHEUS!,
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${dataDir}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--storage.tsdb.retention.time=100y',
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-8000);
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let stopped = false;
+    const stop = async (): Promise<void> => {
+      if (stopped) return exited;
+      stopped = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(killer);
+      }
+    };
+    try {
+      await waitReady(url, child, () => output, opts.readyTimeoutMs ?? 20_000);
+      return {
+        url,
+        child,
+        stop,
+        dispose: async () => {
+          await stop();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    } catch (e) {
+      lastError = e;
+      await stop();
+      if (!/address already in use/.test(output)) break;
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  throw lastError;
+}
+
+/** The example Prometheus policy, pointed at `url`, optionally edited (paths into the YAML document). */
+export function examplePolicy(url: string, edits: Array<[Array<string | number>, unknown]> = []): { policy: Policy; text: string } {
+  const doc = parseDocument(readFileSync(EXAMPLE_POLICY, 'utf8'));
+  doc.setIn(['spec', 'metrics', 'prometheus', 'url'], url);
+  for (const [path, value] of edits) doc.setIn(path, doc.createNode(value));
+  const text = doc.toString();
+  return { policy: loadPolicy(text, 'webapp-prometheus.yaml').policy, text };
+}
+
+export interface RegionHistory {
+  /** Error rate at the minute starting at t; null for no data. */
+  errorRate?: (t: number) => number | null;
+  p99LatencyMs?: (t: number) => number | null;
+  /** Relative noise (default 0.1). */
+  noise?: number;
+}
+
+/**
+ * Minute-by-minute history of the example regions over [from, to): error rate 0.2% and p99 120 ms
+ * with 10% seeded noise unless a region says otherwise; traffic follows a daily cosine.
+ */
+export function syntheticHistory(from: number, to: number, regions: Record<string, RegionHistory> = {}): string {
+  const names = ['internal', 'ap-south-1', 'eu-west-1', 'us-east-1'];
+  const shares: Record<string, number> = { internal: 0.01, 'ap-south-1': 0.25, 'eu-west-1': 0.3, 'us-east-1': 0.45 };
+  return formatOpenMetrics(names, from, to, (region, t): MinuteSample | null => {
+    const h = regions[region] ?? {};
+    const minute = Math.floor(t / MINUTE);
+    const key = hashString(region);
+    const jitter = (metric: number) => 1 + (h.noise ?? 0.1) * noise(20260302, key, metric, minute);
+    const e = h.errorRate ? h.errorRate(t) : 0.002;
+    const p = h.p99LatencyMs ? h.p99LatencyMs(t) : 120;
+    if (e === null && p === null) return null;
+    const weight = 1 + 0.5 * Math.cos((2 * Math.PI * (t % (24 * HOUR))) / (24 * HOUR));
+    return {
+      requests: shares[region]! * weight * 100_000 * 60,
+      errorRate: e === null ? null : Math.max(0, e * jitter(0)),
+      p99LatencyMs: p === null ? null : Math.max(0, p * jitter(1)),
+      cpu: 0.4 * jitter(2),
+      memory: 0.65 * jitter(3),
+    };
+  });
+}
