@@ -4,6 +4,7 @@
  * the engine decides what they mean.
  */
 import type { Effect, EngineInput, ReleaseState } from '../engine/types.ts';
+import { AdapterError } from '../errors.ts';
 import { planDrain } from '../plan/headroom.ts';
 import { productionRegions, round } from '../policy/model.ts';
 import type { Hook, Policy } from '../policy/schema.ts';
@@ -65,19 +66,32 @@ async function restore(policy: Policy, state: ReleaseState, ports: RuntimePorts,
   return { type: 'traffic-done', at, action: 'restored', region, cause, detail: `before: ${formatWeights(before)}; after: ${formatWeights(after)}` };
 }
 
+/** Delivery steps are idempotent, so a step that failed in a way worth retrying is tried again at once. */
+const DELIVERY_ATTEMPTS = 3;
+
+async function withRetry<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (e) {
+      if (!(e instanceof AdapterError && e.retryable) || attempt >= DELIVERY_ATTEMPTS) throw e;
+    }
+  }
+}
+
 /** Perform `effect`; resolves to the input reporting its result, or null when there is none. */
 export async function perform(policy: Policy, state: ReleaseState, ports: RuntimePorts, effect: Effect, now: () => number): Promise<EngineInput | null> {
   switch (effect.type) {
     case 'deploy':
       try {
-        const { ref } = await ports.delivery.deploy(ringTarget(policy, state, effect.ring));
+        const { ref } = await withRetry(() => ports.delivery.deploy(ringTarget(policy, state, effect.ring)));
         return { type: 'deployed', at: now(), ring: effect.ring, ref };
       } catch (e) {
         return { type: 'deploy-failed', at: now(), ring: effect.ring, error: message(e) };
       }
     case 'rollback':
       try {
-        const { ref } = await ports.delivery.rollback(ringTarget(policy, state, effect.ring));
+        const { ref } = await withRetry(() => ports.delivery.rollback(ringTarget(policy, state, effect.ring)));
         return { type: 'rolled-back', at: now(), ring: effect.ring, ref };
       } catch (e) {
         return { type: 'rollback-failed', at: now(), ring: effect.ring, error: message(e) };
