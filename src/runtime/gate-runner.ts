@@ -36,10 +36,13 @@ async function runCheck(ctx: GateRunContext, check: GateCheck): Promise<Evaluati
         detail: `no baseline: no other production region still runs ${ctx.previousVersion}`,
       };
     }
+    // Samples are whole steps: in real time a check rarely falls on a minute boundary.
+    const from = Math.ceil(check.from / SAMPLE_STEP_MS) * SAMPLE_STEP_MS;
+    const to = Math.floor(check.to / SAMPLE_STEP_MS) * SAMPLE_STEP_MS;
     try {
-      const canary = await ctx.metrics.series(q(gate.compare.metric, check.region, ctx.version), check.from, check.to, SAMPLE_STEP_MS);
+      const canary = await ctx.metrics.series(q(gate.compare.metric, check.region, ctx.version), from, to, SAMPLE_STEP_MS);
       const baseline: number[] = [];
-      for (const b of baselineRegions) baseline.push(...(await ctx.metrics.series(q(gate.compare.metric, b, ctx.previousVersion), check.from, check.to, SAMPLE_STEP_MS)));
+      for (const b of baselineRegions) baseline.push(...(await ctx.metrics.series(q(gate.compare.metric, b, ctx.previousVersion), from, to, SAMPLE_STEP_MS)));
       return compareSamples(check.gate, gate, check.region, check.to, canary, baseline);
     } catch (e) {
       return { gate: check.gate, region: check.region, at: check.to, kind: 'compare', result: 'inconclusive', value: null, detail: message(e) };

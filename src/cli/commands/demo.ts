@@ -4,12 +4,15 @@
  * back, ring 3 is never touched. Prints a live progress line (on a terminal), the global release
  * state, the cross-region comparison table at detection, and what happened when.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { GitOpsDelivery, initDemoRepo, withDemoGitOps } from '../../adapters/gitops/index.ts';
 import { SimulatedApply } from '../../runtime/simulated-apply.ts';
+import { appendToken, hashToken, newToken } from '../../api/tokens.ts';
+import { UsageError } from '../../errors.ts';
+import { startServer } from './serve.ts';
 import type { ReleaseState } from '../../engine/types.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import { comparisonRows } from '../../runtime/comparison.ts';
@@ -31,13 +34,51 @@ function progressLine(state: ReleaseState, now: number, start: number): string {
   return `virtual ${minuteUtc(now)} (day ${day})  ${state.phase.padEnd(12)} ${ring.name}: ${ringStatusText(state, i)}`;
 }
 
+/** `demo --serve`: the demo policy and scenario under a live server, with a token to sign in with. */
+async function serveDemo(io: Io, opts: { dir?: string; port: string; timeScale: string }): Promise<number> {
+  const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'meridian-demo-'));
+  mkdirSync(dir, { recursive: true });
+  const port = Number(opts.port);
+  const scale = Number(opts.timeScale);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${opts.port}" is not a port number`);
+  if (!(scale > 0 && scale <= 100_000)) throw new UsageError(`--time-scale "${opts.timeScale}" must be a number above 0 and at most 100000`);
+  const tokensFile = join(dir, 'tokens.json');
+  const token = newToken();
+  appendToken(tokensFile, { user: 'release-lead', groups: ['release-team'], role: 'operator', hash: hashToken(token) });
+  const { policy: base } = loadPolicy(DEMO_POLICY, DEMO_POLICY_FILE);
+  const remote = await initDemoRepo(dir, base, 'applicationset-revision', { previousVersion: 'v2.0.0' });
+  const running = await startServer({
+    transformPolicy: (p) => withDemoGitOps(p, remote, 'applicationset-revision'),
+    db: join(dir, 'meridian.db'), port, host: '127.0.0.1', tokensFile, timeScale: scale, workDir: join(dir, 'work'),
+    scenarioText: { text: DEMO_SCENARIO, file: DEMO_SCENARIO_FILE },
+    // Live, the story should take minutes, not a weekend of waiting for business hours.
+    policyText: { text: DEMO_POLICY.replace('windows: { deploy: business-hours }', 'windows: { deploy: always }'), file: DEMO_POLICY_FILE },
+    log: (line) => io.err(`${line}\n`),
+  });
+  const { id } = await running.controller.start({ version: 'v2.1.0', changes: ['app'] }, { user: 'release-lead', groups: ['release-team'], role: 'operator' });
+  io.out(`release ${id} started: open ${running.url}/releases/${id}\n`);
+  io.out(`every ring deploy and rollback is a commit in ${remote} (git -C ${join(dir, 'work', 'gitops')} log)\n`);
+  io.out(`sign in with this token (release-lead, group release-team, operator; shown once): ${token}\n`);
+  io.out(`deploy windows are off for the live demo; at ${scale}x, ring 1 bakes 24 virtual hours in ${Math.round((24 * 3600) / scale)} s, then ring 2 fails about 40 virtual minutes after it deploys and is rolled back. Ctrl-C stops.\n`);
+  await new Promise<void>((stop) => {
+    const onSignal = (): void => { void running.close().then(stop); };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  return EXIT.ok;
+}
+
 export function registerDemo(program: Command, io: Io, done: (code: number) => void): void {
   program
     .command('demo')
     .description('run the ring exercise on the embedded default: three regions, ring 2 fails and is rolled back')
     .option('--dir <dir>', 'where to create the GitOps repository (default: a new temporary directory)')
     .option('--json', 'print the simulation result as JSON instead of the report')
-    .action(async (opts: { json?: boolean; dir?: string }) => {
+    .option('--serve', 'run the same story live under `meridian serve` and watch it on the dashboard')
+    .option('--port <n>', 'the port for --serve', '8080')
+    .option('--time-scale <n>', 'how much faster than real time the story runs with --serve', '1200')
+    .action(async (opts: { json?: boolean; dir?: string; serve?: boolean; port: string; timeScale: string }) => {
+      if (opts.serve) return done(await serveDemo(io, opts));
       const { policy: base } = loadPolicy(DEMO_POLICY, DEMO_POLICY_FILE);
       const { scenario } = loadScenario(DEMO_SCENARIO, DEMO_SCENARIO_FILE, base);
       const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'meridian-demo-'));

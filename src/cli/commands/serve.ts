@@ -15,6 +15,7 @@ import { DEFAULT_TOKENS_FILE, readTokensFile } from '../../api/tokens.ts';
 import { UsageError } from '../../errors.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import type { Store } from '../../ports.ts';
+import type { Policy } from '../../policy/schema.ts';
 import { Controller } from '../../runtime/controller.ts';
 import { ScaledClock } from '../../runtime/real-clock.ts';
 import { defaultPolicy, wirePorts } from '../../runtime/wiring.ts';
@@ -24,12 +25,18 @@ import { readInput, type Io } from '../io.ts';
 
 export interface ServeOptions {
   policyFile?: string;
+  /** A policy given as text (the demo's), instead of a file. */
+  policyText?: { text: string; file: string };
+  /** Adjust the loaded policy (the demo points its delivery at a local GitOps repository). */
+  transformPolicy?: (policy: Policy) => Policy;
   db: string;
   port: number;
   host: string;
   tokensFile: string;
   timeScale: number;
   scenarioFile?: string;
+  /** A scenario given as text (the demo's), instead of a file. */
+  scenarioText?: { text: string; file: string };
   workDir: string;
   env?: NodeJS.ProcessEnv;
   log: (line: string) => void;
@@ -43,17 +50,25 @@ export interface RunningServer {
 
 /** Start everything `serve` runs; resolves once the server listens. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
-  const loaded = opts.policyFile
-    ? { ...loadPolicy(readInput(opts.policyFile), opts.policyFile), text: readInput(opts.policyFile), file: opts.policyFile }
-    : defaultPolicy();
-  const policy = loaded.policy;
-  const scenario = opts.scenarioFile ? loadScenario(readInput(opts.scenarioFile), opts.scenarioFile, policy).scenario : undefined;
+  const source = opts.policyFile ? { text: readInput(opts.policyFile), file: opts.policyFile } : opts.policyText;
+  const loaded = source ? { ...loadPolicy(source.text, source.file), ...source } : defaultPolicy();
+  const policy = opts.transformPolicy ? opts.transformPolicy(loaded.policy) : loaded.policy;
+  const scenarioSource = opts.scenarioFile ? { text: readInput(opts.scenarioFile), file: opts.scenarioFile } : opts.scenarioText;
+  const scenario = scenarioSource ? loadScenario(scenarioSource.text, scenarioSource.file, policy).scenario : undefined;
   const tokens = readTokensFile(opts.tokensFile, { missingOk: true });
   const auth = createAuth(tokens);
   mkdirSync(dirname(resolve(opts.db)), { recursive: true });
   const store: Store = SqliteStore.open(opts.db);
   const clock = new ScaledClock({ scale: opts.timeScale });
   const wiring = wirePorts(policy, { clock, workDir: opts.workDir, ...(scenario ? { scenario } : {}), ...(opts.env ? { env: opts.env } : {}), log: opts.log });
+  if (wiring.fleet && scenario) {
+    // The simulated fleet starts with every region on the scenario's previous version: say so.
+    const service = policy.spec.service.name;
+    const known = await store.regionVersions(service);
+    if (Object.keys(known).length === 0) {
+      for (const r of policy.spec.regions) await store.setRegionVersion(service, r.name, scenario.spec.release.previous, clock.now());
+    }
+  }
   const controller = new Controller({
     policy, policyText: loaded.text, ports: wiring.ports, store, clock,
     onError: (e) => opts.log(`error: ${e instanceof Error ? e.message : String(e)}`),
