@@ -108,6 +108,6 @@ describePrometheus('example scenarios: the gates on Prometheus decide as the sim
       } finally {
         await prom.dispose();
       }
-    });
+    }, 300_000);
   }
 }, { concurrent: true });

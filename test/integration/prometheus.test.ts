@@ -23,6 +23,10 @@ import { loadScenario } from '../../src/sim/scenario.ts';
 import { HOUR, MINUTE, describePrometheus, examplePolicy, startPrometheus, syntheticHistory, type PrometheusInstance } from './support/prometheus.ts';
 
 const at = (iso: string): number => Date.parse(iso);
+// promtool writes and fsyncs one block per 2h of history: under a loaded CI machine that takes a
+// while, and a hook that timed out would leave its Prometheus to the watchdog alone.
+const START = 180_000;
+const STOP = 60_000;
 const inRange = (t: number, from: string, to: string): boolean => t >= at(from) && t < at(to);
 
 // Four stories at four dates, one Prometheus. Each ring-1 (ap-south-1) "deploys" at 04:35 UTC
@@ -75,11 +79,11 @@ describePrometheus('gates on a real Prometheus', () => {
   beforeAll(async () => {
     prom = await startPrometheus(history());
     dir = mkdtempSync(join(tmpdir(), 'meridian-prom-test-'));
-  });
+  }, START);
   afterAll(async () => {
     await prom?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, STOP);
 
   const range = (s: (typeof STORY)[keyof typeof STORY], until: string = s.to) => ({ deployedAt: at(s.deployedAt), from: at(s.deployedAt), to: at(until) });
 
@@ -187,10 +191,10 @@ describePrometheus('a region name cannot inject PromQL', () => {
     prom = await startPrometheus(
       formatOpenMetrics([HOSTILE, 'plain'], t - HOUR, t, (region) => ({ requests: 1000, errorRate: region === HOSTILE ? 0.25 : 0.5, p99LatencyMs: 1, cpu: 1, memory: 1 })),
     );
-  });
+  }, START);
   afterAll(async () => {
     await prom?.dispose();
-  });
+  }, STOP);
 
   it('matches the hostile name exactly, and nothing else', async () => {
     const text = `
@@ -229,10 +233,10 @@ describePrometheus('Prometheus stopping mid-bake', () => {
   let prom: PrometheusInstance;
   beforeAll(async () => {
     prom = await startPrometheus(syntheticHistory(at('2026-03-02T00:00:00Z'), at('2026-03-03T12:00:00Z')));
-  });
+  }, START);
   afterAll(async () => {
     await prom?.dispose();
-  });
+  }, STOP);
 
   it('(e) makes the gates inconclusive and halts the release: the ring is never promoted', async () => {
     const { policy } = examplePolicy(prom.url);

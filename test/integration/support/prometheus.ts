@@ -75,8 +75,6 @@ export async function freePort(): Promise<number> {
 
 export interface PrometheusInstance {
   url: string;
-  /** The process, still running until stop(). */
-  child: ChildProcess;
   /** Stop the server (idempotent); its data stays until dispose(). */
   stop(): Promise<void>;
   /** Stop and delete the data directory. */
@@ -115,6 +113,33 @@ async function waitReady(url: string, child: ChildProcess, log: () => string, ti
 }
 
 /**
+ * Runs `"$@"` (prometheus and its flags) and stops it when this shell's standard input closes:
+ * when stop() ends the pipe, and also when the test process dies without cleaning up, so that no
+ * Prometheus outlives the run that started it. The shell exits with Prometheus's status.
+ */
+const WATCHDOG = [
+  'exec 3<&0',
+  '"$@" </dev/null &',
+  'p=$!',
+  '{ cat <&3 >/dev/null; kill -TERM "$p" 2>/dev/null; } &',
+  'exec 3<&-',
+  'wait "$p"',
+].join('\n');
+
+/** Instances still running, stopped for certain when the process exits. */
+const live = new Set<{ pgid: number; dir: string }>();
+process.once('exit', () => {
+  for (const l of live) {
+    try {
+      process.kill(-l.pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    rmSync(l.dir, { recursive: true, force: true });
+  }
+});
+
+/**
  * A real Prometheus serving `openMetrics` (loaded as blocks before it starts): no scrape targets,
  * retention 100y so that blocks from March 2026 are never deleted, whatever today's date.
  */
@@ -122,7 +147,12 @@ export async function startPrometheus(openMetrics: string, opts: { readyTimeoutM
   if (!INSTALLED) throw new Error('prometheus and promtool are not installed (apt-get install -y prometheus)');
   const dir = mkdtempSync(join(tmpdir(), 'meridian-prometheus-'));
   const dataDir = join(dir, 'data');
-  await createBlocks(openMetrics, dir, dataDir);
+  try {
+    await createBlocks(openMetrics, dir, dataDir);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const config = join(dir, 'prometheus.yml');
   writeFileSync(config, '# No scrape targets: this server only answers queries about imported history.\nscrape_configs: []\n');
 
@@ -130,49 +160,59 @@ export async function startPrometheus(openMetrics: string, opts: { readyTimeoutM
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = spawn(
-      PROMETHEUS!,
-      [
-        `--config.file=${config}`,
-        `--storage.tsdb.path=${dataDir}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--storage.tsdb.retention.time=100y',
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const args = [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${dataDir}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.retention.time=100y',
+      '--log.level=warn',
+    ];
+    // Its own process group, so that a last-resort SIGKILL reaches the shell, Prometheus and cat.
+    const child = spawn('sh', ['-c', WATCHDOG, 'prometheus-watchdog', PROMETHEUS!, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const entry = { pgid: child.pid!, dir };
+    live.add(entry);
     let output = '';
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-8000);
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
+    child.stdin!.on('error', () => {}); // the watchdog may be gone already
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     let stopped = false;
     const stop = async (): Promise<void> => {
       if (stopped) return exited;
       stopped = true;
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.stdin!.end();
+        const killer = setTimeout(() => {
+          try {
+            process.kill(-entry.pgid, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }, 15_000);
         await exited;
         clearTimeout(killer);
+      } else {
+        child.stdin!.end(); // the watchdog's cat, if still reading, ends too
       }
     };
     try {
-      await waitReady(url, child, () => output, opts.readyTimeoutMs ?? 20_000);
+      await waitReady(url, child, () => output, opts.readyTimeoutMs ?? 30_000);
       return {
         url,
-        child,
         stop,
         dispose: async () => {
           await stop();
+          live.delete(entry);
           rmSync(dir, { recursive: true, force: true });
         },
       };
     } catch (e) {
       lastError = e;
       await stop();
+      live.delete(entry);
       if (!/address already in use/.test(output)) break;
     }
   }
