@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { Actor, ReleaseView, RingView } from '../../runtime/controller-types.ts';
+import { actionsFor, touchedRings } from './actions.ts';
+
+const ring = (name: string, status: string, extra: Partial<RingView> = {}): RingView => ({
+  name, regions: [`${name}-region`], userShare: 0.25, status, verdict: 'not-started', deployedAt: null, healthyAt: null,
+  bakeUntil: null, rolledBack: false, approvers: [], bakeMinutes: 60, ...extra,
+});
+const deployed = { deployedAt: '2026-03-02T10:00:00.000Z', verdict: 'passed' as const };
+
+function view(phase: string, rings: RingView[]): ReleaseView {
+  return {
+    id: 'shop-v2-1', service: 'shop', version: 'v2', previousVersion: 'v1', phase, haltReason: null, startedAt: '2026-03-02T10:00:00.000Z',
+    completedAt: null, rings, versions: {}, events: [], evaluations: [], blastRadius: { userShare: 0.25 },
+  };
+}
+
+const alice: Actor = { user: 'alice', groups: [], role: 'viewer' };
+const dana: Actor = { user: 'dana', groups: ['release-team'], role: 'operator' };
+const victor: Actor = { user: 'victor', groups: ['sre'], role: 'viewer' };
+const root: Actor = { user: 'root', groups: ['ops'], role: 'admin' };
+
+const waiting = view('waiting', [
+  ring('ring-1', 'passed', deployed),
+  ring('ring-2', 'awaiting-approval', { approvers: ['alice', 'group:release-team'] }),
+]);
+const kinds = (v: ReleaseView, a: Actor) => actionsFor(v, a).map((x) => `${x.kind}${x.ring ? ` ${x.ring}` : ''}`);
+
+describe('the actions a person is offered', () => {
+  it('offers approval to a listed approver, by name or by group, and to nobody else (not even an admin)', () => {
+    expect(kinds(waiting, alice)).toEqual(['approve ring-2']);
+    expect(kinds(waiting, dana)).toEqual(['approve ring-2', 'rollback', 'abort']);
+    expect(kinds(waiting, victor)).toEqual([]);
+    expect(kinds(waiting, root)).toEqual(['rollback', 'abort']);
+  });
+
+  it('offers resume only for a halt that a resume can end (no failed ring)', () => {
+    const halted = view('halted', [ring('ring-1', 'deploying', { deployedAt: deployed.deployedAt })]);
+    expect(kinds(halted, dana)).toEqual(['resume', 'rollback', 'abort']);
+    const failed = view('halted', [ring('ring-1', 'failed', { ...deployed, verdict: 'failed' })]);
+    expect(kinds(failed, dana)).toEqual(['rollback', 'abort']);
+  });
+
+  it('rolls back the rings that run the new version, downstream first, and offers nothing once settled', () => {
+    const running = view('running', [ring('ring-1', 'passed', deployed), ring('ring-2', 'baking', deployed), ring('ring-3', 'pending')]);
+    expect(touchedRings(running)).toEqual(['ring-2', 'ring-1']);
+    expect(actionsFor(running, dana).find((a) => a.kind === 'rollback')?.question).toBe('Roll back ring-2, ring-1?');
+    expect(kinds(view('completed', [ring('ring-1', 'passed', deployed)]), dana)).toEqual(['rollback']);
+    expect(kinds(view('rolled-back', [ring('ring-1', 'rolled-back', { ...deployed, rolledBack: true })]), dana)).toEqual([]);
+    expect(kinds(view('aborted', [ring('ring-1', 'baking', deployed)]), dana)).toEqual([]);
+  });
+});

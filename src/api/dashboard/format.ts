@@ -1,0 +1,49 @@
+/**
+ * @module How the dashboard writes times, durations, shares and metric values. Times are UTC
+ * (releases cross time zones; one clock for everyone on the page).
+ */
+import { formatDuration } from '../../policy/duration.ts';
+
+const MINUTE = 60_000;
+
+/** `2026-03-02 10:05 UTC` from an ISO instant or epoch milliseconds. */
+export function utcMinute(at: string | number): string {
+  return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** `10:05` (UTC), for places where the date is clear from around it. */
+export function utcClock(at: string | number): string {
+  return new Date(at).toISOString().slice(11, 16);
+}
+
+/** A duration rounded up to whole minutes: `1h12m`, `45m`, `2d3h`; under a minute is `<1m`. */
+export function minutes(ms: number): string {
+  if (ms <= 0) return '0m';
+  if (ms < MINUTE) return '<1m';
+  return formatDuration(Math.ceil(ms / MINUTE) * MINUTE);
+}
+
+/** A share of users: 0.25 → `25%`, 0.033 → `3.3%`. */
+export function share(x: number): string {
+  const pct = x * 100;
+  return `${pct >= 10 || Number.isInteger(pct) ? Math.round(pct) : Number(pct.toPrecision(2))}%`;
+}
+
+/** A value of a gate or comparison metric in its usual unit. Unknown metrics print as numbers. */
+export function metricValue(metric: string, v: number | null): string {
+  if (v === null) return 'no data';
+  switch (metric) {
+    case 'error_rate': return `${(v * 100).toFixed(2)}%`;
+    case 'p99_latency_ms': return `${Math.round(v)} ms`;
+    case 'cpu':
+    case 'memory': return `${Math.round(v * 100)}%`;
+    case 'qps': return `${Math.round(v)}`;
+    default: return String(Number(v.toPrecision(4)));
+  }
+}
+
+/** What people call a metric. */
+export function metricLabel(metric: string): string {
+  const known: Record<string, string> = { error_rate: 'Error rate', p99_latency_ms: 'p99 latency', cpu: 'CPU', memory: 'Memory', qps: 'QPS' };
+  return known[metric] ?? metric;
+}

@@ -1,0 +1,70 @@
+/**
+ * @module The live part of a release page, rendered on the server for one signed-in person: the
+ * summary with the blast radius and the actions they may take, then rings, regions, comparison,
+ * gate charts, events and audit. The client script swaps it in whenever something happens.
+ */
+import type { Policy } from '../../policy/schema.ts';
+import type { AuditEntry } from '../../ports.ts';
+import type { ComparisonRow } from '../../runtime/comparison.ts';
+import type { Actor, ReleaseView } from '../../runtime/controller-types.ts';
+import { actionsFor, type Action } from './actions.ts';
+import { charts } from './charts.ts';
+import { comparisonTable } from './comparison-view.ts';
+import { utcMinute } from './format.ts';
+import { html, type SafeHtml } from './html.ts';
+import { auditTable, eventsTable } from './log-view.ts';
+import { timeline } from './timeline-view.ts';
+import { blastRadius, worldTable } from './world-view.ts';
+
+export interface ReleaseFragmentInput {
+  policy: Policy;
+  view: ReleaseView;
+  comparison: readonly ComparisonRow[];
+  audit: readonly AuditEntry[];
+  actor: Actor;
+  now: number;
+}
+
+const PHASE_TONE: Record<string, string> = {
+  running: 'active', waiting: 'wait', halted: 'bad', 'rolling-back': 'bad', completed: 'ok', 'rolled-back': 'bad', aborted: 'idle',
+};
+
+/** The phase in words: `rolled-back` → `Rolled back`. */
+export function phaseLabel(phase: string): string {
+  const words = phase.replace(/-/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export function phaseBadge(phase: string): SafeHtml {
+  return html`<span class="badge tone-${PHASE_TONE[phase] ?? 'idle'}" data-phase="${phase}">${phaseLabel(phase)}</span>`;
+}
+
+function actionButton(a: Action): SafeHtml {
+  return html`<button type="button" class="action${a.danger ? ' danger' : ' primary'}" data-action="${a.kind}" data-ring="${a.ring ?? ''}" data-question="${a.question}" data-consequence="${a.consequence}">${a.label}</button>`;
+}
+
+function section(id: string, title: string, body: SafeHtml): SafeHtml {
+  return html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>${body}</section>`;
+}
+
+export function releaseFragment(input: ReleaseFragmentInput): SafeHtml {
+  const { policy, view, actor, now } = input;
+  const actions = actionsFor(view, actor);
+  return html`<div class="release" data-title="${view.service} ${view.version}" data-phase="${view.phase}" data-user="${actor.user}" data-role="${actor.role}">
+<div class="summary">
+  <p class="facts">${phaseBadge(view.phase)} <code>${view.previousVersion}</code> → <code>${view.version}</code>
+    <span class="muted">· started ${utcMinute(view.startedAt)}${view.completedAt ? ` · ended ${utcMinute(view.completedAt)}` : ''}</span></p>
+  ${view.haltReason ? html`<p class="alert">Halted: ${view.haltReason}</p>` : ''}
+  ${blastRadius(view)}
+  ${actions.length > 0 ? html`<div class="actions" role="group" aria-label="Actions">${actions.map(actionButton)}</div>` : ''}
+</div>
+${section('rings-h', 'Rings', timeline(view, now))}
+<div class="pair">
+${section('regions-h', 'Regions', worldTable(policy, view))}
+${section('comparison-h', 'Comparison, last hour', comparisonTable(input.comparison))}
+</div>
+${section('charts-h', 'Gate metrics over the bake', charts(policy, view, now))}
+${section('events-h', 'Events', eventsTable(view))}
+${section('audit-h', 'Audit log', auditTable(input.audit, view.id))}
+</div>`;
+}
