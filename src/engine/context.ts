@@ -26,6 +26,7 @@ export function draft(state: ReleaseState): ReleaseState {
     hooksDone: [...state.hooksDone],
     drained: [...state.drained],
     outages: { ...state.outages },
+    pendingTraffic: [...state.pendingTraffic],
   };
 }
 
@@ -66,3 +67,14 @@ export function halt(ctx: Ctx, reason: string, resumeTo: ResumeTo | null): void 
 }
 
 export const TERMINAL = new Set(['completed', 'rolled-back', 'aborted']);
+
+/** Ask for a drain or restore once; it stays pending until its result comes back. */
+export function requestTraffic(ctx: Ctx, action: 'drain' | 'restore', region: string, cause: 'failure' | 'outage'): void {
+  if (ctx.s.pendingTraffic.some((p) => p.action === action && p.region === region)) return;
+  ctx.s.pendingTraffic.push({ action, region, cause });
+  ctx.effects.push({ type: action, region, cause });
+}
+
+export function settleTraffic(ctx: Ctx, action: 'drain' | 'restore', region: string): void {
+  ctx.s.pendingTraffic = ctx.s.pendingTraffic.filter((p) => !(p.action === action && p.region === region));
+}

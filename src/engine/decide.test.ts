@@ -240,3 +240,34 @@ describe('data safety across versions', () => {
     expect(state.phase).toBe('rolled-back');
   });
 });
+
+describe('draining a failed ring (onFailure.drain)', () => {
+  const draining = BASE.replace('onFailure: { rollback: [ring-1, ring-2] }', 'onFailure: { rollback: [ring-1, ring-2], drain: true }');
+
+  it('drains the failed ring before its rollback, restores it after, and only then calls the release rolled back', async () => {
+    const { state, types, world } = await run(policyOf(draining), { errorRate: (region) => (region === 'eu-west-1' ? 0.05 : 0.001) });
+    expect(types.slice(types.indexOf('ring.failed ring-2'))).toEqual([
+      'ring.failed ring-2', 'traffic.drained', 'ring.rollback.started ring-2', 'ring.rollback.completed ring-2',
+      'ring.rollback.started ring-1', 'ring.rollback.completed ring-1', 'traffic.restored',
+    ]);
+    expect(state.phase).toBe('rolled-back');
+    expect(state.completedAt).toBe(state.events.at(-1)!.at);
+    expect(world.weights).toEqual({ 'ap-south-1': 0.25, 'eu-west-1': 0.3, 'us-east-1': 0.45 });
+    expect(state.pendingTraffic).toEqual([]);
+  });
+
+  it('asks again, after a restart, for a drain whose result was never recorded', async () => {
+    const { recoveryEffects } = await import('./recover.ts');
+    const policy = policyOf(draining);
+    const record: EngineInput[] = [];
+    await run(policy, { errorRate: (region) => (region === 'eu-west-1' ? 0.05 : 0.001), record });
+    // Replay up to the failure: the drain was asked for, its result not yet in.
+    let state = null;
+    for (const input of record) {
+      state = decide(state, input, policy).state;
+      if (state.events.some((e) => e.type === 'ring.failed')) break;
+    }
+    expect(state!.pendingTraffic).toEqual([{ action: 'drain', region: 'eu-west-1', cause: 'failure' }]);
+    expect(recoveryEffects(state!, state!.events.at(-1)!.at)[0]).toEqual({ type: 'drain', region: 'eu-west-1', cause: 'failure' });
+  });
+});

@@ -4,8 +4,8 @@
  * runtime carries the effects out and feeds their results back as inputs.
  */
 import type { Policy } from '../policy/schema.ts';
-import { draft, emit, ringAt, ringIndex, TERMINAL, wake, type Ctx } from './context.ts';
-import { beginRollback, nextRollback, onRollbackHealth, onRolledBack, operatorRollback, resumeTarget } from './failure.ts';
+import { draft, emit, requestTraffic, ringAt, ringIndex, settleTraffic, TERMINAL, wake, type Ctx } from './context.ts';
+import { beginRollback, continueRollback, nextRollback, onRollbackHealth, onRolledBack, operatorRollback, resumeTarget } from './failure.ts';
 import { afterSchedule, complete, enterRing, onDeployed, onDeployHealth, onGateResults, runHook, tryDeploy } from './progress.ts';
 import type { Decision, EngineInput, ReleaseRequestData, ReleaseState, RingState } from './types.ts';
 import { isApprover } from './approvers.ts';
@@ -23,7 +23,7 @@ export function initialState(policy: Policy, release: ReleaseRequestData, versio
   return {
     release, phase: 'running', startedAt: at, current: 0, rings: policy.spec.rings.map((r) => newRing(r.name)),
     versions: all, events: [], rollbackQueue: [], haltReason: null, resumeTo: null, hooksDone: [], pendingHook: null,
-    drained: [], outages: {}, lastRegionCheck: null, detection: null, completedAt: null,
+    drained: [], outages: {}, lastRegionCheck: null, pendingTraffic: [], detection: null, completedAt: null,
   };
 }
 
@@ -70,10 +70,10 @@ function onRegionsHealth(ctx: Ctx, up: Record<string, boolean>): void {
     const outage = ctx.s.outages[region];
     if (!isUp && outage === undefined) {
       emit(ctx, 'region.down', { region, detail: 'reports unhealthy' });
-      ctx.effects.push({ type: 'drain', region, cause: 'outage' });
+      requestTraffic(ctx, 'drain', region, 'outage');
     } else if (isUp && outage !== undefined) {
       emit(ctx, 'region.up', { region, detail: 'healthy again' });
-      if (outage === 'drained') ctx.effects.push({ type: 'restore', region, cause: 'outage' });
+      if (outage === 'drained') requestTraffic(ctx, 'restore', region, 'outage');
       else delete ctx.s.outages[region];
     }
   }
@@ -87,7 +87,12 @@ function onTraffic(ctx: Ctx, input: Extract<EngineInput, { type: 'traffic-done' 
   } else if (input.action === 'drained' && !s.drained.includes(input.region)) s.drained.push(input.region);
   else if (input.action === 'restored') s.drained = s.drained.filter((r) => r !== input.region);
   emit(ctx, input.action === 'drained' ? 'traffic.drained' : 'traffic.restored', { region: input.region, detail: input.detail });
+  settleTraffic(ctx, input.action === 'drained' ? 'drain' : 'restore', input.region);
+  afterTraffic(ctx);
 }
+
+/** A rollback waiting for traffic to settle goes on. */
+const afterTraffic = continueRollback;
 
 function onHookDone(ctx: Ctx, step: string): void {
   const pending = ctx.s.pendingHook;
@@ -97,7 +102,7 @@ function onHookDone(ctx: Ctx, step: string): void {
   emit(ctx, HOOK_EVENTS[step] ?? `hook.${step}`, { detail: step });
   if (pending.then === 'deploy') tryDeploy(ctx, ctx.s.current);
   else if (pending.then === 'complete') complete(ctx);
-  else nextRollback(ctx);
+  else continueRollback(ctx);
 }
 
 function onResume(ctx: Ctx, by: string): string | undefined {
@@ -188,6 +193,8 @@ export function decide(state: ReleaseState | null, input: EngineInput, policy: P
     case 'traffic-refused':
       if (input.cause === 'outage') ctx.s.outages[input.region] = 'refused';
       emit(ctx, 'traffic.drain.refused', { region: input.region, detail: input.reason });
+      settleTraffic(ctx, 'drain', input.region);
+      afterTraffic(ctx);
       break;
     case 'regions-health': onRegionsHealth(ctx, input.up); break;
     case 'resume': rejected = onResume(ctx, input.by); break;

@@ -5,7 +5,7 @@
  * windows or freezes.
  */
 import { isProductionRing, rollbackRings } from '../policy/model.ts';
-import { HEALTH_POLL_MS, emit, halt, ringAt, ringIndex, wake, type Ctx } from './context.ts';
+import { HEALTH_POLL_MS, emit, halt, requestTraffic, ringAt, ringIndex, wake, type Ctx } from './context.ts';
 import { runHook } from './progress.ts';
 import type { HealthReport } from '../ports.ts';
 
@@ -26,7 +26,7 @@ export function failRing(ctx: Ctx, i: number, gate: string | null, region: strin
   emit(ctx, 'ring.failed', { ring: ring.name, detail: `${detail}; downstream rings will not be deployed` });
   const queue = rollbackRings(ctx.policy, ring).map((r) => r.name).filter((n) => touched(ctx, n));
   if (ring.onFailure.drain && isProductionRing(ctx.policy, ring)) {
-    for (const region of ring.regions) ctx.effects.push({ type: 'drain', region, cause: 'failure' });
+    for (const region of ring.regions) requestTraffic(ctx, 'drain', region, 'failure');
   }
   if (queue.length === 0) {
     halt(ctx, `${ring.name} failed and its policy rolls nothing back: roll back or abort`, null);
@@ -45,7 +45,23 @@ export function beginRollback(ctx: Ctx, queue: string[]): void {
     runHook(ctx, 'flag.disable', 'rollback');
     return;
   }
-  nextRollback(ctx);
+  continueRollback(ctx);
+}
+
+/**
+ * Take the rollback one step further once nothing is in flight: drains go first (traffic leaves a
+ * failed region before it is rolled back), then each ring, then restores and the end.
+ */
+export function continueRollback(ctx: Ctx): void {
+  const s = ctx.s;
+  if (s.phase !== 'rolling-back' || s.pendingHook) return;
+  if (s.pendingTraffic.some((p) => p.action === 'drain')) return;
+  const head = s.rollbackQueue[0];
+  if (head === undefined) {
+    if (s.pendingTraffic.length === 0) finishRollback(ctx);
+    return;
+  }
+  if (ringAt(ctx, ringIndex(ctx, head)).rs.status !== 'rolling-back') nextRollback(ctx);
 }
 
 export function nextRollback(ctx: Ctx): void {
@@ -89,8 +105,10 @@ export function onRollbackHealth(ctx: Ctx, i: number, report: HealthReport): voi
   wake(ctx, ctx.now + HEALTH_POLL_MS);
 }
 
-function finishRollback(ctx: Ctx): void {
-  for (const region of ctx.s.drained) if (ctx.s.outages[region] !== 'drained') ctx.effects.push({ type: 'restore', region, cause: 'failure' });
+/** Once every ring is rolled back: restore drained traffic, resume replication, done. */
+export function finishRollback(ctx: Ctx): void {
+  for (const region of ctx.s.drained) if (ctx.s.outages[region] !== 'drained') requestTraffic(ctx, 'restore', region, 'failure');
+  if (ctx.s.pendingTraffic.length > 0) return; // the last traffic result finishes the rollback
   const data = ctx.policy.spec.data;
   const fullRollback = ctx.policy.spec.rings.every((r) => !isProductionRing(ctx.policy, r) || !touched(ctx, r.name));
   if (data.pattern === 'region-isolated' && fullRollback && ctx.s.hooksDone.includes('replication.pause') && !ctx.s.hooksDone.includes('replication.resume')) {

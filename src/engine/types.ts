@@ -90,6 +90,8 @@ export interface ReleaseState {
   outages: Record<string, 'drained' | 'refused'>;
   /** When regional health was last asked (failover). */
   lastRegionCheck: number | null;
+  /** Drains and restores asked for and not yet reported (asked again after a restart). */
+  pendingTraffic: Array<{ action: 'drain' | 'restore'; region: string; cause: 'failure' | 'outage' }>;
   detection: { at: number; ring: string; gate: string } | null;
   completedAt: number | null;
 }

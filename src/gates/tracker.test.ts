@@ -107,3 +107,12 @@ describe('promotion', () => {
     expect(readyToPromote([])).toBe(true);
   });
 });
+
+describe('a whole-bake gate', () => {
+  it('is ready to promote once its single average passes (it has no interval checks to pass)', async () => {
+    const { initialTracker, track, readyToPromote } = await import('./tracker.ts');
+    const gate = { failures: 2, inconclusiveLimit: 3, mustHaveData: true, evaluate: 'whole-bake' as const };
+    const { state } = track(initialTracker(), { gate: 'avg', region: 'a', at: 0, kind: 'hour', result: 'pass', value: 0.003, detail: '' }, gate);
+    expect(readyToPromote([state])).toBe(true);
+  });
+});

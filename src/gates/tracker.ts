@@ -29,7 +29,7 @@ export function initialTracker(): TrackerState {
 export function track(
   state: TrackerState,
   ev: Evaluation,
-  gate: Pick<Gate, 'failures' | 'inconclusiveLimit' | 'mustHaveData'>,
+  gate: Pick<Gate, 'failures' | 'inconclusiveLimit' | 'mustHaveData'> & { evaluate?: Gate['evaluate'] },
 ): { state: TrackerState; verdict: Verdict } {
   if (ev.result === 'inconclusive') {
     const next = { ...state, consecutiveInconclusive: state.consecutiveInconclusive + 1, last: 'inconclusive' as const };
@@ -38,6 +38,8 @@ export function track(
   }
   if (ev.kind === 'hour') {
     if (ev.result === 'fail') return { state: { ...state, consecutiveInconclusive: 0, last: 'fail' }, verdict: 'failed' };
+    // A whole-bake gate has no interval checks: its one average is its last word.
+    if (gate.evaluate === 'whole-bake') return { state: { ...state, consecutiveInconclusive: 0, last: 'pass' }, verdict: 'ok' };
     return { state: { ...state, consecutiveInconclusive: 0 }, verdict: 'ok' };
   }
   if (ev.result === 'fail') {
