@@ -191,7 +191,7 @@ export class Controller implements ReleaseController {
     return live;
   }
 
-  /** Rebuild a release from its latest snapshot and the inputs after it. */
+  /** Rebuild a release by replaying its recorded inputs through the engine. */
   async #load(id: string): Promise<Live | null> {
     const cached = this.#live.get(id);
     if (cached) return cached;

@@ -59,7 +59,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const auth = createAuth(tokens);
   mkdirSync(dirname(resolve(opts.db)), { recursive: true });
   const store: Store = SqliteStore.open(opts.db);
-  const clock = new ScaledClock({ scale: opts.timeScale });
+  // Scaled time runs ahead of the wall clock: after a restart it goes on from the last recorded
+  // moment, never back.
+  const lastRecorded = Math.max(0, ...(await store.listReleases()).map((r) => r.updatedAt));
+  const clock = new ScaledClock({ scale: opts.timeScale, start: Math.max(Date.now(), lastRecorded) });
   const wiring = wirePorts(policy, { clock, workDir: opts.workDir, ...(scenario ? { scenario } : {}), ...(opts.env ? { env: opts.env } : {}), log: opts.log });
   if (wiring.fleet && scenario) {
     // The simulated fleet starts with every region on the scenario's previous version: say so.
