@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/adapters/sqlite/index.ts';
 import { appendToken, hashToken, newToken } from '../../src/api/tokens.ts';
 import { memoryIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
@@ -148,5 +149,11 @@ describe('meridian serve killed with SIGKILL mid-release', () => {
     expect(third.output()).toContain('meridian: shutting down');
 
     await verifyAudit();
+
+    // Time only moves forward across the restarts: every recorded input is at or after the one before.
+    const store = SqliteStore.open(db, { readonly: true });
+    const times = (await store.inputs(id)).map(({ input }) => (input as { at: number }).at);
+    await store.close();
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
   }, 55_000);
 });
