@@ -52,3 +52,16 @@ export async function comparisonRows(
   }
   return rows;
 }
+
+/** A metric value in its usual unit (error rate and ratios as %, latency in ms); unknown metrics as numbers. */
+export function formatMetricValue(metric: string, v: number | null): string {
+  if (v === null) return 'no data';
+  switch (metric) {
+    case 'error_rate': return `${(v * 100).toFixed(2)}%`;
+    case 'p99_latency_ms': return `${Math.round(v)} ms`;
+    case 'cpu':
+    case 'memory': return `${Math.round(v * 100)}%`;
+    case 'qps': return `${Math.round(v)}`;
+    default: return String(Number(v.toPrecision(4)));
+  }
+}

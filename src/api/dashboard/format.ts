@@ -3,6 +3,7 @@
  * (releases cross time zones; one clock for everyone on the page).
  */
 import { formatDuration } from '../../policy/duration.ts';
+import { formatMetricValue } from '../../runtime/comparison.ts';
 
 const MINUTE = 60_000;
 
@@ -29,18 +30,8 @@ export function share(x: number): string {
   return `${pct >= 10 || Number.isInteger(pct) ? Math.round(pct) : Number(pct.toPrecision(2))}%`;
 }
 
-/** A value of a gate or comparison metric in its usual unit. Unknown metrics print as numbers. */
-export function metricValue(metric: string, v: number | null): string {
-  if (v === null) return 'no data';
-  switch (metric) {
-    case 'error_rate': return `${(v * 100).toFixed(2)}%`;
-    case 'p99_latency_ms': return `${Math.round(v)} ms`;
-    case 'cpu':
-    case 'memory': return `${Math.round(v * 100)}%`;
-    case 'qps': return `${Math.round(v)}`;
-    default: return String(Number(v.toPrecision(4)));
-  }
-}
+/** A value of a gate or comparison metric in its usual unit. */
+export const metricValue = formatMetricValue;
 
 /** What people call a metric. */
 export function metricLabel(metric: string): string {

@@ -1,17 +1,11 @@
 /**
  * @module The cross-region comparison table as text: a value outside its gate is marked with `!`.
  */
-import type { ComparisonMetric, ComparisonRow } from '../../runtime/comparison.ts';
+import { formatMetricValue, type ComparisonMetric, type ComparisonRow } from '../../runtime/comparison.ts';
 import { table } from './table.ts';
 
 function cell(row: ComparisonRow, metric: ComparisonMetric): string {
-  const v = row.values[metric];
-  if (v === null) return 'no data';
-  const text =
-    metric === 'error_rate' ? `${(v * 100).toFixed(2)}%`
-      : metric === 'p99_latency_ms' ? `${Math.round(v)} ms`
-        : metric === 'qps' ? `${Math.round(v)}`
-          : `${Math.round(v * 100)}%`;
+  const text = formatMetricValue(metric, row.values[metric]);
   return row.breaches.includes(metric) ? `${text} !` : text;
 }
 
