@@ -18,7 +18,7 @@ describe('the JSON Schema of ReleasePolicy', () => {
 
 describe('the JSON Schema used by an editor (checked with Ajv, a JSON Schema 2020-12 validator)', () => {
   it('accepts every example policy and rejects an unknown field and a bad tier', async () => {
-    const { default: Ajv2020 } = await import('ajv/dist/2020.js');
+    const { Ajv2020 } = await import('ajv/dist/2020.js');
     const { parse } = await import('yaml');
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     const validate = ajv.compile(policyJsonSchema());
@@ -30,6 +30,6 @@ describe('the JSON Schema used by an editor (checked with Ajv, a JSON Schema 202
     bad.spec.service.tier = 5;
     bad.spec.regions[1].usrShare = 0.3;
     expect(validate(bad)).toBe(false);
-    expect(validate.errors!.map((e) => e.instancePath).sort()).toEqual(expect.arrayContaining(['/spec/regions/1', '/spec/service/tier']));
+    expect(validate.errors!.map((e: { instancePath: string }) => e.instancePath).sort()).toEqual(expect.arrayContaining(['/spec/regions/1', '/spec/service/tier']));
   });
 });
