@@ -111,4 +111,19 @@ describe('the controller', () => {
     await advance(2 * MINUTE);
     expect(seen).toEqual(['release.started', 'ring.deploy.started ring-0', 'ring.deploy.completed ring-0']);
   });
+
+  it('rebuilds a release from its latest snapshot and the inputs after it, to the same state as a full replay', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock(T0);
+    const first = setup(store, clock);
+    const { id } = await first.controller.start({ version: 'v2' }, operator);
+    await first.advance(3 * HOUR);
+    const snapshot = await store.latestSnapshot(id);
+    expect(snapshot?.seq).toBeGreaterThanOrEqual(50);
+    expect((await store.inputs(id)).length).toBeGreaterThan(snapshot!.seq);
+    const before = await first.controller.get(id);
+    await first.controller.close();
+    const second = setup(store, clock);
+    expect(await second.controller.get(id)).toEqual(before);
+  });
 });

@@ -191,18 +191,19 @@ export class Controller implements ReleaseController {
     return live;
   }
 
-  /** Rebuild a release by replaying its recorded inputs through the engine. */
+  /** Rebuild a release from its latest snapshot and the inputs recorded after it. */
   async #load(id: string): Promise<Live | null> {
     const cached = this.#live.get(id);
     if (cached) return cached;
     const rec = await this.#store.getRelease(id);
     if (!rec) return null;
+    const snapshot = await this.#store.latestSnapshot(id);
     const inputs = await this.#store.inputs(id);
-    let state: ReleaseState | null = null;
+    let state: ReleaseState | null = snapshot ? (snapshot.state as ReleaseState) : null;
     const evaluations: Live['evaluations'] = [];
-    for (const { input } of inputs) {
+    for (const { seq, input } of inputs) {
       const i = input as EngineInput;
-      state = decide(state, i, this.policy).state;
+      if (!snapshot || seq > snapshot.seq) state = decide(state, i, this.policy).state;
       if (i.type === 'gates') for (const ev of i.evaluations) evaluations.push({ ...ev, ring: i.ring });
     }
     if (!state) return null;
