@@ -30,9 +30,9 @@ export function draft(state: ReleaseState): ReleaseState {
   };
 }
 
-/** `2026-03-03T09:00:00Z`: an instant as event details show it. */
+/** `2026-03-03T09:00Z`: an instant as event details show it (ISO 8601, to the minute). */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
+  return `${new Date(ms).toISOString().slice(0, 16)}Z`;
 }
 
 export function emit(ctx: Ctx, type: string, fields: Omit<ReleaseEvent, 'at' | 'type'> = {}): void {

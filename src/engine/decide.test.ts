@@ -169,7 +169,7 @@ describe('windows', () => {
     const { state } = await run(policyOf(hours), { start: Date.parse('2026-03-02T02:00:00Z'), approvals: approvedByTeam });
     const waits = state.events.filter((e) => e.type === 'ring.waiting');
     expect(waits[0]).toMatchObject({ ring: 'ring-1' });
-    expect(waits[0]!.detail).toMatch(/^outside business hours in ap-south-1 .*; next window 2026-03-02T03:30:00Z$/);
+    expect(waits[0]!.detail).toMatch(/^outside business hours in ap-south-1 .*; next window 2026-03-02T03:30Z$/);
     expect(state.rings[1]!.deployedAt).toBe(Date.parse('2026-03-02T03:30:00Z'));
   });
 });
@@ -269,5 +269,18 @@ describe('draining a failed ring (onFailure.drain)', () => {
     }
     expect(state!.pendingTraffic).toEqual([{ action: 'drain', region: 'eu-west-1', cause: 'failure' }]);
     expect(recoveryEffects(state!, state!.events.at(-1)!.at)[0]).toEqual({ type: 'drain', region: 'eu-west-1', cause: 'failure' });
+  });
+});
+
+describe('an approval from someone who is not an approver', () => {
+  it('is refused as such (and recorded) even when the ring is not waiting for approval', () => {
+    const policy = policyOf();
+    const started = decide(null, { type: 'start', at: T0, versions: {}, release: { id: 'r', service: 's', version: 'v2', previousVersion: 'v1', changes: ['app'], schemaPhase: 'expand' } }, policy);
+    const d = decide(started.state, { type: 'approval', at: T0, ring: 'ring-3', by: 'mallory', groups: [] }, policy);
+    expect(d.rejected).toBe('mallory is not an approver of ring-3');
+    expect(d.state.events.at(-1)).toMatchObject({ type: 'approval.rejected', ring: 'ring-3' });
+    const early = decide(started.state, { type: 'approval', at: T0, ring: 'ring-3', by: 'alice', groups: [] }, policy);
+    expect(early.rejected).toBe('ring "ring-3" is not waiting for approval (it is pending)');
+    expect(decide(started.state, { type: 'approval', at: T0, ring: 'ring-1', by: 'alice', groups: [] }, policy).rejected).toBe('ring "ring-1" needs no approval');
   });
 });

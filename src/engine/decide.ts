@@ -133,12 +133,14 @@ function onApproval(ctx: Ctx, ringName: string, by: string, groups: string[]): s
   const i = ringIndex(ctx, ringName);
   if (i < 0) return `ring "${ringName}" is not in the policy`;
   const { ring, rs } = ringAt(ctx, i);
-  if (rs.status !== 'awaiting-approval') return `ring "${ringName}" is not waiting for approval (it is ${rs.status})`;
-  const approvers = ring.approval?.approvers ?? [];
+  if (!ring.approval) return `ring "${ringName}" needs no approval`;
+  // Who asks is checked first: a non-approver is refused whatever the ring is doing.
+  const approvers = ring.approval.approvers;
   if (!isApprover(approvers, by, groups)) {
     emit(ctx, 'approval.rejected', { ring: ringName, detail: `${by} is not an approver of ${ringName} (approvers: ${approvers.join(', ')})` });
     return `${by} is not an approver of ${ringName}`;
   }
+  if (rs.status !== 'awaiting-approval') return `ring "${ringName}" is not waiting for approval (it is ${rs.status})`;
   rs.approvedBy = by;
   emit(ctx, 'approval.granted', { ring: ringName, detail: `by ${by}` });
   tryDeploy(ctx, i);

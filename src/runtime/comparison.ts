@@ -26,6 +26,8 @@ export async function comparisonRows(
   newVersion: string,
   from: number,
   to: number,
+  /** Per region, when it last changed version: its window starts there, so a value never mixes versions. */
+  since: Record<string, number> = {},
 ): Promise<ComparisonRow[]> {
   const rows: ComparisonRow[] = [];
   for (const ring of policy.spec.rings) {
@@ -34,7 +36,8 @@ export async function comparisonRows(
       const values = {} as Record<ComparisonMetric, number | null>;
       for (const metric of COMPARISON_METRICS) {
         try {
-          values[metric] = await metrics.value({ metric, region, ring: ring.name, version }, from, to);
+          const start = Math.max(from, since[region] ?? from);
+          values[metric] = to - start >= 60_000 ? await metrics.value({ metric, region, ring: ring.name, version }, start, to) : null;
         } catch {
           values[metric] = null;
         }

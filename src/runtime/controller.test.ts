@@ -126,4 +126,21 @@ describe('the controller', () => {
     const second = setup(store, clock);
     expect(await second.controller.get(id)).toEqual(before);
   });
+
+  it('compares each region over the time since it last changed version, never mixing versions', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock(T0);
+    const policy = policyOf();
+    const windows: Record<string, string> = {};
+    const world = fakeWorld(policy, clock);
+    const metrics = { ...world.metrics, value: async (q: { region: string; metric: string }, from: number, to: number) => { if (q.metric === 'error_rate') windows[q.region] = `${(to - from) / 60_000}m`; return 0.001; } };
+    const controller = new Controller({ policy, policyText: BASE, ports: { ...world, metrics }, store, clock });
+    const { id } = await controller.start({ version: 'v2' }, operator);
+    await clock.advance(HOUR + 22 * MINUTE, () => controller.idle());
+    windows['ap-south-1'] = '';
+    const rows = await controller.comparison(id);
+    expect(rows.find((r) => r.region === 'ap-south-1')).toMatchObject({ version: 'v2', status: 'Watch' });
+    // ring-1 (ap-south-1) became healthy at T0+1h02: 20 minutes ago. The others: the whole hour.
+    expect(windows).toMatchObject({ 'ap-south-1': '20m', 'eu-west-1': '60m', 'us-east-1': '60m' });
+  });
 });

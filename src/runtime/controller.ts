@@ -129,7 +129,12 @@ export class Controller implements ReleaseController {
   async comparison(id: string): Promise<ComparisonRow[]> {
     const live = await this.#find(id);
     const now = this.#clock.now();
-    return comparisonRows(this.policy, this.#ports.metrics, live.state.versions, live.state.release.version, now - 3_600_000, now);
+    const since: Record<string, number> = {};
+    for (const e of live.state.events) {
+      if (e.type !== 'ring.deploy.completed' && e.type !== 'ring.rollback.completed') continue;
+      for (const region of this.policy.spec.rings.find((r) => r.name === e.ring)?.regions ?? []) since[region] = e.at;
+    }
+    return comparisonRows(this.policy, this.#ports.metrics, live.state.versions, live.state.release.version, now - 3_600_000, now, since);
   }
 
   async approve(id: string, ring: string, actor: Actor): Promise<void> {

@@ -292,7 +292,7 @@ describe('server-sent events of a release', () => {
     const live = await sse.take(3);
     await sse.stop();
     expect(live.map((e) => `${e.id} ${type(e)}`)).toEqual(['2 ring.deploy.completed ring-0', '3 ring.passed ring-0', '4 ring.deploy.started ring-1']);
-    expect(live[0]!.data).toEqual({ at: '2026-03-02T10:01:00.000Z', type: 'ring.deploy.completed', ring: 'ring-0', detail: 'healthy; baking 1h until 2026-03-02T11:01:00Z' });
+    expect(live[0]!.data).toEqual({ at: '2026-03-02T10:01:00.000Z', type: 'ring.deploy.completed', ring: 'ring-0', detail: 'healthy; baking 1h until 2026-03-02T11:01Z' });
   });
 
   it('sends only what a client missed when it reconnects with Last-Event-ID', async () => {

@@ -130,13 +130,13 @@ us-east-1   unknown
 
 last events
 2026-03-02 10:00Z  ring.deploy.started      ring-0  v2 to internal
-2026-03-02 10:01Z  ring.deploy.completed    ring-0  healthy; baking 1h until 2026-03-02T11:01:00Z
+2026-03-02 10:01Z  ring.deploy.completed    ring-0  healthy; baking 1h until 2026-03-02T11:01Z
 2026-03-02 11:01Z  ring.passed              ring-0  baked 1h with every gate passing
 2026-03-02 11:01Z  ring.deploy.started      ring-1  v2 to ap-south-1
-2026-03-02 11:02Z  ring.deploy.completed    ring-1  healthy; baking 2h until 2026-03-02T13:02:00Z
+2026-03-02 11:02Z  ring.deploy.completed    ring-1  healthy; baking 2h until 2026-03-02T13:02Z
 2026-03-02 13:02Z  ring.passed              ring-1  baked 2h with every gate passing
 2026-03-02 13:02Z  ring.deploy.started      ring-2  v2 to eu-west-1
-2026-03-02 13:03Z  ring.deploy.completed    ring-2  healthy; baking 1h until 2026-03-02T14:03:00Z
+2026-03-02 13:03Z  ring.deploy.completed    ring-2  healthy; baking 1h until 2026-03-02T14:03Z
 2026-03-02 14:03Z  ring.passed              ring-2  baked 1h with every gate passing
 2026-03-02 14:03Z  approval.requested       ring-3  approvers: alice, group:release-team
 `);
