@@ -12,9 +12,13 @@ export class SimulatedApply implements Delivery, Health {
   /** Commit id → the fleet's own reference for what that commit applied. */
   readonly #applied = new Map<string, string>();
 
-  constructor(git: Delivery, fleet: Delivery & Health) {
+  readonly #stepOf: (ref: string) => Promise<'deploy' | 'rollback' | null>;
+
+  /** `stepOf` tells what a commit did (from its Meridian-Step trailer), for commits made before a restart. */
+  constructor(git: Delivery, fleet: Delivery & Health, stepOf: (ref: string) => Promise<'deploy' | 'rollback' | null> = async () => null) {
     this.#git = git;
     this.#fleet = fleet;
+    this.#stepOf = stepOf;
   }
 
   async deploy(target: RingTarget): Promise<DeliveryResult> {
@@ -30,6 +34,11 @@ export class SimulatedApply implements Delivery, Health {
   }
 
   async status(target: RingTarget, ref: string): Promise<HealthReport> {
+    if (!this.#applied.has(ref)) {
+      // A commit from before a restart: the fleet applies it now, as Argo CD would.
+      const step = await this.#stepOf(ref);
+      if (step) this.#applied.set(ref, (await (step === 'deploy' ? this.#fleet.deploy(target) : this.#fleet.rollback(target))).ref);
+    }
     const applied = this.#applied.get(ref);
     if (applied === undefined) return { healthy: false, failed: false, detail: `commit ${ref.slice(0, 7)} is not applied yet` };
     return this.#fleet.status(target, applied);

@@ -70,7 +70,12 @@ export function wirePorts(policy: Policy, opts: WiringOptions): Wiring {
       health = new ArgoCdHealth(policy, opts.env ? { env: opts.env } : {});
       describe.push(`delivery: GitOps (${spec.delivery.gitops.approach}) at ${spec.delivery.gitops.repo}`, `health: Argo CD at ${spec.delivery.health.argocd?.url}`);
     } else {
-      const applied = new SimulatedApply(gitops, fleet!);
+      const stepOf = async (ref: string): Promise<'deploy' | 'rollback' | null> => {
+        const commit = (await gitops.history(200)).find((c) => c.id === ref);
+        const step = commit?.step?.split('/')[1];
+        return step === 'deploy' || step === 'rollback' ? step : null;
+      };
+      const applied = new SimulatedApply(gitops, fleet!, stepOf);
       delivery = applied;
       health = applied;
       describe.push(`delivery: GitOps (${spec.delivery.gitops.approach}) at ${spec.delivery.gitops.repo}`, 'health: simulated fleet applying each commit');

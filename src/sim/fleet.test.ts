@@ -357,3 +357,27 @@ describe('the fleet’s traffic, hooks and approvals', () => {
     expect(fleet.approvalsFor('ring-1')).toEqual([]);
   });
 });
+
+describe('the fleet after a controller restart', () => {
+  it('applies a step it never saw when asked about it, as a GitOps controller re-syncs, and learns assumed versions', async () => {
+    const { loadPolicy } = await import('../policy/load.ts');
+    const { loadScenario } = await import('./scenario.ts');
+    const { createFleet } = await import('./fleet.ts');
+    const { readFileSync } = await import('node:fs');
+    const policy = loadPolicy(readFileSync('examples/webapp.yaml', 'utf8'), 'webapp.yaml').policy;
+    const scenario = loadScenario(readFileSync('examples/scenarios/good-release.yaml', 'utf8'), 's.yaml', policy).scenario;
+    let now = scenario.spec.start;
+    const fleet = createFleet(policy, scenario, { now: () => now });
+    const target = {
+      releaseId: 'r1', service: 'webapp', ring: 'ring-1', ringIndex: 1, version: 'v2.1.0', previousVersion: 'v2.0.0',
+      clusters: [{ name: 'ap-south-1', region: 'ap-south-1', labels: {} }],
+    };
+    const first = await fleet.status(target, 'sim:r1:ring-1:deploy:7');
+    expect(first).toMatchObject({ healthy: false, failed: false });
+    now += 5 * 60_000;
+    expect(await fleet.status(target, 'sim:r1:ring-1:deploy:7')).toMatchObject({ healthy: true, detail: 'ap-south-1 runs v2.1.0' });
+    expect((await fleet.status(target, 'sim:other:ring-1:deploy:1')).failed).toBe(true);
+    fleet.assume('eu-west-1', 'v2.1.0');
+    expect(fleet.versionOf('eu-west-1')).toBe('v2.1.0');
+  });
+});

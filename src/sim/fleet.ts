@@ -36,6 +36,11 @@ export interface Fleet extends Delivery, Health, Metrics, Traffic, Hooks {
   approvalsFor(ring: string): FleetApproval[];
   /** The version a region runs now. */
   versionOf(region: string): string;
+  /**
+   * After a controller restart: the fleet (kept in memory) learns what the recorded releases
+   * already put where. Each region runs `version` from now on.
+   */
+  assume(region: string, version: string): void;
   history(): FleetEvent[];
   /** Onset and exposure over the whole minutes from the scenario's start that end by `until`. */
   accounting(until: number): Accounting;
@@ -149,7 +154,14 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     async rollback(target) {
       return apply('rollback', target);
     },
-    async status(_target, ref) {
+    async status(target, ref) {
+      // A step this fleet never saw (it was applied before a restart): apply it again now, as a
+      // GitOps controller re-syncs what git says.
+      const seen = /^sim:(.+):([^:]+):(deploy|rollback):\d+$/.exec(ref);
+      if (!applied.has(ref) && seen && seen[1] === target.releaseId && seen[2] === target.ring) {
+        const again = apply(seen[3] as 'deploy' | 'rollback', target);
+        applied.set(ref, applied.get(again.ref)!);
+      }
       return status(ref);
     },
     async regionUp(region) {
@@ -194,6 +206,10 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     },
     versionOf(region) {
       return versions.runAt(regionNamed(region).index, clock.now()).version;
+    },
+    assume(region, version) {
+      const r = regionNamed(region);
+      if (versions.runAt(r.index, clock.now()).version !== version) versions.switchTo(r.index, version, clock.now());
     },
     history() {
       return structuredClone(events);

@@ -157,3 +157,25 @@ describe('meridian serve killed with SIGKILL mid-release', () => {
     expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
   }, 55_000);
 });
+
+describe('meridian serve killed with SIGKILL while a ring deploys (simulated providers)', () => {
+  it('carries the deploy on after the restart instead of failing the ring', async () => {
+    const db2 = join(dir, 'deploy-kill.db');
+    const args = ['--policy', join(dir, 'policy.yaml'), '--db', db2, '--tokens', join(dir, 'tokens.json'), '--time-scale', '60', '--port', '0', '--work-dir', join(dir, 'work2')];
+    const first = await startServe({ cwd: dir, args });
+    const started = await call(first, '/api/v1/releases', { method: 'POST', body: { version: 'v2.1.0' } });
+    expect(started.status).toBe(201);
+    const { id } = started.body as { id: string };
+    // At 60x a deploy takes 5 s of real time: kill while ring-0 is still deploying.
+    const deploying = await view(first, id);
+    expect(ringStatus(deploying, 'ring-0')).toBe('deploying');
+    await kill(first);
+
+    const second = await startServe({ cwd: dir, args });
+    const baking = await until(second, id, 'ring-0 healthy after the restart', (v) => ['baking', 'passed'].includes(ringStatus(v, 'ring-0')));
+    expect(baking.events.filter((e) => e.type === 'ring.failed')).toEqual([]);
+    expect(count(baking, 'ring.deploy.started', 'ring-0')).toBe(1);
+    expect(count(baking, 'ring.deploy.completed', 'ring-0')).toBe(1);
+    await second.stop('SIGTERM');
+  }, 40_000);
+});

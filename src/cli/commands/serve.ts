@@ -76,6 +76,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     policy, policyText: loaded.text, ports: wiring.ports, store, clock,
     onError: (e) => opts.log(`error: ${e instanceof Error ? e.message : String(e)}`),
   });
+  if (wiring.fleet) {
+    // The simulated fleet lives in memory: before anything resumes, tell it what the recorded
+    // releases already deployed.
+    for (const view of await controller.list()) {
+      if (view.phase === 'completed' || view.phase === 'rolled-back' || view.phase === 'aborted') continue;
+      for (const [region, version] of Object.entries(view.versions)) if (version === view.version) wiring.fleet.assume(region, version);
+    }
+  }
   const resumed = await controller.recover();
   const app = createApp(controller, auth, { log: opts.log });
   app.route('/', dashboardRoutes(controller, auth, { now: () => clock.now() }));
