@@ -13,7 +13,7 @@ import { isApprover } from './approvers.ts';
 function newRing(name: string): RingState {
   return {
     name, status: 'pending', deployedAt: null, healthyAt: null, bakeUntil: null, ref: null, rollbackRef: null,
-    rollbackStartedAt: null, approvedBy: null, schedule: [], trackers: {}, failedGate: null, verdict: null, rolledBack: false,
+    rollbackStartedAt: null, approvedBy: null, waitUntil: null, schedule: [], trackers: {}, failedGate: null, verdict: null, rolledBack: false,
   };
 }
 
@@ -47,6 +47,8 @@ function onTick(ctx: Ctx): void {
   }
   if (s.current >= s.rings.length) return;
   const { rs } = ringAt(ctx, s.current);
+  // Woken early (a regional health check) while a window is still closed: nothing to do yet.
+  if (rs.status === 'waiting-window' && rs.waitUntil !== null && ctx.now < rs.waitUntil) return;
   if (rs.status === 'waiting-window') tryDeploy(ctx, s.current);
   else if (rs.status === 'deploying' && rs.ref !== null) ctx.effects.push({ type: 'check-health', ring: rs.name, ref: rs.ref });
   else if (rs.status === 'baking') afterSchedule(ctx, s.current);

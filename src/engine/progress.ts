@@ -52,11 +52,13 @@ export function tryDeploy(ctx: Ctx, i: number): void {
       emit(ctx, 'ring.waiting', { ring: ring.name, detail });
     }
     rs.status = 'waiting-window';
+    rs.waitUntil = next.at;
     ctx.s.phase = 'waiting';
     wake(ctx, next.at);
     return;
   }
   rs.status = 'deploying';
+  rs.waitUntil = null;
   rs.deployedAt = ctx.now;
   rs.ref = null;
   ctx.s.phase = 'running';

@@ -34,6 +34,8 @@ export interface RingState {
   rollbackRef: string | null;
   rollbackStartedAt: number | null;
   approvedBy: string | null;
+  /** While waiting for a deploy window: when it opens. */
+  waitUntil: number | null;
   /** Evaluation times still to come, ascending. */
   schedule: number[];
   /** Trackers per `gate@region`. */
