@@ -1,10 +1,11 @@
 /**
- * @module `meridian audit verify --db FILE [--json]`: checks the audit log's hash chain in a SQLite
- * database, opened read-only (safe next to a running server). The checking is in
- * runtime/audit-chain.ts; this file parses, opens and prints.
+ * @module `meridian audit verify --db FILE | --postgres URL [--json]`: checks the audit log's hash
+ * chain in a SQLite or PostgreSQL database, opened read-only (safe next to running servers). The
+ * checking is in runtime/audit-chain.ts; this file parses, opens and prints.
  */
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { PostgresStore } from '../../adapters/postgres/postgres-store.ts';
 import { SqliteStore } from '../../adapters/sqlite/sqlite-store.ts';
 import { AdapterError, UsageError } from '../../errors.ts';
 import { verifyAuditChain } from '../../runtime/audit-chain.ts';
@@ -28,6 +29,16 @@ function openForReading(file: string): SqliteStore {
   }
 }
 
+/** Open a PostgreSQL database read-only; a URL or schema it cannot read is a usage error (exit 2). */
+async function openPostgresForReading(url: string): Promise<PostgresStore> {
+  try {
+    return await PostgresStore.open(url, { readonly: true, maxConnections: 1 });
+  } catch (e) {
+    if (e instanceof AdapterError) throw new UsageError(e.message, { cause: e });
+    throw e;
+  }
+}
+
 const entries = (n: number): string => `${n} ${n === 1 ? 'entry' : 'entries'}`;
 
 export function registerAudit(program: Command, io: Io, done: (code: number) => void): void {
@@ -36,10 +47,12 @@ export function registerAudit(program: Command, io: Io, done: (code: number) => 
     .command('verify')
     .description('check the audit log hash chain: no entry changed, deleted or reordered since it was written')
     .option('--db <file>', 'the SQLite database (as given to meridian serve --db)')
+    .option('--postgres <url>', 'the PostgreSQL database (as given to meridian serve --postgres)')
     .option('--json', 'print { intact, entries, lastHash } or { intact, entries, brokenAt, problem } as JSON')
-    .action(async (opts: { db?: string; json?: boolean }) => {
-      if (!opts.db) throw new UsageError('audit verify needs --db FILE (the database meridian serve writes)');
-      const store = openForReading(opts.db);
+    .action(async (opts: { db?: string; postgres?: string; json?: boolean }) => {
+      if (opts.db !== undefined && opts.postgres !== undefined) throw new UsageError('audit verify takes --db FILE or --postgres URL, not both');
+      if (!opts.db && !opts.postgres) throw new UsageError('audit verify needs --db FILE (the database meridian serve writes)');
+      const store = opts.postgres ? await openPostgresForReading(opts.postgres) : openForReading(opts.db!);
       let log;
       try {
         log = await store.audit();

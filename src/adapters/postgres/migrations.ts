@@ -1,0 +1,166 @@
+/**
+ * @module The PostgreSQL schema as an ordered list of migrations, and the code that applies them.
+ * Applied versions are rows of `schema_migrations`, each written in the same transaction as its
+ * migration (PostgreSQL's DDL is transactional: a failed migration leaves no trace). Every
+ * transaction first takes an advisory transaction lock, so replicas starting at once migrate one
+ * after the other, and the later ones find the work done. Append new migrations; never edit one that
+ * has shipped.
+ *
+ * JSON values (release requests, inputs, snapshots, effect results) are `json`, not `jsonb`: `json`
+ * keeps the text exactly as written, key order included, as the SQLite store does. A release is
+ * rebuilt by replaying its inputs through the engine, which walks some input maps in key order
+ * (the regions of a health report): `jsonb` would hand back those keys re-sorted, and the replay
+ * could emit the same events in another order than the live run did.
+ */
+import type pg from 'pg';
+import { AdapterError } from '../../errors.ts';
+import { advisoryKey } from './advisory-key.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'releases, inputs, snapshots, effects, audit, region versions, leader',
+    up: `
+      CREATE TABLE releases (
+        id text PRIMARY KEY,
+        service text NOT NULL,
+        version text NOT NULL,
+        created_at double precision NOT NULL,
+        updated_at double precision NOT NULL,
+        phase text NOT NULL,
+        request json NOT NULL,
+        -- Creation order, for "the later created first among equal times".
+        created_order bigint GENERATED ALWAYS AS IDENTITY
+      );
+      -- At most one unfinished release per service, enforced by the database itself.
+      CREATE UNIQUE INDEX releases_one_unfinished_per_service ON releases (service)
+        WHERE phase NOT IN ('completed', 'rolled-back', 'aborted');
+      CREATE INDEX releases_newest_first ON releases (created_at DESC, created_order DESC);
+
+      CREATE TABLE inputs (
+        release_id text NOT NULL REFERENCES releases (id),
+        seq integer NOT NULL CHECK (seq >= 1),
+        input json NOT NULL,
+        at double precision NOT NULL,
+        PRIMARY KEY (release_id, seq)
+      );
+
+      CREATE TABLE snapshots (
+        release_id text NOT NULL REFERENCES releases (id),
+        seq integer NOT NULL CHECK (seq >= 0),
+        state json NOT NULL,
+        PRIMARY KEY (release_id, seq)
+      );
+
+      CREATE TABLE effects (
+        key text PRIMARY KEY,
+        result json NOT NULL
+      );
+
+      CREATE TABLE audit (
+        seq bigint PRIMARY KEY CHECK (seq >= 1),
+        at double precision NOT NULL,
+        actor text NOT NULL,
+        action text NOT NULL,
+        target text NOT NULL,
+        outcome text NOT NULL CHECK (outcome IN ('ok', 'refused')),
+        detail text NOT NULL,
+        prev_hash text NOT NULL,
+        hash text NOT NULL
+      );
+
+      CREATE TABLE region_versions (
+        service text NOT NULL,
+        region text NOT NULL,
+        version text NOT NULL,
+        at double precision NOT NULL,
+        PRIMARY KEY (service, region)
+      );
+
+      -- Who took the leader lock last (the lock itself is an advisory lock, not this row).
+      CREATE TABLE leader (
+        name text PRIMARY KEY,
+        holder text NOT NULL,
+        backend_pid integer NOT NULL,
+        since timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];
+
+/** The schema version this code writes and reads. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/** A schema name meridian may put in a search_path without quoting. */
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The list must count 1, 2, 3, ... with no gaps or repeats. */
+export function checkMigrations(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration ${i + 1} ("${m.name}") has version ${m.version}; versions must count 1, 2, 3, ... in order`);
+  });
+}
+
+export function futureVersionError(where: string, found: number, known: number): AdapterError {
+  return new AdapterError(
+    `${where}: the database has schema version ${found}, newer than this version of meridian knows (${known}); upgrade meridian to open it`,
+    { retryable: false },
+  );
+}
+
+/** The highest version applied in the connection's schema; 0 when it has no meridian schema. */
+export async function schemaVersion(client: pg.ClientBase): Promise<number> {
+  const exists = await client.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
+  if (!exists.rows[0]?.t) return 0;
+  const r = await client.query<{ v: number }>('SELECT coalesce(max(version), 0)::integer AS v FROM schema_migrations');
+  return r.rows[0]?.v ?? 0;
+}
+
+/**
+ * Bring the connection's schema (the first in its search_path; `schema`, created when missing, when
+ * given) up to the last migration, one migration per transaction, each under the advisory lock.
+ * Returns the versions applied, none when the schema was current. A schema from a newer meridian is
+ * refused, naming both versions.
+ */
+export async function migrate(client: pg.ClientBase, where: string, opts: { schema?: string; migrations?: readonly Migration[] } = {}): Promise<number[]> {
+  const migrations = opts.migrations ?? MIGRATIONS;
+  checkMigrations(migrations);
+  if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new TypeError(`schema "${opts.schema}" must be lower-case letters, digits and _ (at most 63), not starting with a digit`);
+  const known = migrations.length;
+  const key = advisoryKey('migrations', opts.schema ?? '');
+  const applied: number[] = [];
+  for (;;) {
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [key]);
+      if (opts.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+      const current = await schemaVersion(client);
+      if (current > known) throw futureVersionError(where, current, known);
+      const next = migrations[current];
+      if (!next) {
+        await client.query('COMMIT');
+        return applied;
+      }
+      if (current === 0) {
+        await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+          version integer PRIMARY KEY CHECK (version >= 1),
+          name text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`);
+      }
+      await client.query(next.up);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [next.version, next.name]);
+      await client.query('COMMIT');
+      applied.push(next.version);
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    }
+  }
+}

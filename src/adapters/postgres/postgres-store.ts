@@ -1,0 +1,318 @@
+/**
+ * @module PostgresStore: the Store port on PostgreSQL (node-postgres `pg.Pool`), for several
+ * `meridian serve` replicas sharing one database. Same tables, rules and messages as the SQLite
+ * store; versioned migrations (migrations.ts) applied under an advisory lock. Concurrency is the
+ * database's job: the one-unfinished-release-per-service rule is a partial unique index that
+ * createRelease relies on (an insert that loses the race inserts nothing), appendInput and
+ * saveSnapshot lock the release's row for their check-then-write, and audit entries are chained
+ * under an advisory transaction lock, so writers on other connections or replicas take turns and the
+ * hash chain stays one chain. Failures surface as AdapterError naming the URL with its password
+ * hidden (retryable for lost connections and serialization failures).
+ */
+import pg from 'pg';
+import { AdapterError, ConflictError } from '../../errors.ts';
+import type { AuditEntry, NewAuditEntry, ReleaseRecord, Store } from '../../ports.ts';
+import { sealAuditEntry } from '../../runtime/audit-chain.ts';
+import { FINISHED_PHASES, INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
+import { advisoryKey } from './advisory-key.ts';
+import { adapterError } from './errors.ts';
+import { SCHEMA_NAME, SCHEMA_VERSION, futureVersionError, migrate, schemaVersion } from './migrations.ts';
+import { checkPostgresUrl, redactUrl } from './url.ts';
+
+export interface PostgresStoreOptions {
+  /**
+   * Keep the tables in this schema (created when missing) instead of the first schema of the
+   * connection's search_path (normally `public`). Lower-case letters, digits and `_`.
+   */
+  schema?: string;
+  /**
+   * Read an existing, current database only: nothing is created or migrated, and every transaction
+   * is read-only. For inspection (`meridian audit verify --postgres`) next to running servers.
+   */
+  readonly?: boolean;
+  /** The most connections the store holds at once. Default 10. */
+  maxConnections?: number;
+  /** How long to wait for a connection before failing (ms). Default 10000. */
+  connectTimeoutMs?: number;
+}
+
+interface ReleaseRow {
+  id: string;
+  service: string;
+  version: string;
+  created_at: number;
+  updated_at: number;
+  phase: string;
+}
+
+interface AuditRow {
+  seq: string;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: 'ok' | 'refused';
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const toRecord = (r: ReleaseRow): ReleaseRecord => ({
+  id: r.id,
+  service: r.service,
+  version: r.version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  phase: r.phase,
+});
+
+const toAudit = (r: AuditRow): AuditEntry => ({
+  seq: Number(r.seq),
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  target: r.target,
+  outcome: r.outcome,
+  detail: r.detail,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+const FINISHED_SQL = FINISHED_PHASES.map((p) => `'${p}'`).join(', ');
+const RELEASE_COLUMNS = 'id, service, version, created_at, updated_at, phase';
+const NEWEST_FIRST = 'ORDER BY created_at DESC, created_order DESC';
+const AUDIT_COLUMNS = 'seq, at, actor, action, target, outcome, detail, prev_hash, hash';
+
+/** How often createRelease tries again when the release in its way finished before it could be named. */
+const CREATE_ATTEMPTS = 5;
+
+export class PostgresStore implements Store {
+  /** The URL with its password hidden, and the schema when one was given: for messages and logs. */
+  readonly where: string;
+  /** The schema given to open(), or null for the search_path's. */
+  readonly schema: string | null;
+  readonly #pool: pg.Pool;
+  readonly #auditKey: string;
+  #closed = false;
+
+  private constructor(where: string, schema: string | null, pool: pg.Pool) {
+    this.where = where;
+    this.schema = schema;
+    this.#pool = pool;
+    this.#auditKey = advisoryKey('audit', schema ?? '');
+  }
+
+  /**
+   * Connect to the database at `url` and bring its schema up to date. A database written by a newer
+   * meridian is refused with both versions named. The password in `url` never appears in a message.
+   */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    checkPostgresUrl(url);
+    const schema = options.schema ?? null;
+    if (schema !== null && !SCHEMA_NAME.test(schema)) {
+      throw new AdapterError(`schema "${schema}" must be lower-case letters, digits and _ (at most 63), not starting with a digit`, { retryable: false });
+    }
+    const where = `${redactUrl(url)}${schema ? ` (schema ${schema})` : ''}`;
+    const session = sessionOptions(schema, options.readonly ?? false);
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      keepAlive: true,
+      application_name: 'meridian',
+      ...(session ? { options: session } : {}),
+    });
+    // An idle connection the server closed is dropped from the pool; the next query opens another.
+    pool.on('error', () => {});
+    try {
+      const client = await pool.connect();
+      try {
+        if (options.readonly) await checkReadable(client, where);
+        else await migrate(client, where, schema === null ? {} : { schema });
+      } finally {
+        client.release();
+      }
+      return new PostgresStore(where, schema, pool);
+    } catch (e) {
+      await pool.end().catch(() => {});
+      throw adapterError(where, e);
+    }
+  }
+
+  #live(): void {
+    if (this.#closed) throw new AdapterError(`postgres store ${this.where} is closed`, { retryable: false });
+  }
+
+  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    this.#live();
+    try {
+      return (await this.#pool.query<R>(text, values)).rows;
+    } catch (e) {
+      throw adapterError(this.where, e);
+    }
+  }
+
+  /** Run `fn` in one transaction on one connection; rolled back when it throws. */
+  async #tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.#live();
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (e) {
+      throw adapterError(this.where, e);
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch((rollbackFailed: unknown) => {
+        // The connection is gone or unusable: do not hand it to the next caller.
+        broken = rollbackFailed instanceof Error ? rollbackFailed : new Error(String(rollbackFailed));
+      });
+      throw adapterError(this.where, e);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async createRelease(rec: { id: string; service: string; version: string; createdAt: number; request: unknown }): Promise<void> {
+    const request = toJson('release request', rec.request);
+    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+      // One statement: the primary key and the partial unique index decide, atomically, against
+      // every other connection. Losing either way inserts nothing.
+      const inserted = await this.#query(
+        'INSERT INTO releases (id, service, version, created_at, updated_at, phase, request) VALUES ($1, $2, $3, $4, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id',
+        [rec.id, rec.service, rec.version, rec.createdAt, INITIAL_PHASE, request],
+      );
+      if (inserted.length === 1) return;
+      if ((await this.#query('SELECT 1 FROM releases WHERE id = $1', [rec.id])).length > 0) throw new ConflictError(`release ${rec.id} already exists`);
+      const [running] = await this.#query<{ id: string; phase: string }>(`SELECT id, phase FROM releases WHERE service = $1 AND phase NOT IN (${FINISHED_SQL}) LIMIT 1`, [rec.service]);
+      if (running) throw conflictInProgress(rec.service, running);
+      // The release in the way finished in between: try again.
+    }
+    throw new AdapterError(`${this.where}: could not create release ${rec.id}: service ${rec.service} kept changing under it`, { retryable: true });
+  }
+
+  async getRelease(id: string): Promise<ReleaseRecord | null> {
+    const [row] = await this.#query<ReleaseRow>(`SELECT ${RELEASE_COLUMNS} FROM releases WHERE id = $1`, [id]);
+    return row ? toRecord(row) : null;
+  }
+
+  async listReleases(): Promise<ReleaseRecord[]> {
+    return (await this.#query<ReleaseRow>(`SELECT ${RELEASE_COLUMNS} FROM releases ${NEWEST_FIRST}`)).map(toRecord);
+  }
+
+  async activeReleases(): Promise<ReleaseRecord[]> {
+    return (await this.#query<ReleaseRow>(`SELECT ${RELEASE_COLUMNS} FROM releases WHERE phase NOT IN (${FINISHED_SQL}) ${NEWEST_FIRST}`)).map(toRecord);
+  }
+
+  async appendInput(id: string, seq: number, input: unknown, phase: string, at: number): Promise<void> {
+    const text = toJson('input', input);
+    await this.#tx(async (c) => {
+      const last = await lockRelease(c, id);
+      checkSeq(id, seq, last);
+      await c.query('INSERT INTO inputs (release_id, seq, input, at) VALUES ($1, $2, $3, $4)', [id, seq, text, at]);
+      await c.query('UPDATE releases SET phase = $1, updated_at = $2 WHERE id = $3', [phase, at, id]);
+    });
+  }
+
+  async inputs(id: string, afterSeq = 0): Promise<Array<{ seq: number; input: unknown }>> {
+    const rows = await this.#query<{ seq: number; input: unknown }>('SELECT seq, input FROM inputs WHERE release_id = $1 AND seq > $2 ORDER BY seq', [id, afterSeq]);
+    return rows.map((r) => ({ seq: r.seq, input: r.input }));
+  }
+
+  async saveSnapshot(id: string, seq: number, state: unknown): Promise<void> {
+    const text = toJson('snapshot state', state);
+    await this.#tx(async (c) => {
+      const last = await lockRelease(c, id);
+      checkSnapshotSeq(id, seq, last);
+      await c.query('INSERT INTO snapshots (release_id, seq, state) VALUES ($1, $2, $3) ON CONFLICT (release_id, seq) DO UPDATE SET state = excluded.state', [id, seq, text]);
+      // Only the latest is ever read: older ones go.
+      await c.query('DELETE FROM snapshots WHERE release_id = $1 AND seq < (SELECT max(seq) FROM snapshots WHERE release_id = $1)', [id]);
+    });
+  }
+
+  async latestSnapshot(id: string): Promise<{ seq: number; state: unknown } | null> {
+    const [row] = await this.#query<{ seq: number; state: unknown }>('SELECT seq, state FROM snapshots WHERE release_id = $1 ORDER BY seq DESC LIMIT 1', [id]);
+    return row ? { seq: row.seq, state: row.state } : null;
+  }
+
+  async effectResult(key: string): Promise<unknown | null> {
+    const [row] = await this.#query<{ result: unknown }>('SELECT result FROM effects WHERE key = $1', [key]);
+    return row ? row.result : null;
+  }
+
+  async recordEffect(key: string, result: unknown): Promise<void> {
+    const text = toJson('effect result', result);
+    // The first completion is the truth: a second report of the same effect does not replace it.
+    await this.#query('INSERT INTO effects (key, result) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, text]);
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    return this.#tx(async (c) => {
+      // Writers take turns from reading the last entry to inserting the next: the chain stays one
+      // chain. An advisory lock needs no privilege on the table (which may be insert-only).
+      await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#auditKey]);
+      const [last] = (await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')).rows;
+      const sealed = sealAuditEntry(last ? { seq: Number(last.seq), hash: last.hash } : null, entry);
+      await c.query(`INSERT INTO audit (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+        sealed.seq, sealed.at, sealed.actor, sealed.action, sealed.target, sealed.outcome, sealed.detail, sealed.prevHash, sealed.hash,
+      ]);
+      return sealed;
+    });
+  }
+
+  async audit(): Promise<AuditEntry[]> {
+    return (await this.#query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit ORDER BY seq`)).map(toAudit);
+  }
+
+  async regionVersions(service: string): Promise<Record<string, string>> {
+    const rows = await this.#query<{ region: string; version: string }>('SELECT region, version FROM region_versions WHERE service = $1 ORDER BY region COLLATE "C"', [service]);
+    const out: Record<string, string> = {};
+    for (const r of rows) out[r.region] = r.version;
+    return out;
+  }
+
+  async setRegionVersion(service: string, region: string, version: string, at: number): Promise<void> {
+    await this.#query(
+      'INSERT INTO region_versions (service, region, version, at) VALUES ($1, $2, $3, $4) ON CONFLICT (service, region) DO UPDATE SET version = excluded.version, at = excluded.at',
+      [service, region, version, at],
+    );
+  }
+
+  /** Idempotent: waits for queries in flight, then closes every connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}
+
+/** The `options` startup parameter: the schema to work in, and read-only transactions. */
+function sessionOptions(schema: string | null, readonly: boolean): string | undefined {
+  const parts: string[] = [];
+  if (schema !== null) parts.push(`-c search_path=${schema}`);
+  if (readonly) parts.push('-c default_transaction_read_only=on');
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+/** Lock the release's row for the rest of the transaction; its last input seq. NotFoundError when there is no such release. */
+async function lockRelease(c: pg.PoolClient, id: string): Promise<number> {
+  const found = await c.query('SELECT 1 FROM releases WHERE id = $1 FOR UPDATE', [id]);
+  if (found.rowCount === 0) throw notFound(id);
+  const { rows } = await c.query<{ last: number }>('SELECT coalesce(max(seq), 0)::integer AS last FROM inputs WHERE release_id = $1', [id]);
+  return rows[0]?.last ?? 0;
+}
+
+/** A read-only store needs a schema this code knows, already migrated. */
+async function checkReadable(client: pg.PoolClient, where: string): Promise<void> {
+  const version = await schemaVersion(client);
+  if (version > SCHEMA_VERSION) throw futureVersionError(where, version, SCHEMA_VERSION);
+  if (version === 0) throw new AdapterError(`${where}: not a meridian database (it has no meridian schema)`, { retryable: false });
+  if (version < SCHEMA_VERSION) {
+    throw new AdapterError(`${where}: the database has schema version ${version}, older than this version of meridian (${SCHEMA_VERSION}); open it once for writing (meridian serve --postgres) to migrate it`, { retryable: false });
+  }
+}
