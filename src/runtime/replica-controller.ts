@@ -1,0 +1,172 @@
+/**
+ * @module The controller a replica of `serve` shows the API and the dashboard: the real one while
+ * this replica holds the leader lock, otherwise a read-only view of the releases as recorded, with
+ * live events found by polling. Changing calls on a replica that does not lead are refused,
+ * naming the leader.
+ */
+import { ConflictError, NotFoundError } from '../errors.ts';
+import type { Policy } from '../policy/schema.ts';
+import type { ComparisonRow } from './comparison.ts';
+import type { Actor, LiveEvent, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
+import type { Controller } from './controller.ts';
+
+const FOLLOWER_POLL_MS = 1000;
+
+/**
+ * What the API and the dashboard talk to. While this replica leads: its controller. Otherwise the
+ * releases as recorded, read afresh from the store on every call (a replica that does not lead
+ * runs nothing and keeps nothing), with live events found by polling what subscribers watch;
+ * changing calls are refused, naming the leader.
+ */
+export class ReplicaController implements ReleaseController {
+  readonly policy: Policy;
+  readonly policyText: string;
+  readonly #reader: () => Controller;
+  readonly #notLeader: () => Promise<string>;
+  readonly #listeners = new Map<string, Set<(e: LiveEvent) => void>>();
+  /** While following: how many events of each watched release subscribers have been given. */
+  readonly #seen = new Map<string, number>();
+  #leader: Controller | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #poll: NodeJS.Timeout | null = null;
+  #polling = false;
+
+  constructor(opts: { policy: Policy; policyText: string; reader: () => Controller; notLeader: () => Promise<string> }) {
+    this.policy = opts.policy;
+    this.policyText = opts.policyText;
+    this.#reader = opts.reader;
+    this.#notLeader = opts.notLeader;
+  }
+
+  /** Lead with `controller`, or (null) stop leading. Subscribers carry on across the switch. */
+  async setLeader(controller: Controller | null): Promise<void> {
+    // Events recorded since the last poll go out before the new leader's.
+    if (controller) await this.#pollOnce();
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.#seen.clear();
+    this.#leader = controller;
+    if (controller) this.#unsubscribe = controller.subscribe('*', (e) => this.#publish(e));
+    this.#syncPoll();
+  }
+
+  #reads(): Controller {
+    return this.#leader ?? this.#reader();
+  }
+
+  async #writes(): Promise<Controller> {
+    if (this.#leader) return this.#leader;
+    throw new ConflictError(await this.#notLeader());
+  }
+
+  async start(req: StartRequest, actor: Actor): Promise<{ id: string }> {
+    return (await this.#writes()).start(req, actor);
+  }
+
+  list(): Promise<ReleaseView[]> {
+    return this.#reads().list();
+  }
+
+  async get(id: string): Promise<ReleaseView> {
+    const view = await this.#reads().get(id);
+    if (!this.#leader && this.#watched(id) && !this.#seen.has(id)) this.#seen.set(id, view.events.length);
+    return view;
+  }
+
+  comparison(id: string): Promise<ComparisonRow[]> {
+    return this.#reads().comparison(id);
+  }
+
+  async approve(id: string, ring: string, actor: Actor): Promise<void> {
+    return (await this.#writes()).approve(id, ring, actor);
+  }
+
+  async resume(id: string, actor: Actor): Promise<void> {
+    return (await this.#writes()).resume(id, actor);
+  }
+
+  async abort(id: string, actor: Actor): Promise<void> {
+    return (await this.#writes()).abort(id, actor);
+  }
+
+  async rollback(id: string, actor: Actor, ring?: string): Promise<void> {
+    return (await this.#writes()).rollback(id, actor, ring);
+  }
+
+  audit(): ReturnType<ReleaseController['audit']> {
+    return this.#reads().audit();
+  }
+
+  recordRefusal(actor: string, action: string, target: string, detail: string): Promise<void> {
+    return this.#reads().recordRefusal(actor, action, target, detail);
+  }
+
+  subscribe(id: string | '*', listener: (e: LiveEvent) => void): () => void {
+    const set = this.#listeners.get(id) ?? new Set();
+    set.add(listener);
+    this.#listeners.set(id, set);
+    this.#syncPoll();
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.#listeners.get(id) === set) this.#listeners.delete(id);
+      this.#syncPoll();
+    };
+  }
+
+  /** Stops following; the leader's controller is closed by its owner. */
+  async close(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.#leader = null;
+    this.#listeners.clear();
+    this.#syncPoll();
+  }
+
+  #watched(id: string): boolean {
+    return this.#listeners.has(id) || this.#listeners.has('*');
+  }
+
+  #publish(e: LiveEvent): void {
+    for (const id of [e.releaseId, '*']) for (const l of this.#listeners.get(id) ?? []) l(e);
+  }
+
+  /** Poll while following and someone listens; not otherwise. */
+  #syncPoll(): void {
+    const wanted = !this.#leader && this.#listeners.size > 0;
+    if (wanted && !this.#poll) {
+      this.#poll = setInterval(() => void this.#pollOnce(), FOLLOWER_POLL_MS);
+      this.#poll.unref?.();
+    } else if (!wanted && this.#poll) {
+      clearInterval(this.#poll);
+      this.#poll = null;
+    }
+  }
+
+  /** Publish the events recorded since the last look at each watched release. */
+  async #pollOnce(): Promise<void> {
+    if (this.#leader || this.#polling || this.#listeners.size === 0) return;
+    this.#polling = true;
+    try {
+      const reader = this.#reader();
+      const ids = this.#listeners.has('*') ? (await reader.list()).map((v) => v.id) : [...this.#listeners.keys()];
+      for (const id of ids) {
+        let events: ReleaseView['events'];
+        try {
+          events = (await reader.get(id)).events;
+        } catch (e) {
+          if (e instanceof NotFoundError) continue;
+          throw e;
+        }
+        const seen = this.#seen.get(id);
+        this.#seen.set(id, events.length);
+        if (seen === undefined) continue;
+        for (const event of events.slice(seen)) this.#publish({ releaseId: id, event });
+      }
+    } catch {
+      // The store is unreachable for now: the next poll tries again.
+    } finally {
+      this.#polling = false;
+    }
+  }
+}
+
