@@ -140,7 +140,7 @@ describe('meridian demo', () => {
     expect(r.out).toContain('ring-3  us-east-1   v2.0.0   never deployed (halted)\n');
     expect(r.out).toMatch(/eu-west-1 +ring-2 +v2\.1\.0 +Watch +\d+\.\d+% !/);
     expect(r.out).toMatch(/us-east-1 +ring-3 +v2\.0\.0 +Baseline/);
-    expect(r.out).toContain('ring.rollback.completed  ring-2  eu-west-1 back on v2.0.0');
+    expect(r.out).toMatch(/ring\.rollback\.completed +ring-2 +eu-west-1 back on v2\.0\.0\n/);
     expect(r.out).toContain('untouched: ring-3 never saw v2.1.0');
     expect(r.out).toMatch(/[0-9a-f]{7} {2}webapp v2\.1\.0: deploy ring-1 \(ap-south-1\) {2}\[Meridian-Step: ring-1\/deploy\]\n[0-9a-f]{7} {2}webapp v2\.1\.0: deploy ring-2 \(eu-west-1\) {2}\[Meridian-Step: ring-2\/deploy\]\n[0-9a-f]{7} {2}webapp v2\.1\.0: rollback ring-2 \(eu-west-1\) {2}\[Meridian-Step: ring-2\/rollback\]\n/);
   });

@@ -36,12 +36,10 @@ export function releaseStateTable(policy: Policy, state: ReleaseState, versions:
   return table(['RING', 'REGION', 'VERSION', 'STATUS'], rows);
 }
 
-/** What happened when, one line per event (evaluations that passed are not events). */
+/** What happened when, one line per event (evaluations that passed are not events), in columns. */
 export function eventLines(state: ReleaseState): string {
-  return state.events
-    .map((e) => {
-      const where = [e.ring, e.region].filter(Boolean).join(' ');
-      return `${minuteUtc(e.at)}  ${e.type.padEnd(24)}${where ? ` ${where}` : ''}${e.detail ? `  ${e.detail}` : ''}`;
-    })
-    .join('\n') + '\n';
+  const rows = state.events.map((e) => ({ at: minuteUtc(e.at), type: e.type, where: [e.ring, e.region].filter(Boolean).join(' '), detail: e.detail ?? '' }));
+  const typeWidth = Math.max(0, ...rows.map((r) => r.type.length));
+  const whereWidth = Math.max(0, ...rows.map((r) => r.where.length));
+  return rows.map((r) => `${r.at}  ${r.type.padEnd(typeWidth)}  ${r.where.padEnd(whereWidth)}  ${r.detail}`.trimEnd()).join('\n') + '\n';
 }
