@@ -16,12 +16,13 @@ import { registerSimulate } from './commands/simulate.ts';
 import { registerToken } from './commands/token.ts';
 import { registerTraffic } from './commands/traffic.ts';
 import { registerValidate } from './commands/validate.ts';
+import { registerWindows } from './commands/windows.ts';
 import { EXIT, reportError } from './exit-codes.ts';
 import { processIo, type Io } from './io.ts';
 
 type Register = (program: Command, io: Io, done: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerBacktest, registerTraffic, registerServe, registerToken, registerRelease, registerSchema, registerAudit];
+const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerBacktest, registerWindows, registerTraffic, registerServe, registerToken, registerRelease, registerSchema, registerAudit];
 
 export function buildProgram(io: Io, done: (code: number) => void): Command {
   const program = new Command('meridian')
