@@ -279,3 +279,21 @@ describe('the token', () => {
     for (const t of Object.values(s.tokens)) expect(text).not.toContain(t.slice(4));
   });
 });
+
+describe('meridian release analytics', () => {
+  it('prints the release metrics of the server', async () => {
+    await startV2();
+    await s.advance(HOUR + 5 * MIN);
+    const r = await cli(['release', 'analytics'], { as: 'victor' });
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').slice(0, 4)).toEqual([
+      'releases: 1 (0 completed, 0 rolled back); change failure rate no finished release yet',
+      'lead time to GA:  no data yet',
+      'time to detect:   no data yet (from a ring healthy to its failure)',
+      'time to roll back: no data yet (per ring)',
+    ]);
+    expect(r.out).toMatch(/ring-0 +1 +1 +0 +1\.02 h\n/);
+    const j = await cli(['release', 'analytics', '--json'], { as: 'victor' });
+    expect(JSON.parse(j.out)).toMatchObject({ releases: 1, completed: 0, changeFailureRate: null });
+  });
+});

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { CHANGE_KINDS, type ChangeKind } from '../../policy/schema.ts';
 import type { ReleaseView, RingView } from '../../runtime/controller-types.ts';
+import { releaseAnalytics, type ReleaseAnalytics, type Stat } from '../../runtime/analytics.ts';
 import { MeridianClient, serverUrl, tokenFrom } from '../client.ts';
 import { EXIT } from '../exit-codes.ts';
 import { minuteUtc } from '../format/release.ts';
@@ -177,6 +178,15 @@ export function registerRelease(program: Command, io: Io, done: (code: number) =
       done(EXIT.ok);
     });
 
+  common(release.command('analytics').description('release metrics: lead time, time to detect, time to roll back, change failure rate, per ring'),
+    'print the metrics as JSON')
+    .action(async (opts: Common) => {
+      const a = releaseAnalytics(await client(opts, false).list());
+      if (opts.json) json(io, a);
+      else io.out(analyticsText(a));
+      done(EXIT.ok);
+    });
+
   common(release.command('approve').description('approve a ring that waits for approval (you must be one of its approvers)')
     .argument('<id>', 'the release')
     .requiredOption('--ring <ring>', 'the ring to approve'), 'print the release as JSON')
@@ -212,4 +222,22 @@ export function registerRelease(program: Command, io: Io, done: (code: number) =
     else io.out(`${sentence}\n`);
     done(EXIT.ok);
   }
+}
+
+function statText(s: Stat, unit: string): string {
+  return s.median === null ? 'no data yet' : `median ${s.median} ${unit} (${s.n} measured)`;
+}
+
+/** The release metrics as a person reads them. */
+export function analyticsText(a: ReleaseAnalytics): string {
+  const rate = a.changeFailureRate === null ? 'no finished release yet' : `${Math.round(a.changeFailureRate * 1000) / 10}%`;
+  const lines = [
+    `releases: ${a.releases} (${a.completed} completed, ${a.rolledBack} rolled back); change failure rate ${rate}`,
+    `lead time to GA:  ${statText(a.leadTimeHours, 'h')}`,
+    `time to detect:   ${statText(a.detectMinutes, 'min')} (from a ring healthy to its failure)`,
+    `time to roll back: ${statText(a.rollbackMinutes, 'min')} (per ring)`,
+    '',
+    table(['RING', 'DEPLOYED', 'PASSED', 'FAILED', 'DEPLOY TO PASS'], a.rings.map((r) => [r.ring, String(r.deployed), String(r.passed), String(r.failed), r.hoursToPass.median === null ? '-' : `${r.hoursToPass.median} h`])).trimEnd(),
+  ];
+  return `${lines.join('\n')}\n`;
 }
