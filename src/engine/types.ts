@@ -57,6 +57,8 @@ export interface ReleaseEvent {
 
 export interface ReleaseRequestData {
   id: string;
+  /** Digest of the policy text the release started under (a restart under another policy must not resume it). */
+  policyDigest?: string;
   service: string;
   version: string;
   previousVersion: string;

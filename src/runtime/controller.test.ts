@@ -143,4 +143,23 @@ describe('the controller', () => {
     // ring-1 (ap-south-1) became healthy at T0+1h02: 20 minutes ago. The others: the whole hour.
     expect(windows).toMatchObject({ 'ap-south-1': '20m', 'eu-west-1': '60m', 'us-east-1': '60m' });
   });
+
+  it('does not resume, after a restart, a release that started under another policy, and says why', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock(T0);
+    const first = setup(store, clock);
+    const { id } = await first.controller.start({ version: 'v2' }, operator);
+    await first.advance(10 * MINUTE);
+    await first.controller.close();
+
+    const policy = policyOf(BASE.replace('bake: 2h', 'bake: 3h'));
+    const errors: string[] = [];
+    const world = fakeWorld(policy, clock);
+    const controller = new Controller({ policy, policyText: BASE.replace('bake: 2h', 'bake: 3h'), ports: world, store, clock, onError: (e) => errors.push(String((e as Error).message)) });
+    expect(await controller.recover()).toBe(0);
+    expect(errors).toEqual([expect.stringMatching(new RegExp(`^release ${id} started under another policy \\(digest [0-9a-f]{16}; the policy in force is [0-9a-f]{16}\\): restart with that policy to go on, or abort it: it is not resumed$`))]);
+    await expect(controller.resume(id, operator)).rejects.toThrow(ConflictError);
+    await controller.abort(id, operator);
+    expect((await controller.get(id)).phase).toBe('aborted');
+  });
 });

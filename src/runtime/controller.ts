@@ -5,7 +5,7 @@
  * about every engine event. One release per service at a time. No rollout rule lives here: the
  * engine decides, the controller carries out.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { decide } from '../engine/decide.ts';
 import { recoveryEffects } from '../engine/recover.ts';
 import { refuseRelease } from '../engine/release-rules.ts';
@@ -52,6 +52,7 @@ export class Controller implements ReleaseController {
   readonly #live = new Map<string, Live>();
   readonly #listeners = new Map<string, Set<(e: LiveEvent) => void>>();
   readonly #onError: (e: unknown) => void;
+  readonly #policyDigest: string;
   #closed = false;
 
   constructor(opts: ControllerOptions) {
@@ -61,19 +62,34 @@ export class Controller implements ReleaseController {
     this.#store = opts.store;
     this.#clock = opts.clock;
     this.#onError = opts.onError ?? (() => {});
+    this.#policyDigest = createHash('sha256').update(opts.policyText).digest('hex').slice(0, 16);
   }
 
   /** Rebuild every unfinished release from the store and carry on where it stopped. */
   async recover(): Promise<number> {
     const active = await this.#store.activeReleases();
+    let resumed = 0;
     for (const rec of active) {
       const live = await this.#load(rec.id);
       if (!live) continue;
+      const refusal = this.#otherPolicy(live);
+      if (refusal) {
+        this.#onError(new ConflictError(`${refusal}: it is not resumed`));
+        continue;
+      }
+      resumed++;
       this.#run(live, async () => {
         for (const effect of recoveryEffects(live.state, this.#clock.now())) await this.#effect(live, effect);
       });
     }
-    return active.length;
+    return resumed;
+  }
+
+  /** Why a release must not be driven by this controller: it started under another policy. */
+  #otherPolicy(live: Live): string | null {
+    const digest = live.state.release.policyDigest;
+    if (digest === undefined || digest === this.#policyDigest) return null;
+    return `release ${live.id} started under another policy (digest ${digest}; the policy in force is ${this.#policyDigest}): restart with that policy to go on, or abort it`;
   }
 
   async start(req: StartRequest, actor: Actor): Promise<{ id: string }> {
@@ -100,7 +116,7 @@ export class Controller implements ReleaseController {
     const input: EngineInput = {
       type: 'start', at: now, versions,
       release: {
-        id, service, version: req.version, previousVersion, changes: req.changes ?? ['app'], schemaPhase: req.schemaPhase ?? 'expand',
+        id, policyDigest: this.#policyDigest, service, version: req.version, previousVersion, changes: req.changes ?? ['app'], schemaPhase: req.schemaPhase ?? 'expand',
         ...(req.revision ? { revision: req.revision } : {}), ...(req.image ? { image: req.image } : {}),
       },
     };
@@ -224,6 +240,11 @@ export class Controller implements ReleaseController {
   }
 
   async #operator(live: Live, input: EngineInput, actor: Actor, action: string): Promise<void> {
+    const other = input.type === 'abort' ? null : this.#otherPolicy(live);
+    if (other) {
+      await this.#audit(actor.user, action, live.id, 'refused', other);
+      throw new ConflictError(other);
+    }
     let refusal: string | undefined;
     await this.#run(live, async () => {
       refusal = await this.#apply(live, input);
