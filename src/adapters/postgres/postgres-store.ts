@@ -13,7 +13,8 @@ import pg from 'pg';
 import { AdapterError, ConflictError } from '../../errors.ts';
 import type { AuditEntry, NewAuditEntry, ReleaseRecord, Store } from '../../ports.ts';
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
-import { FINISHED_PHASES, INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
+import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
+import { INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
 import { advisoryKey } from './advisory-key.ts';
 import { adapterError } from './errors.ts';
 import { SCHEMA_NAME, SCHEMA_VERSION, futureVersionError, migrate, schemaVersion } from './migrations.ts';
@@ -36,50 +37,6 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
 }
 
-interface ReleaseRow {
-  id: string;
-  service: string;
-  version: string;
-  created_at: number;
-  updated_at: number;
-  phase: string;
-}
-
-interface AuditRow {
-  seq: string;
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  outcome: 'ok' | 'refused';
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const toRecord = (r: ReleaseRow): ReleaseRecord => ({
-  id: r.id,
-  service: r.service,
-  version: r.version,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  phase: r.phase,
-});
-
-const toAudit = (r: AuditRow): AuditEntry => ({
-  seq: Number(r.seq),
-  at: r.at,
-  actor: r.actor,
-  action: r.action,
-  target: r.target,
-  outcome: r.outcome,
-  detail: r.detail,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
-
-const FINISHED_SQL = FINISHED_PHASES.map((p) => `'${p}'`).join(', ');
-const RELEASE_COLUMNS = 'id, service, version, created_at, updated_at, phase';
 const NEWEST_FIRST = 'ORDER BY created_at DESC, created_order DESC';
 const AUDIT_COLUMNS = 'seq, at, actor, action, target, outcome, detail, prev_hash, hash';
 

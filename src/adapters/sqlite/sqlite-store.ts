@@ -10,7 +10,8 @@ import Database from 'better-sqlite3';
 import { AdapterError, ConflictError, MeridianError } from '../../errors.ts';
 import type { AuditEntry, NewAuditEntry, ReleaseRecord, Store } from '../../ports.ts';
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
-import { FINISHED_PHASES, INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
+import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
+import { INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
 import { SCHEMA_VERSION, futureVersionError, migrate, schemaVersion } from './migrations.ts';
 
 export interface SqliteStoreOptions {
@@ -23,50 +24,6 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-interface ReleaseRow {
-  id: string;
-  service: string;
-  version: string;
-  created_at: number;
-  updated_at: number;
-  phase: string;
-}
-
-interface AuditRow {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string;
-  outcome: 'ok' | 'refused';
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const toRecord = (r: ReleaseRow): ReleaseRecord => ({
-  id: r.id,
-  service: r.service,
-  version: r.version,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  phase: r.phase,
-});
-
-const toAudit = (r: AuditRow): AuditEntry => ({
-  seq: r.seq,
-  at: r.at,
-  actor: r.actor,
-  action: r.action,
-  target: r.target,
-  outcome: r.outcome,
-  detail: r.detail,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
-
-const FINISHED_SQL = FINISHED_PHASES.map((p) => `'${p}'`).join(', ');
-const RELEASE_COLUMNS = 'id, service, version, created_at, updated_at, phase';
 
 function isSqliteError(e: unknown): e is InstanceType<Database.SqliteError> {
   return e instanceof Database.SqliteError;
