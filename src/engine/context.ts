@@ -78,3 +78,8 @@ export function requestTraffic(ctx: Ctx, action: 'drain' | 'restore', region: st
 export function settleTraffic(ctx: Ctx, action: 'drain' | 'restore', region: string): void {
   ctx.s.pendingTraffic = ctx.s.pendingTraffic.filter((p) => !(p.action === action && p.region === region));
 }
+
+/** Traffic that holds a rollback: everything asked and not yet answered, except restores waiting to be retried. */
+export function trafficInFlight(ctx: Ctx): boolean {
+  return ctx.s.pendingTraffic.some((p) => p.action === 'drain' || p.failures === undefined);
+}

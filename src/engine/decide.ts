@@ -4,8 +4,9 @@
  * runtime carries the effects out and feeds their results back as inputs.
  */
 import type { Policy } from '../policy/schema.ts';
-import { draft, emit, requestTraffic, ringAt, ringIndex, settleTraffic, TERMINAL, wake, type Ctx } from './context.ts';
+import { draft, emit, requestTraffic, ringAt, ringIndex, TERMINAL, wake, type Ctx } from './context.ts';
 import { beginRollback, continueRollback, nextRollback, onRollbackHealth, onRolledBack, operatorRollback, resumeTarget } from './failure.ts';
+import { onTrafficDone, onTrafficFailed, onTrafficRefused, retryTraffic } from './traffic.ts';
 import { afterSchedule, complete, enterRing, onDeployed, onDeployHealth, onGateResults, runHook, tryDeploy } from './progress.ts';
 import type { Decision, EngineInput, ReleaseRequestData, ReleaseState, RingState } from './types.ts';
 import { isApprover } from './approvers.ts';
@@ -36,6 +37,7 @@ const HOOK_EVENTS: Record<string, string> = {
 
 function onTick(ctx: Ctx): void {
   const s = ctx.s;
+  retryTraffic(ctx);
   checkRegions(ctx);
   if (TERMINAL.has(s.phase) || s.phase === 'halted' || s.pendingHook) return;
   if (s.phase === 'rolling-back') {
@@ -80,21 +82,6 @@ function onRegionsHealth(ctx: Ctx, up: Record<string, boolean>): void {
     }
   }
 }
-
-function onTraffic(ctx: Ctx, input: Extract<EngineInput, { type: 'traffic-done' }>): void {
-  const s = ctx.s;
-  if (input.cause === 'outage') {
-    if (input.action === 'drained') s.outages[input.region] = 'drained';
-    else delete s.outages[input.region];
-  } else if (input.action === 'drained' && !s.drained.includes(input.region)) s.drained.push(input.region);
-  else if (input.action === 'restored') s.drained = s.drained.filter((r) => r !== input.region);
-  emit(ctx, input.action === 'drained' ? 'traffic.drained' : 'traffic.restored', { region: input.region, detail: input.detail });
-  settleTraffic(ctx, input.action === 'drained' ? 'drain' : 'restore', input.region);
-  afterTraffic(ctx);
-}
-
-/** A rollback waiting for traffic to settle goes on. */
-const afterTraffic = continueRollback;
 
 function onHookDone(ctx: Ctx, step: string): void {
   const pending = ctx.s.pendingHook;
@@ -193,13 +180,9 @@ export function decide(state: ReleaseState | null, input: EngineInput, policy: P
       ctx.s.resumeTo = 'hook';
       emit(ctx, 'release.halted', { detail: ctx.s.haltReason });
       break;
-    case 'traffic-done': onTraffic(ctx, input); break;
-    case 'traffic-refused':
-      if (input.cause === 'outage') ctx.s.outages[input.region] = 'refused';
-      emit(ctx, 'traffic.drain.refused', { region: input.region, detail: input.reason });
-      settleTraffic(ctx, 'drain', input.region);
-      afterTraffic(ctx);
-      break;
+    case 'traffic-done': onTrafficDone(ctx, input); break;
+    case 'traffic-refused': onTrafficRefused(ctx, input); break;
+    case 'traffic-failed': onTrafficFailed(ctx, input); break;
     case 'regions-health': onRegionsHealth(ctx, input.up); break;
     case 'resume': rejected = onResume(ctx, input.by); break;
     case 'abort':

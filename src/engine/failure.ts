@@ -5,7 +5,7 @@
  * windows or freezes.
  */
 import { isProductionRing, rollbackRings } from '../policy/model.ts';
-import { HEALTH_POLL_MS, emit, halt, requestTraffic, ringAt, ringIndex, wake, type Ctx } from './context.ts';
+import { HEALTH_POLL_MS, emit, halt, requestTraffic, ringAt, ringIndex, trafficInFlight, wake, type Ctx } from './context.ts';
 import { runHook } from './progress.ts';
 import type { HealthReport } from '../ports.ts';
 
@@ -58,7 +58,7 @@ export function continueRollback(ctx: Ctx): void {
   if (s.pendingTraffic.some((p) => p.action === 'drain')) return;
   const head = s.rollbackQueue[0];
   if (head === undefined) {
-    if (s.pendingTraffic.length === 0) finishRollback(ctx);
+    if (!trafficInFlight(ctx)) finishRollback(ctx);
     return;
   }
   if (ringAt(ctx, ringIndex(ctx, head)).rs.status !== 'rolling-back') nextRollback(ctx);
@@ -108,7 +108,7 @@ export function onRollbackHealth(ctx: Ctx, i: number, report: HealthReport): voi
 /** Once every ring is rolled back: restore drained traffic, resume replication, done. */
 export function finishRollback(ctx: Ctx): void {
   for (const region of ctx.s.drained) if (ctx.s.outages[region] !== 'drained') requestTraffic(ctx, 'restore', region, 'failure');
-  if (ctx.s.pendingTraffic.length > 0) return; // the last traffic result finishes the rollback
+  if (trafficInFlight(ctx)) return; // the last traffic result finishes the rollback
   const data = ctx.policy.spec.data;
   const fullRollback = ctx.policy.spec.rings.every((r) => !isProductionRing(ctx.policy, r) || !touched(ctx, r.name));
   if (data.pattern === 'region-isolated' && fullRollback && ctx.s.hooksDone.includes('replication.pause') && !ctx.s.hooksDone.includes('replication.resume')) {

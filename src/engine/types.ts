@@ -95,9 +95,18 @@ export interface ReleaseState {
   /** When regional health was last asked (failover). */
   lastRegionCheck: number | null;
   /** Drains and restores asked for and not yet reported (asked again after a restart). */
-  pendingTraffic: Array<{ action: 'drain' | 'restore'; region: string; cause: 'failure' | 'outage' }>;
+  pendingTraffic: PendingTraffic[];
   detection: { at: number; ring: string; gate: string } | null;
   completedAt: number | null;
+}
+
+/** A drain or restore asked for and not yet done. A restore that failed carries its failures and when it is tried again. */
+export interface PendingTraffic {
+  action: 'drain' | 'restore';
+  region: string;
+  cause: 'failure' | 'outage';
+  failures?: number;
+  retryAt?: number;
 }
 
 /** Inputs to decide(). `at` is the time the input happened. */
@@ -115,6 +124,7 @@ export type EngineInput =
   | { type: 'hook-failed'; at: number; step: string; error: string }
   | { type: 'traffic-done'; at: number; action: 'drained' | 'restored'; region: string; detail: string; cause?: 'failure' | 'outage' }
   | { type: 'traffic-refused'; at: number; region: string; reason: string; cause?: 'failure' | 'outage' }
+  | { type: 'traffic-failed'; at: number; action: 'drain' | 'restore'; region: string; error: string; cause: 'failure' | 'outage' }
   | { type: 'regions-health'; at: number; up: Record<string, boolean> }
   | { type: 'resume'; at: number; by: string }
   | { type: 'abort'; at: number; by: string }

@@ -284,7 +284,9 @@ export class Controller implements ReleaseController {
   }
 
   async #effect(live: Live, effect: Effect): Promise<void> {
-    if (this.#closed || SETTLED.has(live.state.phase) && effect.type !== 'restore') return;
+    // A settled release still retries the restores it owes (a failed restore is retried with backoff).
+    const owed = effect.type === 'restore' || (effect.type === 'wake' && live.state.pendingTraffic.length > 0);
+    if (this.#closed || (SETTLED.has(live.state.phase) && !owed)) return;
     if (effect.type === 'wake') {
       const cancel = this.#clock.at(effect.at, () => {
         live.timers = live.timers.filter((c) => c !== cancel);

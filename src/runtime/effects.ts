@@ -1,6 +1,7 @@
 /**
  * @module Performs one engine effect through the ports and returns the input that reports its
- * result. Failures of a port become inputs too (deploy-failed, hook-failed, inconclusive gates):
+ * result. Failures of a port become inputs too (deploy-failed, hook-failed, traffic-failed,
+ * inconclusive gates):
  * the engine decides what they mean.
  */
 import type { Effect, EngineInput, ReleaseState } from '../engine/types.ts';
@@ -120,8 +121,14 @@ export async function perform(policy: Policy, state: ReleaseState, ports: Runtim
         return { type: 'hook-failed', at: now(), step: effect.step, error: message(e) };
       }
     }
-    case 'drain': return drain(policy, state, ports, effect.region, effect.cause, now());
-    case 'restore': return restore(policy, state, ports, effect.region, effect.cause, now());
+    case 'drain':
+    case 'restore':
+      // A traffic provider that fails is reported, never waited on: rollbacks go on without it.
+      try {
+        return await (effect.type === 'drain' ? drain : restore)(policy, state, ports, effect.region, effect.cause, now());
+      } catch (e) {
+        return { type: 'traffic-failed', at: now(), action: effect.type, region: effect.region, cause: effect.cause, error: message(e) };
+      }
     case 'check-regions': {
       const up: Record<string, boolean> = {};
       for (const r of productionRegions(policy)) {
