@@ -1,7 +1,12 @@
-/** @module Tests of bearer-token authentication and the order of roles. */
-import { describe, expect, it } from 'vitest';
-import { createAuth, hasRole } from './auth.ts';
-import { hashToken, newToken } from './tokens.ts';
+/** @module Tests of bearer-token authentication, the order of roles, and a tokens file followed as it changes (real files in a temporary directory). */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../../test/integration/support/serve-process.ts';
+import { UsageError } from '../errors.ts';
+import { createAuth, hasRole, tokensFileAuth } from './auth.ts';
+import { appendToken, hashToken, newToken } from './tokens.ts';
 
 const alice = newToken();
 const bob = newToken();
@@ -31,5 +36,78 @@ describe('roles', () => {
     const who = (role: 'viewer' | 'operator' | 'admin') => ({ user: 'x', groups: [], role });
     expect([hasRole(who('viewer'), 'operator'), hasRole(who('operator'), 'operator'), hasRole(who('admin'), 'operator'), hasRole(who('operator'), 'admin')])
       .toEqual([false, true, true, false]);
+  });
+});
+
+describe('authentication against a tokens file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-auth-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const add = (file: string, user: string): string => {
+    const token = newToken();
+    appendToken(file, { user, groups: [], role: 'viewer', hash: hashToken(token) });
+    return token;
+  };
+
+  it('takes a token added to the file from the next request, without watching', () => {
+    const file = join(dir, 'stat.json');
+    const first = add(file, 'ann');
+    const logs: string[] = [];
+    const auth = tokensFileAuth(file, { log: (l) => logs.push(l), watch: false });
+    const second = add(file, 'ben');
+    expect(auth.authenticate(`Bearer ${second}`)?.user).toBe('ben');
+    expect(auth.authenticate(`Bearer ${first}`)?.user).toBe('ann');
+    expect(logs).toEqual([`tokens: reloaded ${file}: 2 token(s)`]);
+    auth.close();
+  });
+
+  it('notices a change by watching the directory, with no request to prompt it', async () => {
+    const file = join(dir, 'watched.json');
+    add(file, 'ann');
+    const logs: string[] = [];
+    const auth = tokensFileAuth(file, { log: (l) => logs.push(l) });
+    add(file, 'ben');
+    await pollUntil('the reload line', async () => ({ done: logs.length > 0 ? true : undefined, seen: logs.join(' | ') }), { timeoutMs: 5_000, intervalMs: 10 });
+    expect(logs).toEqual([`tokens: reloaded ${file}: 2 token(s)`]);
+    expect(auth.tokens().map((t) => t.user)).toEqual(['ann', 'ben']);
+    auth.close();
+  });
+
+  it('keeps the tokens it had through an invalid edit, saying so once, naming the file and the field', () => {
+    const file = join(dir, 'broken.json');
+    const ann = add(file, 'ann');
+    const logs: string[] = [];
+    const auth = tokensFileAuth(file, { log: (l) => logs.push(l), watch: false });
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.replace('"groups": []', '"groups": "none"'));
+    for (let i = 0; i < 3; i++) expect(auth.authenticate(`Bearer ${ann}`)?.user).toBe('ann');
+    expect(logs).toEqual([`tokens: ${file}: tokens[0].groups: expected array, got "none"; keeping the 1 token(s) loaded before`]);
+    const hash = hashToken(ann);
+    writeFileSync(file, good.replace(`"${hash}"`, hash));
+    expect(auth.authenticate(`Bearer ${ann}`)?.user).toBe('ann');
+    expect(logs).toHaveLength(2);
+    expect(logs[1]!.startsWith(`tokens: ${file}: not valid JSON (`)).toBe(true);
+    expect(logs[1]!.endsWith('); keeping the 1 token(s) loaded before')).toBe(true);
+    expect(logs.join('\n')).not.toContain(hash.slice(0, 10));
+    auth.close();
+  });
+
+  it('accepts no token once the file is removed, as a restart would', () => {
+    const file = join(dir, 'removed.json');
+    const ann = add(file, 'ann');
+    const logs: string[] = [];
+    const auth = tokensFileAuth(file, { log: (l) => logs.push(l), watch: false });
+    rmSync(file);
+    expect(auth.authenticate(`Bearer ${ann}`)).toBeNull();
+    expect(logs).toEqual([`tokens: ${file} is gone; no token is accepted until it is back`]);
+    auth.close();
+  });
+
+  it('refuses to start on an invalid file, and starts with no tokens on a missing one', () => {
+    const file = join(dir, 'invalid.json');
+    writeFileSync(file, '{ "tokens": [{ "user": "a", "groups": [], "role": "root", "hash": "00" }] }');
+    expect(() => tokensFileAuth(file, { log: () => undefined, watch: false })).toThrow(new UsageError(`${file}: tokens[0].role: "root" is not one of viewer | operator | admin`));
+    const none = tokensFileAuth(join(dir, 'missing', 'tokens.json'), { log: () => undefined, watch: false });
+    expect(none.tokens()).toEqual([]);
+    none.close();
   });
 });

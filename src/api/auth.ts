@@ -1,10 +1,14 @@
 /**
  * @module Who is calling: `Authorization: Bearer TOKEN` checked against the hashes of a tokens
- * file, and the order of roles (viewer < operator < admin). No HTTP framework here.
+ * file, and the order of roles (viewer < operator < admin); `tokensFileAuth` follows the file as
+ * it changes, so tokens created or removed while `serve` runs count without a restart. No HTTP
+ * framework here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Actor, Role } from '../runtime/controller-types.ts';
-import type { TokenEntry } from './tokens.ts';
+import { readTokensFile, type TokenEntry } from './tokens.ts';
 
 export interface Auth {
   /** The actor a `Bearer TOKEN` header belongs to; null when missing, malformed or unknown. */
@@ -37,4 +41,104 @@ export function createAuth(entries: readonly TokenEntry[]): Auth {
       return found ? { ...found, groups: [...found.groups] } : null;
     },
   };
+}
+
+export interface TokensFileAuth extends Auth {
+  /** The entries in force now. */
+  tokens(): readonly TokenEntry[];
+  /** Stop watching the file (authentication goes on, noticing changes by the stat alone). */
+  close(): void;
+}
+
+export interface TokensFileAuthOptions {
+  /** Where reloads and refused edits are reported, one line each. */
+  log: (line: string) => void;
+  /** Watch the file's directory (default true). Without it a change counts from the next request. */
+  watch?: boolean;
+}
+
+/** Changes seen by the watcher are read this long after the last event of a burst. */
+const SETTLE_MS = 50;
+
+/**
+ * Authentication against a tokens file that follows the file as it changes. Two ways of noticing,
+ * so it works on every filesystem: fs.watch on the file's directory (so a replaced file, or a
+ * Kubernetes-style symlink swap, is seen too), and on every authenticate a stat of the file whose
+ * device, inode, size and mtime, when changed, mean "read it again" — which also makes a token
+ * count the moment `token create` has finished, before any watch event arrives.
+ *
+ * The file is read as a restart would read it: a missing file means no tokens. An invalid file at
+ * the start throws (a UsageError naming the file and field); an invalid file after a change keeps
+ * the tokens in force before, reported in one line naming the file and the field. No line quotes
+ * the file's contents.
+ */
+export function tokensFileAuth(file: string, opts: TokensFileAuthOptions): TokensFileAuth {
+  let seen = stamp(file);
+  let entries = readTokensFile(file, { missingOk: true });
+  let current = createAuth(entries);
+
+  const refresh = (): void => {
+    const now = stamp(file);
+    if (now === seen) return;
+    seen = now;
+    if (now === 'missing') {
+      entries = [];
+      current = createAuth(entries);
+      opts.log(`tokens: ${file} is gone; no token is accepted until it is back`);
+      return;
+    }
+    try {
+      const next = readTokensFile(file);
+      entries = next;
+      current = createAuth(next);
+      opts.log(`tokens: reloaded ${file}: ${next.length} token(s)`);
+    } catch (e) {
+      opts.log(`tokens: ${e instanceof Error ? e.message : String(e)}; keeping the ${entries.length} token(s) loaded before`);
+    }
+  };
+
+  let watcher: FSWatcher | null = null;
+  let settle: NodeJS.Timeout | null = null;
+  if (opts.watch !== false) {
+    const dir = dirname(resolve(file));
+    try {
+      // Any event in the directory may be the file's: a rename onto it, or a symlink swapped above it.
+      watcher = watch(dir, { persistent: false }, () => {
+        settle ??= setTimeout(() => {
+          settle = null;
+          refresh();
+        }, SETTLE_MS).unref();
+      });
+      watcher.on('error', () => {
+        watcher?.close();
+        watcher = null;
+      });
+    } catch (e) {
+      opts.log(`tokens: cannot watch ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); changes to ${file} count from the next request`);
+    }
+  }
+
+  return {
+    authenticate(header) {
+      refresh();
+      return current.authenticate(header);
+    },
+    tokens: () => entries.map((e) => ({ ...e, groups: [...e.groups] })),
+    close() {
+      watcher?.close();
+      watcher = null;
+      if (settle) clearTimeout(settle);
+      settle = null;
+    },
+  };
+}
+
+/** What identifies a version of the file cheaply: device, inode, size and mtime (ns), or why there is none. */
+function stamp(file: string): string {
+  try {
+    const st = statSync(file, { bigint: true, throwIfNoEntry: false });
+    return st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}` : 'missing';
+  } catch (e) {
+    return `unreadable:${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+  }
 }

@@ -48,8 +48,19 @@ describe('the tokens file', () => {
   it('names the file and the field when an entry is malformed', () => {
     expect(() => parseTokensFile('{ "tokens": [{ "user": "a", "groups": [], "role": "root", "hash": "00" }] }', 't.json'))
       .toThrow(new UsageError('t.json: tokens[0].role: "root" is not one of viewer | operator | admin'));
-    expect(() => parseTokensFile('{ "tokens": [', 't.json')).toThrow(/^t\.json: not valid JSON/);
+    expect(() => parseTokensFile('{ "tokens": [', 't.json')).toThrow(new UsageError('t.json: not valid JSON (the text ends early)'));
     expect(() => readTokensFile(join(dir, 'missing.json'))).toThrow(new UsageError(`${join(dir, 'missing.json')}: no such file`));
     expect(readTokensFile(join(dir, 'missing.json'), { missingOk: true })).toEqual([]);
+  });
+
+  it('says where JSON breaks without quoting the text, which may hold hashes', () => {
+    const hash = hashToken('abc');
+    const unquoted = `{\n  "tokens": [\n    { "user": "a", "groups": [], "role": "viewer", "hash": ${hash} }\n  ]\n}\n`;
+    expect(() => parseTokensFile(unquoted, 't.json')).toThrow(new UsageError('t.json: not valid JSON (unexpected text at line 3, column 60, outside any string)'));
+    const cut = `{ "tokens": [ { "user": "a", "groups": [], "role": "viewer", "hash": "${hash.slice(0, 30)}`;
+    expect(() => parseTokensFile(cut, 't.json')).toThrow(new UsageError('t.json: not valid JSON (unterminated string at line 1, column 101)'));
+    expect(() => parseTokensFile(`{ "tokens": [] } "${hash}"`, 't.json')).toThrow(new UsageError('t.json: not valid JSON (unexpected non-whitespace character after the JSON at line 1, column 18)'));
+    const misplaced = `{ "tokens": [ { "user": "a", "groups": [], "role": "${hash}", "hash": "${hash}" } ] }`;
+    expect(() => parseTokensFile(misplaced, 't.json')).toThrow(new UsageError('t.json: tokens[0].role: "(hex digits, not shown)" is not one of viewer | operator | admin'));
   });
 });

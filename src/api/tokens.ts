@@ -44,18 +44,61 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** The entries of a tokens file's text; a malformed file is a UsageError naming the field. */
+/**
+ * What is wrong with text that is not JSON, saying where but quoting none of it: V8's own message
+ * can carry a piece of the text, which here may be a hash.
+ */
+function jsonProblem(e: unknown, text: string): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const at = /^(.*?) (in|after) JSON at position (\d+)/.exec(message);
+  // V8's fixed descriptions ("Unterminated string", "Expected ',' or '}' after property value")
+  // quote no input; a snippet of the text would come in double quotes.
+  if (at && !at[1]!.includes('"')) return `${at[1]!.toLowerCase()}${at[2] === 'after' ? ' after the JSON' : ''} at ${lineCol(text, Number(at[3]))}`;
+  if (/^Unexpected end of JSON input/.test(message)) return 'the text ends early';
+  if (/^Unexpected token/.test(message)) {
+    const stray = strayText(text);
+    return stray === null ? 'unexpected text' : `unexpected text at ${lineCol(text, stray)}, outside any string`;
+  }
+  return 'not parsed';
+}
+
+function lineCol(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  return `line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
+}
+
+/** Where the first text outside strings that no JSON token starts with is (a value without its quotes, say). */
+function strayText(text: string): number | null {
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (/[a-z]/i.test(c)) {
+      const word = /^[a-z]+/i.exec(text.slice(i))![0];
+      if (word !== 'true' && word !== 'false' && word !== 'null' && !/^[eE]$/.test(word)) return i;
+      i += word.length - 1;
+    } else if (!/[\s{}[\]:,0-9+\-.]/.test(c)) return i;
+  }
+  return null;
+}
+
+/**
+ * The entries of a tokens file's text; a malformed file is a UsageError naming the field. The
+ * message never quotes a hash, so it is safe to log.
+ */
 export function parseTokensFile(text: string, file: string): TokenEntry[] {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new UsageError(`${file}: not valid JSON (${jsonProblem(e, text)})`);
   }
   const parsed = TokensFileSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const first = zodIssues(parsed.error, TokensFileSchema)[0]!;
-    throw new UsageError(`${file}: ${formatPath(first.path) || '(top level)'}: ${first.message}`);
+    // An issue may quote a value; a hash in the wrong field must not reach a log that way.
+    const message = first.message.replace(/[0-9a-f]{16,}/gi, '(hex digits, not shown)');
+    throw new UsageError(`${file}: ${formatPath(first.path) || '(top level)'}: ${message}`);
   }
   return parsed.data.tokens;
 }

@@ -14,9 +14,10 @@ import { LeaderLock, PostgresStore, redactUrl } from '../../adapters/postgres/in
 import { postgresUrlProblem } from '../../adapters/postgres/url.ts';
 import { SqliteStore } from '../../adapters/sqlite/index.ts';
 import { createApp } from '../../api/app.ts';
-import { createAuth } from '../../api/auth.ts';
+import { tokensFileAuth } from '../../api/auth.ts';
+import { answerClientErrors } from '../../api/client-errors.ts';
 import { dashboardRoutes } from '../../api/dashboard/index.ts';
-import { DEFAULT_TOKENS_FILE, readTokensFile } from '../../api/tokens.ts';
+import { DEFAULT_TOKENS_FILE } from '../../api/tokens.ts';
 import { UsageError } from '../../errors.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import type { Store } from '../../ports.ts';
@@ -82,8 +83,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const policy = opts.transformPolicy ? opts.transformPolicy(loaded.policy) : loaded.policy;
   const scenarioSource = opts.scenarioFile ? { text: readInput(opts.scenarioFile), file: opts.scenarioFile } : opts.scenarioText;
   const scenario = scenarioSource ? loadScenario(scenarioSource.text, scenarioSource.file, policy).scenario : undefined;
-  const tokens = readTokensFile(opts.tokensFile, { missingOk: true });
-  const auth = createAuth(tokens);
+  const auth = tokensFileAuth(opts.tokensFile, { log: opts.log });
+  const tokens = auth.tokens();
   let store: Store;
   let storeLine: string;
   if (opts.postgres) {
@@ -195,6 +196,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const server: ServerType = await new Promise((ok, fail) => {
     const s = serve({ fetch: fetchAny, port: opts.port, hostname: opts.host }, () => ok(s));
+    answerClientErrors(s);
+    s.once('close', () => auth.close());
     s.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'EADDRINUSE' ? new UsageError(`--port ${opts.port}: the port is already in use on ${opts.host}`) : e));
   });
   const address = server.address();
