@@ -1,13 +1,14 @@
 /**
  * @module A small client for the Argo CD REST API: reads one Application
  * (`GET {url}/api/v1/applications/{name}`) with a bearer token, a timeout, and errors a person can
- * act on. The token is read from the environment at each call and never appears in a message: it
- * is redacted from anything the server sends back too. Every failure is an AdapterError whose
- * `retryable` says whether trying again may help. Nothing here judges what the Application says.
+ * act on. The token is read from the environment at each call and never appears in a message, whole
+ * or in part: anything the server sends back is redacted before it is shortened (../redact.ts).
+ * Every failure is an AdapterError whose `retryable` says whether trying again may help. Nothing
+ * here judges what the Application says.
  */
 import { request as httpsRequest } from 'node:https';
 import { AdapterError } from '../../errors.ts';
-import { oneLine } from './judge.ts';
+import { excerpt, redact, type Known } from '../redact.ts';
 import type { ApplicationRef } from './application-name.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -123,6 +124,11 @@ export class ArgoCdClient {
     this.fetchImpl = opts.fetch ?? (opts.insecure && secure ? insecureFetch : (...args) => fetch(...args));
   }
 
+  /** What messages must leave out, read now: the token (throws as token() does when it is unset). */
+  secrets(): Known {
+    return { secrets: [this.token()] };
+  }
+
   /** The token, read now. Undefined when no `tokenEnv` is configured. */
   private token(): string | undefined {
     if (this.tokenEnv === undefined) return undefined;
@@ -139,11 +145,13 @@ export class ArgoCdClient {
   /** Reads one Application; its parsed JSON body, not yet checked for shape. */
   async getApplication(app: ApplicationRef): Promise<unknown> {
     const token = this.token();
-    const redact = (text: string): string => (token ? text.split(token).join('[redacted]') : text);
+    const known: Known = { secrets: [token] };
+    /** What the server or the network said, for a message: redacted, then cut to `max`. */
+    const quote = (text: string, max = 160): string => excerpt(text, known, max);
     const where = displayUrl(this.url);
     const label = app.namespace !== undefined ? `${app.namespace}/${app.name}` : app.name;
     const fail = (message: string, retryable: boolean, cause?: unknown): AdapterError =>
-      new AdapterError(redact(message), cause === undefined ? { retryable } : { retryable, cause });
+      new AdapterError(redact(message, known), cause === undefined ? { retryable } : { retryable, cause });
 
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (token !== undefined) headers['Authorization'] = `Bearer ${token}`;
@@ -171,14 +179,14 @@ export class ArgoCdClient {
           err,
         );
       }
-      const why = err instanceof Error ? oneLine(code ? `${err.message} (${code})` : err.message) : String(err);
+      const why = err instanceof Error ? quote(code ? `${err.message} (${code})` : err.message) : quote(String(err));
       throw fail(`request to Argo CD at ${where} failed: ${why}`, true, err);
     } finally {
       clearTimeout(timer);
     }
 
     const said = serverMessage(body);
-    const saying = said ? `: ${oneLine(said)}` : '';
+    const saying = said ? `: ${quote(said)}` : '';
     const tokenFrom = this.tokenEnv !== undefined ? ` from ${this.tokenEnv}` : '';
     if (status === 401) {
       throw fail(
@@ -197,7 +205,7 @@ export class ArgoCdClient {
     }
     if (status === 404) throw fail(`Application "${label}" not found in Argo CD at ${where}`, false);
     if (status === 429) throw fail(`Argo CD at ${where} is rate limiting requests (429)${saying}`, true);
-    if (status >= 500) throw fail(`Argo CD at ${where} failed reading Application "${label}" (${status}${statusText ? ` ${statusText}` : ''})${saying}`, true);
+    if (status >= 500) throw fail(`Argo CD at ${where} failed reading Application "${label}" (${status}${statusText ? ` ${quote(statusText, 80)}` : ''})${saying}`, true);
     if (status < 200 || status >= 300) throw fail(`Argo CD at ${where} answered ${status} for Application "${label}"${saying}`, false);
 
     try {
@@ -209,7 +217,7 @@ export class ArgoCdClient {
           false,
         );
       }
-      const why = err instanceof Error ? oneLine(err.message, 80) : 'unparseable';
+      const why = err instanceof Error ? quote(err.message, 80) : 'unparseable';
       throw fail(`Argo CD at ${where} answered Application "${label}" with invalid JSON (${why})`, true);
     }
   }

@@ -2,8 +2,9 @@
  * @module The Health port over Argo CD: for each cluster of a ring, reads the Application named by
  * the policy's template and judges it against the commit delivery pushed (judge.ts). Healthy only
  * when every Application is done; failed when any reports a hard failure for that commit. The
- * detail names each cluster that is not done and why, on one line. Errors reaching Argo CD are
- * thrown as AdapterError (client.ts); what an Application says is an outcome, never an error.
+ * detail names each cluster that is not done and why, on one line, with the token redacted from
+ * whatever the Applications say. Errors reaching Argo CD are thrown as AdapterError (client.ts);
+ * what an Application says is an outcome, never an error.
  */
 import { AdapterError } from '../../errors.ts';
 import type { Policy } from '../../policy/schema.ts';
@@ -52,9 +53,10 @@ export class ArgoCdHealth implements Health {
     }
     const names = this.applicationNames(target);
     const apps = await Promise.all(names.map((n) => this.client.getApplication(splitApplicationName(n))));
+    const secrets = this.client.secrets();
     const judged: { cluster: string; judgement: Judgement }[] = target.clusters.map((c, i) => ({
       cluster: c.name,
-      judgement: judgeApplication(apps[i], ref),
+      judgement: judgeApplication(apps[i], ref, secrets),
     }));
     const pending = judged.filter((j) => !j.judgement.done);
     const healthy = pending.length === 0;

@@ -34,7 +34,12 @@
  * `failed` only on evidence about the pushed commit: its sync operation ended Failed/Error, or the
  * Application is Degraded at that commit with nothing in flight. Anything else waits; the engine's
  * progress deadline turns a ring that never gets healthy into a failure.
+ *
+ * Every text the reason copies from the Application (operation and health messages, statuses,
+ * revisions) is Argo CD's, so it passes through ../redact.ts with the secrets the caller knows:
+ * redacted first, then shortened, so no part of a token survives a cut.
  */
+import { excerpt, type Known } from '../redact.ts';
 
 export interface Judgement {
   /** Synced to the pushed commit, Healthy, nothing in flight, status fresh. */
@@ -74,13 +79,9 @@ export function sameRevision(reported: string, ref: string): boolean {
   return hex.test(a) && hex.test(b) && b.length >= 7 && a.startsWith(b);
 }
 
-/** Server-written text on one line, bounded, so a reason stays one readable line. */
-export function oneLine(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-const withMessage = (base: string, message: string | undefined): string => (message ? `${base}: ${oneLine(message)}` : base);
+/** How long a message copied from the Application may be, and a whole reason. */
+const MESSAGE_CHARS = 160;
+const REASON_CHARS = 400;
 
 const notDone = (reason: string): Judgement => ({ done: false, failed: false, reason });
 const failedWith = (reason: string): Judgement => ({ done: false, failed: true, reason });
@@ -112,9 +113,15 @@ const revisionsInclude = (revisions: string[], ref: string): boolean => revision
 
 /**
  * Judges one Application (the JSON body of `GET /api/v1/applications/{name}`) against `ref`, the
- * commit delivery pushed.
+ * commit delivery pushed. `known` holds the secrets (the API token) its reason must leave out.
  */
-export function judgeApplication(app: unknown, ref: string): Judgement {
+export function judgeApplication(app: unknown, ref: string, known: Known = {}): Judgement {
+  const withMessage = (base: string, message: string | undefined): string => (message ? `${base}: ${excerpt(message, known, MESSAGE_CHARS)}` : base);
+  const judgement = judge(app, ref, withMessage);
+  return { ...judgement, reason: excerpt(judgement.reason, known, REASON_CHARS) };
+}
+
+function judge(app: unknown, ref: string, withMessage: (base: string, message: string | undefined) => string): Judgement {
   const want = shortRevision(ref);
   if (!isObj(app)) return notDone('the response is not an Application object');
   const status = obj(app['status']);

@@ -80,6 +80,13 @@ describe('replyError', () => {
     );
   });
 
+  it('quotes a long refusal cut between words, with an ellipsis and how much was left out', () => {
+    const long = `Backend is using a static LB algorithm and only accepts weights '0%' and '100%'; ${'the server state file and the runtime state disagree '.repeat(30)}`.trim();
+    const message = replyError('set weight regions/eu-west-1 50', long).message;
+    expect(message).toMatch(/^HAProxy rejected "set weight regions\/eu-west-1 50": Backend is using a static LB algorithm .* … \(1,\d{3} more characters\)$/);
+    expect(message.length).toBeLessThan(400);
+  });
+
   it('passes any other refusal on, and none of them is worth retrying', () => {
     const e = replyError('set weight regions/eu-west-1 300', 'Absolute weight can only be between 0 and 256 inclusive.');
     expect(e.message).toBe('HAProxy rejected "set weight regions/eu-west-1 300": Absolute weight can only be between 0 and 256 inclusive.');

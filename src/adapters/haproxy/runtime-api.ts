@@ -5,17 +5,23 @@
  * empty line, then closes. A command that succeeds silently answers with the empty line alone.
  * Every failure is an AdapterError a person can act on: socket missing, permission denied, nothing
  * listening, timeout, and HAProxy's own refusals ("No such server.", "Unknown command",
- * "Permission denied"). Nothing here knows about regions or weights.
+ * "Permission denied"). What HAProxy or the system said is quoted on one line, shortened between
+ * words (../redact.ts; the runtime API holds no secret, but a URL with credentials is still
+ * redacted). Nothing here knows about regions or weights.
  */
 import { statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { AdapterError } from '../../errors.ts';
+import { excerpt } from '../redact.ts';
 
 export const DEFAULT_TIMEOUT_MS = 5_000;
 /** A runtime API answer larger than this is cut off as an error (a stats dump of a huge config). */
 export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 /** Commands are sent in lines of at most this many characters (HAProxy's buffer is 16 kB by default). */
 export const MAX_LINE_CHARS = 8_000;
+
+/** How much of one HAProxy answer, or of a system error, a message quotes. */
+const QUOTE_CHARS = 200;
 
 export type SocketAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
@@ -80,7 +86,7 @@ export function connectionError(address: SocketAddress, err: NodeJS.ErrnoExcepti
     case 'EPIPE':
       return new AdapterError(`HAProxy closed the connection on ${where} before answering (${err.code})`, { retryable: true, ...cause });
     default:
-      return new AdapterError(`cannot talk to HAProxy on ${where}: ${err.message}`, { retryable: true, ...cause });
+      return new AdapterError(`cannot talk to HAProxy on ${where}: ${excerpt(err.message, {}, QUOTE_CHARS)}`, { retryable: true, ...cause });
   }
 }
 
@@ -115,7 +121,7 @@ export function splitReplies(text: string): string[] {
 
 /** The AdapterError for an answer that is one of HAProxy's refusals of `command`. */
 export function replyError(command: string, reply: string): AdapterError {
-  const first = reply.split('\n')[0]!.trim();
+  const first = excerpt(reply.split('\n')[0]!, {}, QUOTE_CHARS);
   const target = command.split(' ').find((word) => word.includes('/'));
   let message: string;
   if (/^Permission denied/i.test(first)) {

@@ -5,6 +5,27 @@ import { HookRunner } from './hooks.ts';
 
 const ctx = { releaseId: 'webapp-v2-1', service: 'webapp', version: 'v2', step: 'replication.pause' };
 
+/** 43 characters, as a base64 token of 32 bytes is. */
+const TOKEN = 'aG9vay10b2tlbi1mb3ItcmVwbGljYXRpb24tcGF1c2U';
+const FILLER = 'replica lag is above the threshold on the standby database and the primary refused to pause writes '.repeat(20).slice(0, 2_000);
+const bodyWith = (offset: number): string => `${FILLER.slice(0, offset)}${TOKEN}${FILLER.slice(offset)}`;
+const OFFSETS = [0, 999, 2_000, ...[160, 200, 300].flatMap((cut) => [cut - 42, cut - 21, cut - 1])];
+
+function expectNothingOf(secret: string, text: string): void {
+  for (let i = 0; i + 8 <= secret.length; i++) {
+    if (text.includes(secret.slice(i, i + 8))) throw new Error(`"${secret.slice(i, i + 8)}" of the token survived in: ${text}`);
+  }
+}
+
+async function messageOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected the hook to fail');
+}
+
 describe('hooks run as commands', () => {
   const runner = new HookRunner({ env: { PATH: process.env.PATH } });
 
@@ -22,6 +43,15 @@ describe('hooks run as commands', () => {
     await expect(runner.run({ command: ['no-such-program-here'] }, ctx)).rejects.toThrow('hook replication.pause (no-such-program-here) no-such-program-here: command not found');
   });
 
+  it('keeps the values of secret variables out of the message, wherever stderr holds them, and cuts stderr between words', async () => {
+    const withToken = new HookRunner({ env: { PATH: process.env.PATH, DEPLOY_TOKEN: TOKEN } });
+    for (const offset of OFFSETS) {
+      const message = await messageOf(withToken.run({ command: ['sh', '-c', `printf '%s\\n' "$1" >&2; exit 2`, 'hook', bodyWith(offset)] }, ctx));
+      expectNothingOf(TOKEN, message);
+      expect(message).toMatch(/exited with status 2: .*replica lag .* … \(1,\d{3} more characters\)$/);
+    }
+  });
+
   it('times out a hook that hangs', async () => {
     const quick = new HookRunner({ timeoutMs: 200, env: { PATH: process.env.PATH } });
     await expect(quick.run({ command: ['sleep', '5'] }, ctx)).rejects.toThrow('hook replication.pause (sleep 5) timed out after 0.2s');
@@ -35,6 +65,13 @@ describe('hooks run as webhooks (a real HTTP server on loopback)', () => {
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
       received.push({ method: req.method ?? '', url: req.url ?? '', body });
+      const echo = /^\/echo\/(\d+)/.exec(req.url ?? '');
+      if (echo) {
+        // Echoes the token of the URL's query into a long error body, at the offset the path names.
+        const token = new URL(req.url ?? '', 'http://x').searchParams.get('token') ?? '';
+        res.statusCode = 500;
+        return void res.end(`${FILLER.slice(0, Number(echo[1]))}${token}${FILLER.slice(Number(echo[1]))}`);
+      }
       res.statusCode = req.url === '/fail' ? 503 : 204;
       res.end();
     });
@@ -53,6 +90,14 @@ describe('hooks run as webhooks (a real HTTP server on loopback)', () => {
 
   it('fails on a non-2xx answer, naming the status', async () => {
     await expect(new HookRunner().run({ webhook: { url: `${base}/fail`, method: 'POST' } }, ctx)).rejects.toThrow(`hook replication.pause: POST ${base}/fail answered 503`);
+  });
+
+  it('quotes what a failing webhook answered, without the token of its URL, cut between words', async () => {
+    for (const offset of OFFSETS) {
+      const message = await messageOf(new HookRunner().run({ webhook: { url: `${base}/echo/${offset}?token=${TOKEN}`, method: 'POST' } }, ctx));
+      expectNothingOf(TOKEN, message);
+      expect(message).toMatch(new RegExp(`^hook replication.pause: POST ${base}/echo/${offset} answered 500: .* … \\(1,\\d{3} more characters\\)$`));
+    }
   });
 
   it('fails when nothing listens', async () => {

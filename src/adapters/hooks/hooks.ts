@@ -1,11 +1,15 @@
 /**
  * @module Runs policy hooks for real: a command (argv, never a shell) or a webhook. The hook learns
  * what it is for from MERIDIAN_* environment variables (command) or a JSON body (webhook). A
- * non-zero exit, a timeout or a non-2xx answer throws AdapterError, which halts the release.
+ * non-zero exit, a timeout or a non-2xx answer throws AdapterError, which halts the release. What
+ * the hook said (the last line of stderr, the webhook's answer) is quoted in the message, redacted
+ * before it is shortened (../redact.ts): the values of secret-named variables of the hook's
+ * environment and the credentials and query values of the webhook's URL never show.
  */
 import { execFile } from 'node:child_process';
 import { AdapterError } from '../../errors.ts';
 import type { HookContext, Hooks } from '../../ports.ts';
+import { excerpt, type Known } from '../redact.ts';
 
 export interface HookRunnerOptions {
   cwd?: string;
@@ -14,9 +18,42 @@ export interface HookRunnerOptions {
   fetch?: typeof fetch;
 }
 
+/** How much of what a hook said, and of its command line, a message quotes. */
+const SAID_CHARS = 300;
+const COMMAND_CHARS = 160;
+
 function lastLine(text: string): string {
   const lines = text.trim().split('\n');
-  return (lines[lines.length - 1] ?? '').slice(0, 300);
+  return lines[lines.length - 1] ?? '';
+}
+
+/** Query parameters whose values are credentials, by name. */
+const SECRET_PARAM = /token|key|secret|sig|pass|auth|code|credential/i;
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A webhook URL's secrets: its user name and password, the values of query parameters named like
+ * credentials, and any query value of 16 or more characters (what a signed URL carries).
+ */
+function urlSecrets(url: URL): string[] {
+  const query = [...url.searchParams].filter(([name, value]) => SECRET_PARAM.test(name) || value.length >= 16).map(([, value]) => value);
+  return [safeDecode(url.username), safeDecode(url.password), ...query].filter((v) => v.length > 0);
+}
+
+/** The body of a failed answer, if it can be read at all. */
+async function bodyOf(res: Response): Promise<string> {
+  try {
+    return await res.text();
+  } catch {
+    return '';
+  }
 }
 
 export class HookRunner implements Hooks {
@@ -34,20 +71,29 @@ export class HookRunner implements Hooks {
         ...(this.#opts.env ?? process.env),
         MERIDIAN_RELEASE: ctx.releaseId, MERIDIAN_SERVICE: ctx.service, MERIDIAN_VERSION: ctx.version, MERIDIAN_STEP: ctx.step,
       };
+      const known: Known = { env };
+      const shown = excerpt(hook.command.join(' '), known, COMMAND_CHARS);
       await new Promise<void>((resolve, reject) => {
         execFile(program, args, { cwd: this.#opts.cwd, env, timeout, maxBuffer: 1024 * 1024 }, (error, _stdout, stderr) => {
           if (!error) return resolve();
           const e = error as NodeJS.ErrnoException & { code?: string | number; killed?: boolean };
           const why = e.killed ? `timed out after ${timeout / 1000}s`
-            : e.code === 'ENOENT' ? `${program}: command not found`
-              : `exited with status ${String(e.code)}${stderr.trim() ? `: ${lastLine(stderr)}` : ''}`;
-          reject(new AdapterError(`hook ${ctx.step} (${hook.command!.join(' ')}) ${why}`, { retryable: false }));
+            : e.code === 'ENOENT' ? `${excerpt(program, known, COMMAND_CHARS)}: command not found`
+              : `exited with status ${String(e.code)}${stderr.trim() ? `: ${excerpt(lastLine(stderr), known, SAID_CHARS)}` : ''}`;
+          reject(new AdapterError(`hook ${ctx.step} (${shown}) ${why}`, { retryable: false }));
         });
       });
       return;
     }
     if (hook.webhook) {
       const f = this.#opts.fetch ?? fetch;
+      let url: URL;
+      try {
+        url = new URL(hook.webhook.url);
+      } catch {
+        throw new AdapterError(`hook ${ctx.step}: the webhook URL is not a URL`, { retryable: false });
+      }
+      const known: Known = { secrets: urlSecrets(url), env: this.#opts.env ?? process.env };
       let res: Response;
       try {
         res = await f(hook.webhook.url, {
@@ -59,9 +105,13 @@ export class HookRunner implements Hooks {
       } catch (e) {
         const c = (e as { cause?: { code?: string; message?: string } }).cause;
         const cause = c?.code ?? c?.message ?? (e as Error).message;
-        throw new AdapterError(`hook ${ctx.step}: ${hook.webhook.method} ${new URL(hook.webhook.url).origin} failed (${cause})`, { retryable: true });
+        throw new AdapterError(`hook ${ctx.step}: ${hook.webhook.method} ${url.origin} failed (${excerpt(cause, known, SAID_CHARS)})`, { retryable: true });
       }
-      if (!res.ok) throw new AdapterError(`hook ${ctx.step}: ${hook.webhook.method} ${new URL(hook.webhook.url).origin}${new URL(hook.webhook.url).pathname} answered ${res.status}`, { retryable: res.status >= 500 });
+      if (!res.ok) {
+        const said = excerpt(await bodyOf(res), known, SAID_CHARS);
+        const where = excerpt(`${url.origin}${url.pathname}`, known, SAID_CHARS);
+        throw new AdapterError(`hook ${ctx.step}: ${hook.webhook.method} ${where} answered ${res.status}${said ? `: ${said}` : ''}`, { retryable: res.status >= 500 });
+      }
       return;
     }
     throw new AdapterError(`hook ${ctx.step}: neither command nor webhook`, { retryable: false });

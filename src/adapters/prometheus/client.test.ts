@@ -149,6 +149,62 @@ describe('PrometheusClient', () => {
     expect(() => new PrometheusClient({ url: 'ftp://x', timeoutMs: 1 })).toThrow('spec.metrics.prometheus.url must be http or https (got ftp:)');
   });
 
+  describe('a token echoed anywhere in a long error body (a real HTTP server on loopback)', () => {
+    /** 43 characters, as a base64 token of 32 bytes is; "/" and "+" change under URL encoding. */
+    const LONG_TOKEN = 'a3ZLb/Yx+RjbW9uaXRvcmluZy1hcGktdG9rZW4tMDAx';
+    const FILLER = 'upstream connect error or disconnect/reset before headers; retried and the latest reset reason: remote refused, transport failure '
+      .repeat(20)
+      .slice(0, 2_000);
+    /** Offsets at which the token crosses the lengths error texts have been cut at, and both ends. */
+    const OFFSETS = [0, 1, 999, 1_957, 2_000, ...[80, 160, 200, 300].flatMap((cut) => [cut - 42, cut - 21, cut - 1, cut])];
+    /** How the server answers: the body it echoes the token in, for each kind of failure. */
+    const KINDS: Record<string, (body: string) => { status: number; body: unknown }> = {
+      'plain-5xx': (body) => ({ status: 502, body }),
+      'api-4xx': (body) => ({ status: 400, body: { status: 'error', errorType: 'bad_data', error: body } }),
+      'api-401': (body) => ({ status: 401, body: { status: 'error', errorType: 'unauthorized', error: body } }),
+      'api-429': (body) => ({ status: 429, body: { status: 'error', errorType: 'too_many_requests', error: body } }),
+      'api-5xx': (body) => ({ status: 503, body: { status: 'error', errorType: 'internal', error: body } }),
+      'not-json-200': (body) => ({ status: 200, body }),
+    };
+
+    function expectNothingOf(secret: string, text: string): void {
+      for (let i = 0; i + 8 <= secret.length; i++) {
+        if (text.includes(secret.slice(i, i + 8))) throw new Error(`"${secret.slice(i, i + 8)}" of the token survived in: ${text}`);
+      }
+    }
+
+    it('never carries the token, nor 8 characters of it, into the AdapterError, whatever the offset and however Prometheus fails', async () => {
+      expect(LONG_TOKEN).toHaveLength(43);
+      // The query names the kind of failure, the offset and whether the token is sent URL-encoded.
+      server = await fakePrometheus((req) => {
+        const [kind, offset, encoded] = req.params.get('query')!.split(' ');
+        const token = encoded === 'encoded' ? encodeURIComponent(LONG_TOKEN) : LONG_TOKEN;
+        const at = Number(offset);
+        return KINDS[kind!]!(`${FILLER.slice(0, at)}${token}${FILLER.slice(at)}`);
+      });
+      const client = new PrometheusClient({ url: server.url, token: LONG_TOKEN, tokenSource: '$PROM_TOKEN', timeoutMs: 5_000 });
+      for (const kind of Object.keys(KINDS)) {
+        for (const offset of OFFSETS) {
+          for (const encoded of ['plain', 'encoded']) {
+            const e = await failure(client.query(`${kind} ${offset} ${encoded}`, T));
+            expectNothingOf(LONG_TOKEN, e.message);
+            expectNothingOf(encodeURIComponent(LONG_TOKEN), e.message);
+            expect(e.message.length).toBeLessThan(700);
+          }
+        }
+      }
+    });
+
+    it('cuts a long error body between words, with an ellipsis and how much was left out', async () => {
+      server = await fakePrometheus(() => ({ status: 502, body: FILLER }));
+      const e = await failure(new PrometheusClient({ url: server.url, timeoutMs: 1000 }).query('up', T));
+      expect(e.message).toMatch(new RegExp(`^Prometheus at ${server.url} failed \\(HTTP 502 Bad Gateway, upstream connect error .* … \\(1,\\d{3} more characters\\)\\) for: up$`));
+      const kept = /Gateway, (.*) … \(/.exec(e.message)![1]!;
+      expect(FILLER.startsWith(kept)).toBe(true);
+      expect(FILLER[kept.length]).toBe(' ');
+    });
+  });
+
   it('prints label sets sorted, as PromQL does', () => {
     expect(formatLabels({ region: 'eu', code: '500' })).toBe('{code="500", region="eu"}');
   });

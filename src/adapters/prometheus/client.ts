@@ -2,10 +2,12 @@
  * over the global fetch, with a timeout. Every failure is an AdapterError whose message says what
  * went wrong in words (unreachable, refused credentials, a rejected query with Prometheus's own
  * `errorType`/`error`, a server error, a timeout, an answer that is not the API's) and never
- * contains the bearer token or credentials written in the URL. Interpreting results (one series
+ * contains the bearer token or credentials written in the URL, whole or in part: whatever the
+ * server sent is redacted before it is shortened (../redact.ts). Interpreting results (one series
  * expected, NaN) is the caller's job: see metrics.ts.
  */
 import { AdapterError } from '../../errors.ts';
+import { excerpt, redact, type Known } from '../redact.ts';
 
 export type Labels = Record<string, string>;
 
@@ -78,11 +80,6 @@ function timeoutParam(ms: number): string {
   return `${Math.max(1, Math.ceil(ms / 1000))}s`;
 }
 
-function shorten(text: string, max = 300): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
-}
-
 function errorCode(e: unknown): string | undefined {
   for (let cur: unknown = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
     const code = (cur as { code?: unknown }).code;
@@ -115,6 +112,8 @@ export class PrometheusClient {
   private readonly base: URL;
   private readonly shown: string;
   private readonly doFetch: typeof fetch;
+  /** The token and the credentials of the URL: kept out of every message. */
+  private readonly known: Known;
 
   constructor(private readonly opts: PrometheusClientOptions) {
     try {
@@ -127,6 +126,8 @@ export class PrometheusClient {
     }
     this.shown = redactUrl(opts.url);
     this.doFetch = opts.fetch ?? globalThis.fetch;
+    const password = safeDecode(this.base.password);
+    this.known = { secrets: [opts.token, password, this.base.password, password ? undefined : safeDecode(this.base.username)] };
   }
 
   /** The server as messages name it (no credentials). */
@@ -149,17 +150,16 @@ export class PrometheusClient {
   }
 
   private fail(message: string, retryable: boolean, cause?: unknown): AdapterError {
-    return new AdapterError(this.scrub(message), cause === undefined ? { retryable } : { retryable, cause });
+    return new AdapterError(redact(message, this.known), cause === undefined ? { retryable } : { retryable, cause });
   }
 
-  /** Remove the token from a text, wherever it might have come back (an echoing proxy, an error body). */
-  private scrub(text: string): string {
-    const t = this.opts.token;
-    return t && t.length >= 4 ? text.split(t).join('[redacted]') : text;
+  /** Text for a message (what the server said, the query): redacted first, then shortened to `max`. */
+  private shorten(text: string, max = 300): string {
+    return excerpt(text, this.known, max);
   }
 
   private malformed(what: string, expr: string): AdapterError {
-    return this.fail(`${this.where} answered something that is not a Prometheus API response (${what}) to: ${shorten(expr)}`, false);
+    return this.fail(`${this.where} answered something that is not a Prometheus API response (${what}) to: ${this.shorten(expr)}`, false);
   }
 
   private async get(path: string, params: Record<string, string>, expr: string): Promise<unknown> {
@@ -183,10 +183,10 @@ export class PrometheusClient {
       text = await res.text();
     } catch (e) {
       if (controller.signal.aborted) {
-        throw this.fail(`${this.where} did not answer within ${formatMs(this.opts.timeoutMs)} (timeout) for: ${shorten(expr)}`, true);
+        throw this.fail(`${this.where} did not answer within ${formatMs(this.opts.timeoutMs)} (timeout) for: ${this.shorten(expr)}`, true);
       }
       const code = errorCode(e);
-      const words = code ? (NETWORK_WORDS[code] ?? code) : e instanceof Error ? e.message : String(e);
+      const words = code ? (NETWORK_WORDS[code] ?? code) : this.shorten(e instanceof Error ? e.message : String(e), 200);
       throw this.fail(`cannot reach ${this.where}: ${words}${code && NETWORK_WORDS[code] ? ` (${code})` : ''}`, true);
     } finally {
       clearTimeout(timer);
@@ -200,26 +200,26 @@ export class PrometheusClient {
     }
     const apiError =
       body && typeof body === 'object' && (typeof body.error === 'string' || typeof body.errorType === 'string')
-        ? `${typeof body.errorType === 'string' ? `${body.errorType}: ` : ''}${typeof body.error === 'string' ? body.error : ''}`
+        ? this.shorten(`${typeof body.errorType === 'string' ? `${body.errorType}: ` : ''}${typeof body.error === 'string' ? body.error : ''}`)
         : undefined;
-    const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+    const status = `HTTP ${res.status}${res.statusText ? ` ${this.shorten(res.statusText, 80)}` : ''}`;
 
     if (res.status === 401 || res.status === 403) {
       const token = this.opts.tokenSource ? ` (check the token in ${this.opts.tokenSource})` : this.opts.token ? '' : ' (no bearer token was sent: set spec.metrics.prometheus.bearerTokenEnv)';
-      throw this.fail(`${this.where} refused the credentials: ${status}${apiError ? `, ${shorten(apiError)}` : ''}${token}`, false);
+      throw this.fail(`${this.where} refused the credentials: ${status}${apiError ? `, ${apiError}` : ''}${token}`, false);
     }
-    if (res.status === 429) throw this.fail(`${this.where} is rate limiting: ${status}${apiError ? `, ${shorten(apiError)}` : ''}`, true);
+    if (res.status === 429) throw this.fail(`${this.where} is rate limiting: ${status}${apiError ? `, ${apiError}` : ''}`, true);
     if (res.status >= 400 && res.status < 500) {
-      const why = apiError ?? (shorten(text, 200) || 'no details');
-      throw this.fail(`${this.where} rejected the query (${status}, ${why}): ${shorten(expr)}`, false);
+      const why = apiError ?? (this.shorten(text, 200) || 'no details');
+      throw this.fail(`${this.where} rejected the query (${status}, ${why}): ${this.shorten(expr)}`, false);
     }
     if (res.status >= 500) {
-      const why = apiError ?? (shorten(text, 200) || 'no details');
-      throw this.fail(`${this.where} failed (${status}, ${why}) for: ${shorten(expr)}`, true);
+      const why = apiError ?? (this.shorten(text, 200) || 'no details');
+      throw this.fail(`${this.where} failed (${status}, ${why}) for: ${this.shorten(expr)}`, true);
     }
-    if (!body || typeof body !== 'object') throw this.malformed(`${status} with a body that is not JSON: ${shorten(text, 80) || 'empty'}`, expr);
+    if (!body || typeof body !== 'object') throw this.malformed(`${status} with a body that is not JSON: ${this.shorten(text, 80) || 'empty'}`, expr);
     if (body.status === 'error') {
-      throw this.fail(`${this.where} rejected the query (${status}, ${apiError ?? 'no details'}): ${shorten(expr)}`, false);
+      throw this.fail(`${this.where} rejected the query (${status}, ${apiError ?? 'no details'}): ${this.shorten(expr)}`, false);
     }
     if (body.status !== 'success' || typeof body.data !== 'object' || body.data === null) {
       throw this.malformed(`status ${JSON.stringify(body.status)} without data`, expr);
@@ -269,6 +269,14 @@ export class PrometheusClient {
     const out: Labels = {};
     for (const [k, v] of Object.entries(metric)) out[k] = String(v);
     return out;
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 
