@@ -53,3 +53,25 @@ export class AdapterError extends MeridianError {
     this.retryable = options.retryable;
   }
 }
+
+/** The error for a refusal the engine or the controller decided (`{ kind, message }`). */
+export function refusalError(r: { kind: 'invalid' | 'not-found' | 'forbidden' | 'conflict'; message: string }): MeridianError {
+  switch (r.kind) {
+    case 'invalid': return new UsageError(r.message);
+    case 'not-found': return new NotFoundError(r.message);
+    case 'forbidden': return new ForbiddenError(r.message);
+    case 'conflict': return new ConflictError(r.message);
+  }
+}
+
+const audited = new WeakSet<object>();
+
+/** Mark a refusal as already written to the audit log, so the edge that answers it does not write it again. */
+export function markAudited<E extends Error>(e: E): E {
+  audited.add(e);
+  return e;
+}
+
+export function isAudited(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && audited.has(e);
+}

@@ -39,6 +39,8 @@ export interface DeliveryResult {
 export interface Delivery {
   deploy(target: RingTarget): Promise<DeliveryResult>;
   rollback(target: RingTarget): Promise<DeliveryResult>;
+  /** What each region runs according to the delivery system's own records (newest Meridian deploy/rollback commits), where it can tell; regions it cannot tell are left out. */
+  versions?(service: string, regions: string[]): Promise<Record<string, string>>;
 }
 
 export interface HealthReport {
@@ -117,13 +119,28 @@ export interface AuditEntry {
 export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>;
 
 /**
+ * A release to create. With `first` and `audit`, its first input (seq 1) and the audit entry of
+ * its start are written in the same transaction: a refused entry (one that carries a credential)
+ * leaves no release, no input and no audit entry behind.
+ */
+export interface NewRelease {
+  id: string;
+  service: string;
+  version: string;
+  createdAt: number;
+  request: unknown;
+  first?: { input: unknown; phase: string };
+  audit?: NewAuditEntry;
+}
+
+/**
  * Durable state: per release an append-only log of engine inputs plus snapshots (state is rebuilt
  * by replaying inputs through the pure engine), effect results by idempotency key, the audit log,
  * and the version each region runs across releases.
  */
 export interface Store {
   /** ConflictError naming the running release when the service already has an unfinished one. */
-  createRelease(rec: { id: string; service: string; version: string; createdAt: number; request: unknown }): Promise<void>;
+  createRelease(rec: NewRelease): Promise<void>;
   getRelease(id: string): Promise<ReleaseRecord | null>;
   /** Newest first. */
   listReleases(): Promise<ReleaseRecord[]>;

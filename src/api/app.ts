@@ -9,6 +9,7 @@ import type { Auth } from './auth.ts';
 import { installErrorHandling } from './errors.ts';
 import type { ApiEnv } from './guard.ts';
 import { ApiMetrics } from './metrics.ts';
+import { Refusals } from './refusals.ts';
 import { apiRoutes } from './routes.ts';
 
 export interface AppOptions {
@@ -23,8 +24,9 @@ export interface AppOptions {
 export function createApp(controller: ReleaseController, auth: Auth, opts: AppOptions = {}): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const metrics = new ApiMetrics(controller, { processMetrics: opts.processMetrics ?? true });
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   app.use('*', metrics.middleware);
-  installErrorHandling(app, opts.log ?? ((line) => process.stderr.write(`${line}\n`)));
+  installErrorHandling(app, log, new Refusals(controller, metrics.registry, { log }));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/metrics', async (c) => c.text(await metrics.scrape(), 200, { 'Content-Type': metrics.registry.contentType }));
   app.route('/api/v1', apiRoutes(controller, auth, opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }));

@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
-import { CHANGE_KINDS } from '../policy/schema.ts';
+import { RingName, StartRequestFields } from '../policy/release-fields.ts';
 import { formatPath, zodIssues } from '../policy/source.ts';
 
 /** Bodies over this are refused before they are read (see `limitBody`). */
@@ -19,16 +19,11 @@ export const limitBody = bodyLimit({
   },
 });
 
-export const StartBody = z.strictObject({
-  version: z.string().min(1).max(200),
-  revision: z.string().min(1).max(200).optional(),
-  image: z.string().min(1).max(500).optional(),
-  changes: z.array(z.enum(CHANGE_KINDS)).min(1).optional(),
-  schemaPhase: z.enum(['expand', 'contract']).optional(),
-});
+/** Versions, revisions and image tags have a documented character set and length (release-fields.ts). */
+export const StartBody = StartRequestFields;
 
-export const ApproveBody = z.strictObject({ ring: z.string().min(1) });
-export const RollbackBody = z.strictObject({ ring: z.string().min(1).optional() });
+export const ApproveBody = z.strictObject({ ring: RingName });
+export const RollbackBody = z.strictObject({ ring: RingName.optional() });
 export const EmptyBody = z.strictObject({});
 
 /** The body as `schema`'s output; an empty body counts as `{}`. */

@@ -40,10 +40,20 @@ export function errorResponse(c: Context, status: ContentfulStatusCode, code: st
   return c.json(body, status);
 }
 
-export function installErrorHandling<E extends Env>(app: Hono<E>, log: (line: string) => void): void {
-  app.onError((err, c) => {
+/** What else happens to a refused request: the audit log for a signed-in caller, counting a missing token. */
+export interface RefusalHooks {
+  audit(c: Context, err: unknown, message: string): Promise<void>;
+  unauthenticated(c: Context, reason: 'missing' | 'invalid'): void;
+}
+
+export function installErrorHandling<E extends Env>(app: Hono<E>, log: (line: string) => void, refusals?: RefusalHooks): void {
+  app.onError(async (err, c) => {
     const mapped = classify(err);
-    if (mapped) return errorResponse(c, mapped.status, mapped.code, mapped.message);
+    if (mapped) {
+      if (mapped.status === 401) refusals?.unauthenticated(c, /missing/.test(mapped.message) ? 'missing' : 'invalid');
+      else await refusals?.audit(c, err, mapped.message);
+      return errorResponse(c, mapped.status, mapped.code, mapped.message);
+    }
     log(`meridian: ${c.req.method} ${c.req.path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return errorResponse(c, 500, 'internal', 'internal error');
   });

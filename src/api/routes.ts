@@ -12,7 +12,7 @@ import { guard, type ApiEnv } from './guard.ts';
 
 export function apiRoutes(controller: ReleaseController, auth: Auth, opts: { heartbeatMs?: number } = {}): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
-  const as = guard.bind(null, controller, auth);
+  const as = guard.bind(null, auth);
   api.use('*', limitBody);
 
   api.post('/releases', as('operator', 'release.start'), async (c) => {

@@ -3,7 +3,7 @@
  * for so far, and small helpers (emit an event, halt). Nothing here performs an effect.
  */
 import type { Policy, Ring } from '../policy/schema.ts';
-import type { Effect, ReleaseEvent, ReleaseState, ResumeTo, RingState } from './types.ts';
+import type { Effect, Refusal, ReleaseEvent, ReleaseState, ResumeTo, RingState } from './types.ts';
 
 export interface Ctx {
   policy: Policy;
@@ -82,4 +82,8 @@ export function settleTraffic(ctx: Ctx, action: 'drain' | 'restore', region: str
 /** Traffic that holds a rollback: everything asked and not yet answered, except restores waiting to be retried. */
 export function trafficInFlight(ctx: Ctx): boolean {
   return ctx.s.pendingTraffic.some((p) => p.action === 'drain' || p.failures === undefined);
+}
+
+export function refuse(kind: Refusal['kind'], message: string): Refusal {
+  return { kind, message };
 }

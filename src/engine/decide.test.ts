@@ -94,7 +94,7 @@ describe('a failing ring', () => {
     expect(state.phase).toBe('halted');
     expect(state.haltReason).toBe('ring-2 failed and its policy rolls nothing back: roll back or abort');
     const resumed = decide(state, { type: 'resume', at: state.startedAt + 10 * HOUR, by: 'alice' }, policy);
-    expect(resumed.rejected).toBe('ring-2 failed; a failed ring halts the release for good: roll back or abort');
+    expect(resumed.rejected).toEqual({ kind: 'conflict', message: 'ring-2 failed; a failed ring halts the release for good: roll back or abort' });
     expect(resumed.state).toBe(state);
   });
 
@@ -277,10 +277,10 @@ describe('an approval from someone who is not an approver', () => {
     const policy = policyOf();
     const started = decide(null, { type: 'start', at: T0, versions: {}, release: { id: 'r', service: 's', version: 'v2', previousVersion: 'v1', changes: ['app'], schemaPhase: 'expand' } }, policy);
     const d = decide(started.state, { type: 'approval', at: T0, ring: 'ring-3', by: 'mallory', groups: [] }, policy);
-    expect(d.rejected).toBe('mallory is not an approver of ring-3');
+    expect(d.rejected).toEqual({ kind: 'forbidden', message: 'mallory is not an approver of ring-3' });
     expect(d.state.events.at(-1)).toMatchObject({ type: 'approval.rejected', ring: 'ring-3' });
     const early = decide(started.state, { type: 'approval', at: T0, ring: 'ring-3', by: 'alice', groups: [] }, policy);
-    expect(early.rejected).toBe('ring "ring-3" is not waiting for approval (it is pending)');
-    expect(decide(started.state, { type: 'approval', at: T0, ring: 'ring-1', by: 'alice', groups: [] }, policy).rejected).toBe('ring "ring-1" needs no approval');
+    expect(early.rejected).toEqual({ kind: 'conflict', message: 'ring "ring-3" is not waiting for approval (it is pending)' });
+    expect(decide(started.state, { type: 'approval', at: T0, ring: 'ring-1', by: 'alice', groups: [] }, policy).rejected).toEqual({ kind: 'conflict', message: 'ring "ring-1" needs no approval' });
   });
 });

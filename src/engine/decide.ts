@@ -4,11 +4,11 @@
  * runtime carries the effects out and feeds their results back as inputs.
  */
 import type { Policy } from '../policy/schema.ts';
-import { draft, emit, requestTraffic, ringAt, ringIndex, TERMINAL, wake, type Ctx } from './context.ts';
+import { draft, emit, refuse, requestTraffic, ringAt, ringIndex, TERMINAL, wake, type Ctx } from './context.ts';
 import { beginRollback, continueRollback, nextRollback, onRollbackHealth, onRolledBack, operatorRollback, resumeTarget } from './failure.ts';
 import { onTrafficDone, onTrafficFailed, onTrafficRefused, retryTraffic } from './traffic.ts';
 import { afterSchedule, complete, enterRing, onDeployed, onDeployHealth, onGateResults, runHook, tryDeploy } from './progress.ts';
-import type { Decision, EngineInput, ReleaseRequestData, ReleaseState, RingState } from './types.ts';
+import type { Decision, EngineInput, Refusal, ReleaseRequestData, ReleaseState, RingState } from './types.ts';
 import { isApprover } from './approvers.ts';
 
 function newRing(name: string): RingState {
@@ -94,7 +94,7 @@ function onHookDone(ctx: Ctx, step: string): void {
   else continueRollback(ctx);
 }
 
-function onResume(ctx: Ctx, by: string): string | undefined {
+function onResume(ctx: Ctx, by: string): Refusal | undefined {
   const refused = resumeTarget(ctx);
   if (refused) return refused;
   const to = ctx.s.resumeTo;
@@ -118,18 +118,18 @@ function onResume(ctx: Ctx, by: string): string | undefined {
   return undefined;
 }
 
-function onApproval(ctx: Ctx, ringName: string, by: string, groups: string[]): string | undefined {
+function onApproval(ctx: Ctx, ringName: string, by: string, groups: string[]): Refusal | undefined {
   const i = ringIndex(ctx, ringName);
-  if (i < 0) return `ring "${ringName}" is not in the policy`;
+  if (i < 0) return refuse('not-found', `ring "${ringName}" is not in the policy`);
   const { ring, rs } = ringAt(ctx, i);
-  if (!ring.approval) return `ring "${ringName}" needs no approval`;
+  if (!ring.approval) return refuse('conflict', `ring "${ringName}" needs no approval`);
   // Who asks is checked first: a non-approver is refused whatever the ring is doing.
   const approvers = ring.approval.approvers;
   if (!isApprover(approvers, by, groups)) {
     emit(ctx, 'approval.rejected', { ring: ringName, detail: `${by} is not an approver of ${ringName} (approvers: ${approvers.join(', ')})` });
-    return `${by} is not an approver of ${ringName}`;
+    return refuse('forbidden', `${by} is not an approver of ${ringName}`);
   }
-  if (rs.status !== 'awaiting-approval') return `ring "${ringName}" is not waiting for approval (it is ${rs.status})`;
+  if (rs.status !== 'awaiting-approval') return refuse('conflict', `ring "${ringName}" is not waiting for approval (it is ${rs.status})`);
   rs.approvedBy = by;
   emit(ctx, 'approval.granted', { ring: ringName, detail: `by ${by}` });
   tryDeploy(ctx, i);
@@ -146,7 +146,7 @@ export function decide(state: ReleaseState | null, input: EngineInput, policy: P
   }
   if (state === null) throw new Error(`input ${input.type} before the release started`);
   const ctx: Ctx = { policy, s: draft(state), effects: [], now: Math.max(input.at, 0) };
-  let rejected: string | undefined;
+  let rejected: Refusal | undefined;
   const i = 'ring' in input && input.ring !== undefined ? ringIndex(ctx, input.ring) : -1;
   switch (input.type) {
     case 'tick': onTick(ctx); break;
@@ -186,7 +186,7 @@ export function decide(state: ReleaseState | null, input: EngineInput, policy: P
     case 'regions-health': onRegionsHealth(ctx, input.up); break;
     case 'resume': rejected = onResume(ctx, input.by); break;
     case 'abort':
-      if (TERMINAL.has(ctx.s.phase)) rejected = `release is already ${ctx.s.phase}`;
+      if (TERMINAL.has(ctx.s.phase)) rejected = refuse('conflict', `release is already ${ctx.s.phase}`);
       else {
         ctx.s.phase = 'aborted';
         ctx.s.completedAt = ctx.now;

@@ -5,7 +5,8 @@
  * windows or freezes.
  */
 import { isProductionRing, rollbackRings } from '../policy/model.ts';
-import { HEALTH_POLL_MS, emit, halt, requestTraffic, ringAt, ringIndex, trafficInFlight, wake, type Ctx } from './context.ts';
+import { HEALTH_POLL_MS, emit, halt, refuse, requestTraffic, ringAt, ringIndex, trafficInFlight, wake, type Ctx } from './context.ts';
+import type { Refusal } from './types.ts';
 import { runHook } from './progress.ts';
 import type { HealthReport } from '../ports.ts';
 
@@ -120,18 +121,18 @@ export function finishRollback(ctx: Ctx): void {
 }
 
 /** A person asks to roll back one ring or every touched ring. */
-export function operatorRollback(ctx: Ctx, by: string, ringName?: string): string | undefined {
-  if (ctx.s.phase === 'aborted' || ctx.s.phase === 'rolled-back') return `release is ${ctx.s.phase}; nothing to roll back`;
-  if (ctx.s.phase === 'rolling-back') return 'a rollback is already running';
+export function operatorRollback(ctx: Ctx, by: string, ringName?: string): Refusal | undefined {
+  if (ctx.s.phase === 'aborted' || ctx.s.phase === 'rolled-back') return refuse('conflict', `release is ${ctx.s.phase}; nothing to roll back`);
+  if (ctx.s.phase === 'rolling-back') return refuse('conflict', 'a rollback is already running');
   let queue: string[];
   if (ringName !== undefined) {
     const i = ringIndex(ctx, ringName);
-    if (i < 0) return `ring "${ringName}" is not in the policy`;
-    if (!touched(ctx, ringName)) return `ring "${ringName}" does not run ${ctx.s.release.version}`;
+    if (i < 0) return refuse('not-found', `ring "${ringName}" is not in the policy`);
+    if (!touched(ctx, ringName)) return refuse('conflict', `ring "${ringName}" does not run ${ctx.s.release.version}`);
     queue = [ringName];
   } else {
     queue = ctx.policy.spec.rings.map((r) => r.name).filter((n) => touched(ctx, n)).reverse();
-    if (queue.length === 0) return 'no ring runs the new version';
+    if (queue.length === 0) return refuse('conflict', 'no ring runs the new version');
   }
   for (const rs of ctx.s.rings) {
     if (rs.status === 'baking' || rs.status === 'deploying' || rs.status === 'awaiting-approval' || rs.status === 'waiting-window') {
@@ -145,11 +146,11 @@ export function operatorRollback(ctx: Ctx, by: string, ringName?: string): strin
 }
 
 /** Resume a halted release where it stopped. A failed ring is never resumed. */
-export function resumeTarget(ctx: Ctx): string | undefined {
-  if (ctx.s.phase !== 'halted') return `release is ${ctx.s.phase}, not halted`;
+export function resumeTarget(ctx: Ctx): Refusal | undefined {
+  if (ctx.s.phase !== 'halted') return refuse('conflict', `release is ${ctx.s.phase}, not halted`);
   if (ctx.s.resumeTo === null) {
     const failed = ctx.s.rings.find((r) => r.status === 'failed');
-    return `${failed?.name ?? 'a ring'} failed; a failed ring halts the release for good: roll back or abort`;
+    return refuse('conflict', `${failed?.name ?? 'a ring'} failed; a failed ring halts the release for good: roll back or abort`);
   }
   return undefined;
 }

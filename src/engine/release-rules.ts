@@ -6,13 +6,15 @@
  */
 import { productionRegions } from '../policy/model.ts';
 import type { ChangeKind, Policy } from '../policy/schema.ts';
+import type { Refusal } from './types.ts';
+
+export type { Refusal };
 
 export interface ReleaseIntent {
   changes: readonly ChangeKind[];
   schemaPhase: 'expand' | 'contract';
 }
 
-export type Refusal = { kind: 'invalid' | 'conflict'; message: string };
 
 export function refuseRelease(policy: Policy, req: ReleaseIntent, versions: Record<string, string>): Refusal | null {
   if (req.changes.includes('schema') && req.changes.includes('app')) {

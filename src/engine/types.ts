@@ -153,9 +153,15 @@ export type Effect =
   | { type: 'check-regions' }
   | { type: 'wake'; at: number };
 
+/** Why a request is refused, as data: the API maps `kind` to a status code, people read `message`. */
+export interface Refusal {
+  kind: 'invalid' | 'not-found' | 'forbidden' | 'conflict';
+  message: string;
+}
+
 export interface Decision {
   state: ReleaseState;
   effects: Effect[];
-  /** Set when an operator input was refused; the state is unchanged. */
-  rejected?: string;
+  /** Set when an operator input was refused; the state is unchanged (but for a recorded refused approval). */
+  rejected?: Refusal;
 }

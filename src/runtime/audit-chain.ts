@@ -30,6 +30,18 @@ const SECRET_PATTERNS: ReadonlyArray<{ pattern: RegExp; what: string }> = [
   { pattern: /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\./, what: 'a JWT' },
 ];
 
+/**
+ * `text` with whatever looks like a credential replaced by `[redacted]`, so that what a caller
+ * sent can be recorded (a refused request is worth an entry) without ever carrying the secret.
+ */
+export function scrubCredentials(text: string): string {
+  return text
+    .replace(/\bbearer\s+[A-Za-z0-9._~+/=-]{8,}/gi, 'Bearer [redacted]')
+    .replace(/token=[^\s&"';,]*/gi, 'token [redacted]')
+    .replace(/authorization\s*[:=]\s*\S*/gi, 'Authorization [redacted]')
+    .replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[redacted JWT]');
+}
+
 /** Throws when a text field of the entry looks like it carries a credential. The secret is not echoed. */
 export function assertNoSecrets(entry: NewAuditEntry): void {
   for (const field of ['actor', 'action', 'target', 'detail'] as const) {

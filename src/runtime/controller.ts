@@ -9,9 +9,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { decide } from '../engine/decide.ts';
 import { recoveryEffects } from '../engine/recover.ts';
 import { refuseRelease } from '../engine/release-rules.ts';
-import type { Effect, EngineInput, ReleaseState } from '../engine/types.ts';
+import type { Decision, Effect, EngineInput, Refusal, ReleaseState } from '../engine/types.ts';
 import type { Evaluation } from '../gates/types.ts';
-import { ConflictError, ForbiddenError, NotFoundError, UsageError } from '../errors.ts';
+import { ConflictError, NotFoundError, UsageError, markAudited, refusalError } from '../errors.ts';
+import { startRequestProblem } from '../policy/release-fields.ts';
+import { scrubCredentials } from './audit-chain.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { AuditEntry, Clock, Store } from '../ports.ts';
 import { comparisonRows, type ComparisonRow } from './comparison.ts';
@@ -93,26 +95,17 @@ export class Controller implements ReleaseController {
   }
 
   async start(req: StartRequest, actor: Actor): Promise<{ id: string }> {
-    if (!req.version || typeof req.version !== 'string') throw new UsageError('version is required (e.g. "v2.1.0")');
     const service = this.policy.spec.service.name;
-    const versions = await this.#store.regionVersions(service);
+    // Every string is checked before anything is written: a refused request leaves nothing behind.
+    const problem = startRequestProblem(req);
+    if (problem) throw await this.#refused(actor, 'release.start', service, new UsageError(problem));
+    const versions = await this.#knownVersions(service);
     const refusal = refuseRelease(this.policy, { changes: req.changes ?? ['app'], schemaPhase: req.schemaPhase ?? 'expand' }, versions);
-    if (refusal) {
-      await this.#audit(actor.user, 'release.start', service, 'refused', refusal.message);
-      throw refusal.kind === 'invalid' ? new UsageError(refusal.message) : new ConflictError(refusal.message);
-    }
+    if (refusal) throw await this.#refused(actor, 'release.start', service, refusalError(refusal));
     const running = Object.values(versions);
     const previousVersion = running.length > 0 ? mostCommon(running) : 'unknown';
     const id = `${service}-${req.version}-${randomUUID().slice(0, 8)}`.replace(/[^A-Za-z0-9._-]/g, '-');
     const now = this.#clock.now();
-    try {
-      await this.#store.createRelease({ id, service, version: req.version, createdAt: now, request: req });
-    } catch (e) {
-      await this.#audit(actor.user, 'release.start', service, 'refused', e instanceof Error ? e.message : String(e));
-      throw e;
-    }
-    const live: Live = { id, state: undefined as unknown as ReleaseState, seq: 0, evaluations: [], chain: Promise.resolve(), timers: [] };
-    this.#live.set(id, live);
     const input: EngineInput = {
       type: 'start', at: now, versions,
       release: {
@@ -120,11 +113,37 @@ export class Controller implements ReleaseController {
         ...(req.revision ? { revision: req.revision } : {}), ...(req.image ? { image: req.image } : {}),
       },
     };
-    await this.#audit(actor.user, 'release.start', id, 'ok', `${service} ${req.version}`);
-    await this.#run(live, async () => {
-      await this.#apply(live, input);
-    });
+    const decision = decide(null, input, this.policy);
+    const audit = { at: now, actor: actor.user, action: 'release.start', target: id, outcome: 'ok' as const, detail: `${service} ${req.version}` };
+    try {
+      // The release, its first input and the audit entry of its start: one transaction.
+      await this.#store.createRelease({ id, service, version: req.version, createdAt: now, request: req, first: { input, phase: decision.state.phase }, audit });
+    } catch (e) {
+      if (e instanceof ConflictError) throw await this.#refused(actor, 'release.start', service, e);
+      throw e;
+    }
+    const live: Live = { id, state: decision.state, seq: 1, evaluations: [], chain: Promise.resolve(), timers: [] };
+    this.#live.set(id, live);
+    await this.#run(live, () => this.#afterDecision(live, undefined, decision));
     return { id };
+  }
+
+  /** What each region of the service runs: as recorded, or else as the delivery system records it. */
+  async #knownVersions(service: string): Promise<Record<string, string>> {
+    const recorded = await this.#store.regionVersions(service);
+    if (Object.keys(recorded).length > 0 || !this.#ports.delivery.versions) return recorded;
+    try {
+      return await this.#ports.delivery.versions(service, this.policy.spec.regions.map((r) => r.name));
+    } catch (e) {
+      this.#onError(e);
+      return recorded;
+    }
+  }
+
+  /** Record a refusal in the audit log and hand back the error to throw. */
+  async #refused<E extends Error>(actor: Actor, action: string, target: string, e: E): Promise<E> {
+    await this.#audit(actor.user, action, target, 'refused', e.message);
+    return markAudited(e);
   }
 
   async list(): Promise<ReleaseView[]> {
@@ -241,37 +260,35 @@ export class Controller implements ReleaseController {
 
   async #operator(live: Live, input: EngineInput, actor: Actor, action: string): Promise<void> {
     const other = input.type === 'abort' ? null : this.#otherPolicy(live);
-    if (other) {
-      await this.#audit(actor.user, action, live.id, 'refused', other);
-      throw new ConflictError(other);
-    }
-    let refusal: string | undefined;
+    if (other) throw await this.#refused(actor, action, live.id, new ConflictError(other));
+    let refusal: Refusal | undefined;
     await this.#run(live, async () => {
       refusal = await this.#apply(live, input);
     });
-    if (refusal !== undefined) {
-      await this.#audit(actor.user, action, live.id, 'refused', refusal);
-      if (input.type === 'approval' && / is not an approver of /.test(refusal)) throw new ForbiddenError(refusal);
-      throw new ConflictError(refusal);
-    }
+    if (refusal !== undefined) throw await this.#refused(actor, action, live.id, refusalError(refusal));
     await this.#audit(actor.user, action, live.id, 'ok', '');
   }
 
   /** Decide, record, tell subscribers, then queue the effects. Returns the refusal, if any. */
-  async #apply(live: Live, input: EngineInput): Promise<string | undefined> {
-    const before = live.state as ReleaseState | undefined;
-    const decision = decide(before ?? null, input, this.policy);
+  async #apply(live: Live, input: EngineInput): Promise<Refusal | undefined> {
+    const before = live.state;
+    const decision = decide(before, input, this.policy);
     if (decision.rejected !== undefined && decision.state === before) return decision.rejected;
     live.seq += 1;
     await this.#store.appendInput(live.id, live.seq, input, decision.state.phase, input.at);
     if (live.seq % SNAPSHOT_EVERY === 0) await this.#store.saveSnapshot(live.id, live.seq, decision.state);
     live.state = decision.state;
     if (input.type === 'gates') for (const ev of input.evaluations) live.evaluations.push({ ...ev, ring: input.ring });
+    await this.#afterDecision(live, before, decision);
+    return decision.rejected;
+  }
+
+  /** Once a decision is recorded: the versions it changed, its events to subscribers, its effects queued. */
+  async #afterDecision(live: Live, before: ReleaseState | undefined, decision: Decision): Promise<void> {
     await this.#recordVersions(before, decision.state);
     const fresh = decision.state.events.slice(before?.events.length ?? 0);
     for (const event of fresh) this.#publish(live.id, { ...event, at: new Date(event.at).toISOString() });
     for (const effect of decision.effects) void this.#run(live, () => this.#effect(live, effect));
-    return decision.rejected;
   }
 
   async #recordVersions(before: ReleaseState | undefined, after: ReleaseState): Promise<void> {
@@ -308,8 +325,10 @@ export class Controller implements ReleaseController {
     for (const id of [releaseId, '*']) for (const l of this.#listeners.get(id) ?? []) l({ releaseId, event });
   }
 
+  /** What people and callers sent is recorded with anything that looks like a credential removed. */
   async #audit(actor: string, action: string, target: string, outcome: 'ok' | 'refused', detail: string): Promise<void> {
-    await this.#store.appendAudit({ at: this.#clock.now(), actor, action, target, outcome, detail });
+    const [a, b, c, d] = [actor, action, target, detail].map(scrubCredentials) as [string, string, string, string];
+    await this.#store.appendAudit({ at: this.#clock.now(), actor: a, action: b, target: c, outcome, detail: d });
   }
 }
 

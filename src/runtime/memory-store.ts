@@ -5,7 +5,7 @@
  * the process.
  */
 import { AdapterError, ConflictError, NotFoundError } from '../errors.ts';
-import type { AuditEntry, NewAuditEntry, ReleaseRecord, Store } from '../ports.ts';
+import type { AuditEntry, NewAuditEntry, NewRelease, ReleaseRecord, Store } from '../ports.ts';
 import { sealAuditEntry } from './audit-chain.ts';
 
 /** Phases after which a release no longer holds its service. */
@@ -65,15 +65,20 @@ export class MemoryStore implements Store {
     return r;
   }
 
-  async createRelease(rec: { id: string; service: string; version: string; createdAt: number; request: unknown }): Promise<void> {
+  async createRelease(rec: NewRelease): Promise<void> {
     this.#live();
     const request = toJson('release request', rec.request);
+    const first = rec.first ? toJson('input', rec.first.input) : null;
     if (this.#releases.has(rec.id)) throw new ConflictError(`release ${rec.id} already exists`);
     for (const r of this.#releases.values()) {
       if (r.record.service === rec.service && !FINISHED_PHASES.includes(r.record.phase)) throw conflictInProgress(rec.service, r.record);
     }
-    const record: ReleaseRecord = { id: rec.id, service: rec.service, version: rec.version, createdAt: rec.createdAt, updatedAt: rec.createdAt, phase: INITIAL_PHASE };
-    this.#releases.set(rec.id, { record, request, inputs: [], snapshot: null });
+    // Everything that can refuse runs before anything is kept.
+    const sealed = rec.audit ? sealAuditEntry(this.#audit[this.#audit.length - 1] ?? null, rec.audit) : null;
+    const phase = rec.first?.phase ?? INITIAL_PHASE;
+    const record: ReleaseRecord = { id: rec.id, service: rec.service, version: rec.version, createdAt: rec.createdAt, updatedAt: rec.createdAt, phase };
+    this.#releases.set(rec.id, { record, request, inputs: first === null ? [] : [{ seq: 1, input: first, at: rec.createdAt }], snapshot: null });
+    if (sealed) this.#audit.push(sealed);
   }
 
   async getRelease(id: string): Promise<ReleaseRecord | null> {

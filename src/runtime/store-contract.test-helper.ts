@@ -116,6 +116,32 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
         expect(e.message).toBe('release webapp-1 already exists');
       });
 
+      it('writes a release with its first input and its audit entry in one transaction', async () => {
+        const s = await fresh();
+        await s.appendAudit(entry(1));
+        await s.createRelease({ ...release('webapp-2'), first: { input: { type: 'start', n: 1 }, phase: 'waiting' }, audit: entry(2) });
+        expect(await s.getRelease('webapp-2')).toMatchObject({ phase: 'waiting', updatedAt: T0 });
+        expect(await s.inputs('webapp-2')).toEqual([{ seq: 1, input: { type: 'start', n: 1 } }]);
+        await s.appendInput('webapp-2', 2, { type: 'tick' }, 'running', T0 + MIN);
+        const audit = await s.audit();
+        expect(audit.map((a) => a.target)).toEqual(['webapp-1', 'webapp-2']);
+        expect(verifyAuditChain(audit)).toEqual({ ok: true, count: 2 });
+      });
+
+      it('leaves nothing behind when the audit entry of a new release is refused', async () => {
+        const s = await fresh();
+        const hostile = entry(1, { detail: 'webapp v2.1.0?token=abc' });
+        const e = await refusal(s.createRelease({ ...release('webapp-1'), first: { input: { type: 'start' }, phase: 'running' }, audit: hostile }));
+        expect(e.message).toContain("looks like it contains 'token='");
+        expect(await s.getRelease('webapp-1')).toBeNull();
+        expect(await s.listReleases()).toEqual([]);
+        expect(await s.inputs('webapp-1')).toEqual([]);
+        expect(await s.audit()).toEqual([]);
+        // The service is not held by a half-written release.
+        await s.createRelease(release('webapp-2'));
+        expect((await s.activeReleases()).map((r) => r.id)).toEqual(['webapp-2']);
+      });
+
       it('lists as active only the releases not completed, rolled back or aborted', async () => {
         const s = await fresh();
         const phases = ['running', 'waiting', 'halted', 'rolling-back', 'completed', 'rolled-back', 'aborted'];

@@ -11,7 +11,7 @@
  */
 import pg from 'pg';
 import { AdapterError, ConflictError } from '../../errors.ts';
-import type { AuditEntry, NewAuditEntry, ReleaseRecord, Store } from '../../ports.ts';
+import type { AuditEntry, NewAuditEntry, NewRelease, ReleaseRecord, Store } from '../../ports.ts';
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
 import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
 import { INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
@@ -135,16 +135,24 @@ export class PostgresStore implements Store {
     }
   }
 
-  async createRelease(rec: { id: string; service: string; version: string; createdAt: number; request: unknown }): Promise<void> {
+  async createRelease(rec: NewRelease): Promise<void> {
     const request = toJson('release request', rec.request);
+    const first = rec.first ? toJson('input', rec.first.input) : null;
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-      // One statement: the primary key and the partial unique index decide, atomically, against
-      // every other connection. Losing either way inserts nothing.
-      const inserted = await this.#query(
-        'INSERT INTO releases (id, service, version, created_at, updated_at, phase, request) VALUES ($1, $2, $3, $4, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id',
-        [rec.id, rec.service, rec.version, rec.createdAt, INITIAL_PHASE, request],
-      );
-      if (inserted.length === 1) return;
+      // The primary key and the partial unique index decide, atomically, against every other
+      // connection; losing either way inserts nothing. The first input and the audit entry go in
+      // the same transaction, so a refused entry leaves nothing behind.
+      const created = await this.#tx(async (c) => {
+        const inserted = await c.query(
+          'INSERT INTO releases (id, service, version, created_at, updated_at, phase, request) VALUES ($1, $2, $3, $4, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id',
+          [rec.id, rec.service, rec.version, rec.createdAt, rec.first?.phase ?? INITIAL_PHASE, request],
+        );
+        if (inserted.rows.length !== 1) return false;
+        if (first !== null) await c.query('INSERT INTO inputs (release_id, seq, input, at) VALUES ($1, 1, $2, $3)', [rec.id, first, rec.createdAt]);
+        if (rec.audit) await this.#insertAudit(c, rec.audit);
+        return true;
+      });
+      if (created) return;
       if ((await this.#query('SELECT 1 FROM releases WHERE id = $1', [rec.id])).length > 0) throw new ConflictError(`release ${rec.id} already exists`);
       const [running] = await this.#query<{ id: string; phase: string }>(`SELECT id, phase FROM releases WHERE service = $1 AND phase NOT IN (${FINISHED_SQL}) LIMIT 1`, [rec.service]);
       if (running) throw conflictInProgress(rec.service, running);
@@ -209,17 +217,20 @@ export class PostgresStore implements Store {
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
-    return this.#tx(async (c) => {
-      // Writers take turns from reading the last entry to inserting the next: the chain stays one
-      // chain. An advisory lock needs no privilege on the table (which may be insert-only).
-      await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#auditKey]);
-      const [last] = (await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')).rows;
-      const sealed = sealAuditEntry(last ? { seq: Number(last.seq), hash: last.hash } : null, entry);
-      await c.query(`INSERT INTO audit (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-        sealed.seq, sealed.at, sealed.actor, sealed.action, sealed.target, sealed.outcome, sealed.detail, sealed.prevHash, sealed.hash,
-      ]);
-      return sealed;
-    });
+    return this.#tx((c) => this.#insertAudit(c, entry));
+  }
+
+  /** Seal and insert an audit entry inside the transaction of `c`. */
+  async #insertAudit(c: pg.PoolClient, entry: NewAuditEntry): Promise<AuditEntry> {
+    // Writers take turns from reading the last entry to inserting the next: the chain stays one
+    // chain. An advisory lock needs no privilege on the table (which may be insert-only).
+    await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [this.#auditKey]);
+    const [last] = (await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')).rows;
+    const sealed = sealAuditEntry(last ? { seq: Number(last.seq), hash: last.hash } : null, entry);
+    await c.query(`INSERT INTO audit (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+      sealed.seq, sealed.at, sealed.actor, sealed.action, sealed.target, sealed.outcome, sealed.detail, sealed.prevHash, sealed.hash,
+    ]);
+    return sealed;
   }
 
   async audit(): Promise<AuditEntry[]> {

@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { AdapterError, ConflictError, MeridianError } from '../../errors.ts';
-import type { AuditEntry, NewAuditEntry, ReleaseRecord, Store } from '../../ports.ts';
+import type { AuditEntry, NewAuditEntry, NewRelease, ReleaseRecord, Store } from '../../ports.ts';
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
 import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
 import { INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
@@ -97,16 +97,28 @@ export class SqliteStore implements Store {
     }
   }
 
-  async createRelease(rec: { id: string; service: string; version: string; createdAt: number; request: unknown }): Promise<void> {
+  async createRelease(rec: NewRelease): Promise<void> {
     const request = toJson('release request', rec.request);
+    const first = rec.first ? toJson('input', rec.first.input) : null;
     const s = this.#stmt;
     const create = this.#db.transaction(() => {
       if (s.releaseById.get(rec.id)) throw new ConflictError(`release ${rec.id} already exists`);
       const running = s.unfinishedOfService.get(rec.service) as { id: string; phase: string } | undefined;
       if (running) throw conflictInProgress(rec.service, running);
-      s.insertRelease.run(rec.id, rec.service, rec.version, rec.createdAt, rec.createdAt, INITIAL_PHASE, request);
+      s.insertRelease.run(rec.id, rec.service, rec.version, rec.createdAt, rec.createdAt, rec.first?.phase ?? INITIAL_PHASE, request);
+      if (first !== null) s.insertInput.run(rec.id, 1, first, rec.createdAt);
+      if (rec.audit) this.#insertAudit(rec.audit);
     });
     this.#run(() => create.immediate());
+  }
+
+  /** Seal and insert an audit entry; call inside a transaction. */
+  #insertAudit(entry: NewAuditEntry): AuditEntry {
+    const s = this.#stmt;
+    const last = s.lastAudit.get() as { seq: number; hash: string } | undefined;
+    const sealed = sealAuditEntry(last ?? null, entry);
+    s.insertAudit.run(sealed.seq, sealed.at, sealed.actor, sealed.action, sealed.target, sealed.outcome, sealed.detail, sealed.prevHash, sealed.hash);
+    return sealed;
   }
 
   async getRelease(id: string): Promise<ReleaseRecord | null> {
@@ -169,13 +181,7 @@ export class SqliteStore implements Store {
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
-    const s = this.#stmt;
-    const append = this.#db.transaction((): AuditEntry => {
-      const last = s.lastAudit.get() as { seq: number; hash: string } | undefined;
-      const sealed = sealAuditEntry(last ?? null, entry);
-      s.insertAudit.run(sealed.seq, sealed.at, sealed.actor, sealed.action, sealed.target, sealed.outcome, sealed.detail, sealed.prevHash, sealed.hash);
-      return sealed;
-    });
+    const append = this.#db.transaction((): AuditEntry => this.#insertAudit(entry));
     return this.#run(() => append.immediate());
   }
 

@@ -64,8 +64,9 @@ describe('the dashboard routes', () => {
     expect((await get(`/releases/${id}/fragment`, 'root')).text).not.toContain('data-action="approve"');
   });
 
-  it('escape what people typed: a version with markup is text on the page', async () => {
-    const { id } = await s.controller.start({ version: '<img src=x onerror=alert(1)>' }, { user: 'alice', groups: [], role: 'operator' });
+  it('escape what people typed: a user name with markup is text on the page (a version with markup is refused)', async () => {
+    await expect(s.controller.start({ version: '<img src=x onerror=alert(1)>' }, { user: 'alice', groups: [], role: 'operator' })).rejects.toThrow('version: must not contain spaces');
+    const { id } = await s.controller.start({ version: 'v2' }, { user: '<img src=x onerror=alert(1)>', groups: [], role: 'operator' });
     const { text } = await get(`/releases/${encodeURIComponent(id)}/fragment`, 'victor');
     expect(text).not.toContain('<img src=x');
     expect(text).toContain('&lt;img src=x onerror=alert(1)&gt;');
