@@ -190,7 +190,14 @@ export function decide(state: ReleaseState | null, input: EngineInput, policy: P
       else {
         ctx.s.phase = 'aborted';
         ctx.s.completedAt = ctx.now;
-        for (const rs of ctx.s.rings) rs.schedule = [];
+        for (const rs of ctx.s.rings) {
+          rs.schedule = [];
+          // A ring that was only waiting (for approval or a window) will not start: it is not started.
+          if (rs.status === 'awaiting-approval' || rs.status === 'waiting-window') {
+            rs.status = 'pending';
+            rs.waitUntil = null;
+          }
+        }
         emit(ctx, 'release.aborted', { detail: `by ${input.by}; nothing is rolled back` });
       }
       break;

@@ -7,13 +7,13 @@
 import { isProductionRing, rollbackRings } from '../policy/model.ts';
 import { HEALTH_POLL_MS, emit, halt, refuse, requestTraffic, ringAt, ringIndex, trafficInFlight, wake, type Ctx } from './context.ts';
 import type { Refusal } from './types.ts';
+import { allowedActions, runsNewVersion } from './actions.ts';
 import { runHook } from './progress.ts';
 import type { HealthReport } from '../ports.ts';
 
 /** Rings that carry the new version somewhere (deployed or deploying, not yet rolled back). */
 function touched(ctx: Ctx, name: string): boolean {
-  const rs = ctx.s.rings[ringIndex(ctx, name)];
-  return rs !== undefined && rs.deployedAt !== null && !rs.rolledBack && rs.status !== 'rolled-back';
+  return runsNewVersion(ctx.s, ringIndex(ctx, name));
 }
 
 export function failRing(ctx: Ctx, i: number, gate: string | null, region: string | null, detail: string): void {
@@ -120,19 +120,23 @@ export function finishRollback(ctx: Ctx): void {
   ctx.s.completedAt = ctx.now;
 }
 
-/** A person asks to roll back one ring or every touched ring. */
+/**
+ * A person asks to roll back one ring or every ring that runs the new version. A finished release
+ * (completed, rolled back, aborted) may be rolled back too, as long as a ring still runs its
+ * version: a failed release whose policy left an upstream ring on it is finished this way.
+ */
 export function operatorRollback(ctx: Ctx, by: string, ringName?: string): Refusal | undefined {
-  if (ctx.s.phase === 'aborted' || ctx.s.phase === 'rolled-back') return refuse('conflict', `release is ${ctx.s.phase}; nothing to roll back`);
   if (ctx.s.phase === 'rolling-back') return refuse('conflict', 'a rollback is already running');
+  const allowed = allowedActions(ctx.s).rollback;
   let queue: string[];
   if (ringName !== undefined) {
     const i = ringIndex(ctx, ringName);
     if (i < 0) return refuse('not-found', `ring "${ringName}" is not in the policy`);
-    if (!touched(ctx, ringName)) return refuse('conflict', `ring "${ringName}" does not run ${ctx.s.release.version}`);
+    if (!allowed.includes(ringName)) return refuse('conflict', `ring "${ringName}" does not run ${ctx.s.release.version}; nothing to roll back`);
     queue = [ringName];
   } else {
-    queue = ctx.policy.spec.rings.map((r) => r.name).filter((n) => touched(ctx, n)).reverse();
-    if (queue.length === 0) return refuse('conflict', 'no ring runs the new version');
+    queue = allowed;
+    if (queue.length === 0) return refuse('conflict', `no ring runs ${ctx.s.release.version}; nothing to roll back`);
   }
   for (const rs of ctx.s.rings) {
     if (rs.status === 'baking' || rs.status === 'deploying' || rs.status === 'awaiting-approval' || rs.status === 'waiting-window') {

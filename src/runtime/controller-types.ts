@@ -2,6 +2,7 @@
  * @module What the HTTP API, the dashboard and the CLI see of the controller: who acts, the
  * requests they make, and the view of a release (the `release status --json` shape and more).
  */
+import type { AllowedActions } from '../engine/actions.ts';
 import type { Evaluation } from '../gates/types.ts';
 import type { ChangeKind, Policy } from '../policy/schema.ts';
 import type { AuditEntry } from '../ports.ts';
@@ -63,6 +64,10 @@ export interface ReleaseView {
   evaluations: EvaluationView[];
   /** Share of global users on the new version now, and user-minutes on it so far. */
   blastRadius: { userShare: number };
+  /** What a person may do to the release now (the engine's answer). */
+  actions: AllowedActions;
+  /** Where the new version still runs once the release stopped short of GA, in plain words; null otherwise. */
+  leftBehind: string | null;
 }
 
 export interface LiveEvent {

@@ -6,6 +6,7 @@
  * engine decides, the controller carries out.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { allowedActions, isFinished } from '../engine/actions.ts';
 import { decide } from '../engine/decide.ts';
 import { recoveryEffects } from '../engine/recover.ts';
 import { refuseRelease } from '../engine/release-rules.ts';
@@ -189,8 +190,33 @@ export class Controller implements ReleaseController {
 
   async rollback(id: string, actor: Actor, ring?: string): Promise<void> {
     const live = await this.#find(id);
+    const action = ring ? `release.rollback ${ring}` : 'release.rollback';
+    if (isFinished(live.state.phase)) {
+      const stale = await this.#laterChange(live, ring);
+      if (stale) throw await this.#refused(actor, action, id, new ConflictError(stale));
+    }
     const input: EngineInput = ring ? { type: 'rollback', at: this.#clock.now(), by: actor.user, ring } : { type: 'rollback', at: this.#clock.now(), by: actor.user };
-    await this.#operator(live, input, actor, ring ? `release.rollback ${ring}` : 'release.rollback');
+    await this.#operator(live, input, actor, action);
+  }
+
+  /**
+   * Why a finished release may no longer roll back its rings: another release of the service is in
+   * progress, or a region of those rings runs another version since (a later release changed it).
+   */
+  async #laterChange(live: Live, ring: string | undefined): Promise<string | null> {
+    const { service, version } = live.state.release;
+    const other = (await this.#store.activeReleases()).find((r) => r.service === service && r.id !== live.id);
+    if (other) return `release ${other.id} of ${service} is in progress: roll back through it, or abort it first`;
+    // Only rings the engine would roll back; for any other, the engine's own refusal says why.
+    const rings = allowedActions(live.state).rollback.filter((r) => ring === undefined || r === ring);
+    const recorded = await this.#store.regionVersions(service);
+    for (const r of this.policy.spec.rings.filter((x) => rings.includes(x.name))) {
+      for (const region of r.regions) {
+        const now = recorded[region];
+        if (now !== undefined && now !== version) return `${region} now runs ${now}, not ${version}: a later release changed it, so ${live.id} no longer rolls it back`;
+      }
+    }
+    return null;
   }
 
   audit(): Promise<AuditEntry[]> {

@@ -2,6 +2,7 @@
  * @module The view of a release that the API, the dashboard and `release status` show: rings with
  * their times and status, versions per region, events, gate evaluations, blast radius.
  */
+import { allowedActions, leftBehind } from '../engine/actions.ts';
 import type { ReleaseState } from '../engine/types.ts';
 import type { Evaluation } from '../gates/types.ts';
 import { ringUserShare, round } from '../policy/model.ts';
@@ -43,5 +44,7 @@ export function releaseView(policy: Policy, state: ReleaseState, evaluations: Ar
     events: eventsJson(state),
     evaluations: evaluations.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
     blastRadius: { userShare: round(onNew.reduce((s, r) => s + (r.userShare ?? 0), 0)) },
+    actions: allowedActions(state),
+    leftBehind: leftBehind(policy, state),
   };
 }

@@ -1,8 +1,8 @@
 /**
  * @module Which buttons a signed-in person sees on a release: approve for a listed approver of the
  * ring that waits for approval, resume, abort and roll back for operators when the release is in a
- * phase that allows them. Only what to show: the API (the controller and the engine) decides, and
- * refuses whatever is sent anyway.
+ * phase that allows them, as the engine's allowedActions() says. Only what to show: the API (the
+ * controller and the engine) decides, and refuses whatever is sent anyway.
  */
 import { isApprover } from '../../engine/approvers.ts';
 import type { Actor, ReleaseView } from '../../runtime/controller-types.ts';
@@ -24,17 +24,11 @@ export interface Action {
   danger: boolean;
 }
 
-const SETTLED = new Set(['completed', 'rolled-back', 'aborted']);
-
-/** Rings that run the new version now, downstream first (the order a rollback takes). */
-export function touchedRings(view: ReleaseView): string[] {
-  return view.rings.filter((r) => r.deployedAt !== null && !r.rolledBack).map((r) => r.name).reverse();
-}
-
 export function actionsFor(view: ReleaseView, actor: Actor): Action[] {
   const out: Action[] = [];
+  const allowed = view.actions;
   for (const ring of view.rings) {
-    if (ring.status === 'awaiting-approval' && isApprover(ring.approvers, actor.user, actor.groups)) {
+    if (allowed.approve.includes(ring.name) && isApprover(ring.approvers, actor.user, actor.groups)) {
       out.push({
         kind: 'approve', ring: ring.name, label: `Approve ${ring.name}`, danger: false,
         question: `Approve ${ring.name}?`,
@@ -43,21 +37,16 @@ export function actionsFor(view: ReleaseView, actor: Actor): Action[] {
     }
   }
   if (!hasRole(actor, 'operator')) return out;
-  const ringFailed = view.rings.some((r) => r.verdict === 'failed');
-  if (view.phase === 'halted' && !ringFailed) {
+  if (allowed.resume) {
     out.push({ kind: 'resume', label: 'Resume', danger: false, question: 'Resume this release?', consequence: 'It carries on from the step where it halted.' });
   }
-  const touched = touchedRings(view);
-  // The engine rolls back a running, waiting, halted or even completed release, but not one that
-  // is already rolling back, rolled back or aborted.
-  const canRollBack = !['rolling-back', 'rolled-back', 'aborted'].includes(view.phase);
-  if (canRollBack && touched.length > 0) {
+  if (allowed.rollback.length > 0) {
     out.push({
-      kind: 'rollback', label: 'Roll back', danger: true, question: `Roll back ${touched.join(', ')}?`,
+      kind: 'rollback', label: 'Roll back', danger: true, question: `Roll back ${allowed.rollback.join(', ')}?`,
       consequence: `Each ring goes back to ${view.previousVersion}, downstream first, by reverting its promotion.`,
     });
   }
-  if (!SETTLED.has(view.phase)) {
+  if (allowed.abort) {
     out.push({ kind: 'abort', label: 'Abort', danger: true, question: 'Abort this release?', consequence: 'It stops where it is for good; nothing is rolled back.' });
   }
   return out;

@@ -55,6 +55,7 @@ export function releaseFragment(input: ReleaseFragmentInput): SafeHtml {
   <p class="facts">${phaseBadge(view.phase)} <code>${view.previousVersion}</code> → <code>${view.version}</code>
     <span class="muted">· started ${utcMinute(view.startedAt)}${view.completedAt ? ` · ended ${utcMinute(view.completedAt)}` : ''}</span></p>
   ${view.haltReason ? html`<p class="alert">Halted: ${view.haltReason}</p>` : ''}
+  ${view.leftBehind ? html`<p class="alert">${view.leftBehind}</p>` : ''}
   ${blastRadius(view)}
   ${actions.length > 0 ? html`<div class="actions" role="group" aria-label="Actions">${actions.map(actionButton)}</div>` : ''}
 </div>

@@ -19,7 +19,8 @@ const ring = (name: string, regions: string[], status: string, extra: Partial<Ri
 function view(rings: RingView[], more: Partial<ReleaseView> = {}): ReleaseView {
   return {
     id: 'r', service: 'shop', version: 'v2', previousVersion: 'v1', phase: 'running', haltReason: null, startedAt: iso(T - 6 * 60 * MIN),
-    completedAt: null, rings, versions: {}, events: [], evaluations: [], blastRadius: { userShare: 0.3 }, ...more,
+    completedAt: null, rings, versions: {}, events: [], evaluations: [], blastRadius: { userShare: 0.3 },
+    actions: { approve: [], resume: false, abort: true, rollback: [] }, leftBehind: null, ...more,
   };
 }
 

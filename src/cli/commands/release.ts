@@ -59,6 +59,7 @@ export function releaseText(v: ReleaseView): string {
     `started ${minute(v.startedAt)}${v.completedAt ? `, finished ${minute(v.completedAt)}` : ''}; ${Math.round(v.blastRadius.userShare * 100)}% of users on ${v.version}`,
   ];
   if (v.haltReason) lines.push(`halted: ${v.haltReason}`);
+  if (v.leftBehind) lines.push(v.leftBehind);
   const rings = table(['RING', 'REGIONS', 'STATUS', 'DEPLOYED', 'BAKE UNTIL'],
     v.rings.map((r, i) => [r.name, r.regions.join(', '), ringStatus(v, i), minute(r.deployedAt), minute(r.bakeUntil)]));
   const regions = [...new Set([...v.rings.flatMap((r) => r.regions), ...Object.keys(v.versions)])];
