@@ -2,13 +2,17 @@
  * @module GitOpsDelivery: the Delivery port over a real git repository. A ring's deploy is one
  * commit that edits the layout of the policy's approach; its rollback is one `git revert` of that
  * commit. Both carry Meridian-Release and Meridian-Step trailers, which make them idempotent: a
- * step already on the branch is returned, never written twice. Pushes retry when the branch moves.
+ * step already on the branch is returned, never written twice. A push rejected because the branch
+ * moved is retried (fetch, rebase, re-check, push) after an exponential backoff with full jitter,
+ * until a deadline of real time rather than a number of attempts, so many writers into one
+ * repository all land.
  */
 import { join } from 'node:path';
 import { AdapterError } from '../../errors.ts';
 import type { Policy } from '../../policy/schema.ts';
 import type { Delivery, DeliveryResult, RingTarget } from '../../ports.ts';
 import { commitArgs, findStep, history, laterChanges, stepId, subject, type HistoryEntry, type StepId, type StepKind } from './commits.ts';
+import { backoffDelay, realTimer, type Backoff, type Timer } from './backoff.ts';
 import { Git } from './git.ts';
 import { applyDeploy, overlayDir, type GitOpsSettings } from './layout.ts';
 import { assertBuilds, kubectlStatus, type KubectlStatus } from './render.ts';
@@ -21,15 +25,31 @@ export interface GitOpsDeliveryOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives one line per thing worth knowing, credentials removed. */
   logger?: (line: string) => void;
-  /** Push attempts before giving up with a retryable error (default 5). */
-  maxPushAttempts?: number;
+  /** How long a step keeps retrying rejected pushes before giving up with a retryable error (default 60 s). */
+  pushDeadlineMs?: number;
+  /**
+   * The least ceiling of the first wait after a rejected push (default 50 ms); the ceiling is at least
+   * as long as the rejected attempt took, and doubles per attempt. Each wait is a uniform draw below it.
+   */
+  pushBackoffMs?: number;
+  /** The ceiling no wait between pushes goes above (default 8 s). */
+  pushBackoffMaxMs?: number;
+  /** Where the push loop reads the time and waits (default real time; tests pass virtualTimer()). */
+  timer?: Timer;
+  /** The jitter's random numbers in [0, 1) (default Math.random). */
+  random?: () => number;
 }
+
+export const DEFAULT_PUSH_DEADLINE_MS = 60_000;
 
 export class GitOpsDelivery implements Delivery {
   private readonly settings: GitOpsSettings;
   private readonly git: Git;
   private readonly ws: Workspace;
-  private readonly maxAttempts: number;
+  private readonly deadlineMs: number;
+  private readonly backoff: Backoff;
+  private readonly timer: Timer;
+  private readonly random: () => number;
   private readonly logger: ((line: string) => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private kubectl: Promise<KubectlStatus> | null = null;
@@ -40,7 +60,11 @@ export class GitOpsDelivery implements Delivery {
     this.settings = settings;
     this.git = new Git(opts.env ?? process.env);
     this.ws = new Workspace(this.git, opts.workDir, settings);
-    this.maxAttempts = Math.max(1, opts.maxPushAttempts ?? 5);
+    this.deadlineMs = Math.max(0, opts.pushDeadlineMs ?? DEFAULT_PUSH_DEADLINE_MS);
+    const baseMs = Math.max(0, opts.pushBackoffMs ?? 50);
+    this.backoff = { baseMs, maxMs: Math.max(baseMs, opts.pushBackoffMaxMs ?? 8_000) };
+    this.timer = opts.timer ?? realTimer;
+    this.random = opts.random ?? Math.random;
     this.logger = opts.logger;
   }
 
@@ -80,14 +104,19 @@ export class GitOpsDelivery implements Delivery {
     const { branch } = this.settings;
     await this.ws.open();
     let committed = false;
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+    const started = this.timer.now();
+    for (let attempt = 1; ; attempt++) {
+      const attemptStarted = this.timer.now();
       if (attempt > 1) await this.ws.fetch();
-      const existing = await findStep(this.git, this.ws.dir, this.ws.remoteRef, id);
+      // After a rejection, the re-check and the rebase run side by side: the log only reads the fetched ref.
+      const [existing, onTip] = committed
+        ? await both(findStep(this.git, this.ws.dir, this.ws.remoteRef, id), this.ws.rebaseOntoRemote())
+        : [await findStep(this.git, this.ws.dir, this.ws.remoteRef, id), false];
       if (existing) {
         this.log(`${title}: already on ${branch} as ${existing.slice(0, 7)}`);
         return { ref: existing };
       }
-      const rebased = committed && (await this.ws.rebaseOntoRemote()) && (kind === 'rollback' || !(await this.deployWouldChange(target)));
+      const rebased = onTip && (kind === 'rollback' || !(await this.deployWouldChange(target)));
       if (!rebased) {
         await this.ws.resetToRemote();
         await (kind === 'deploy' ? this.commitDeploy(target, id, title) : this.commitRollback(target, id, title));
@@ -99,10 +128,21 @@ export class GitOpsDelivery implements Delivery {
         this.log(`${title}: pushed ${ref.slice(0, 7)} to ${branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
         return { ref };
       }
-      this.log(`${title}: ${branch} moved while pushing; fetching and trying again (${attempt}/${this.maxAttempts})`);
+      const elapsed = this.timer.now() - started;
+      if (elapsed >= this.deadlineMs) {
+        await this.ws.resetToRemote();
+        throw new AdapterError(
+          `${title}: the push to ${branch} was rejected ${attempt} ${attempt === 1 ? 'time' : 'times'} over ${seconds(elapsed)} because the branch kept moving (push deadline ${seconds(this.deadlineMs)}); nothing was pushed`,
+          { retryable: true },
+        );
+      }
+      // The waits scale with how long an attempt takes here (a loaded machine, a far remote): the first
+      // ceiling is the larger of the configured base and this attempt's own duration.
+      const unit = Math.max(this.backoff.baseMs, this.timer.now() - attemptStarted);
+      const wait = Math.min(backoffDelay(attempt, { baseMs: unit, maxMs: this.backoff.maxMs }, this.random), this.deadlineMs - elapsed);
+      this.log(`${title}: ${branch} moved while pushing (attempt ${attempt}); fetching and trying again in ${Math.round(wait)} ms`);
+      await this.timer.sleep(wait);
     }
-    await this.ws.resetToRemote();
-    throw new AdapterError(`${title}: the push to ${branch} was rejected ${this.maxAttempts} times because the branch kept moving; nothing was pushed`, { retryable: true });
   }
 
   /** After a rebase: true when the ring's edit is no longer in the tree (and must be made again). */
@@ -161,4 +201,17 @@ export class GitOpsDelivery implements Delivery {
       }
     }
   }
+}
+
+/** `1.0 s`, `12.3 s`: a duration as people read it in a message. */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Both results once both have settled (so no git is left running behind a failure), or the first failure. */
+async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
 }

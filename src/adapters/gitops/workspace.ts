@@ -72,9 +72,10 @@ export class Workspace {
     for (const [key, value] of Object.entries(IDENTITY)) this.git.env[key] ??= value;
   }
 
+  /** Bring the remote-tracking ref up to date; writes no FETCH_HEAD and starts no background maintenance (this runs between rejected pushes). */
   async fetch(): Promise<void> {
     const { remote, branch } = this.settings;
-    await this.run(['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:${this.remoteRef}`]);
+    await this.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-auto-maintenance', remote, `+refs/heads/${branch}:${this.remoteRef}`]);
   }
 
   /** Throw away local state: any rebase or revert in progress, local commits, stray files. */
@@ -89,13 +90,13 @@ export class Workspace {
 
   /** Rebase the local commit onto the remote tip; false (and nothing left in progress) when it does not apply cleanly. */
   async rebaseOntoRemote(): Promise<boolean> {
-    const r = await this.run(['rebase', '--quiet', this.remoteRef], [0, 1, 128]);
+    const r = await this.run(['-c', 'maintenance.auto=false', 'rebase', '--quiet', this.remoteRef], [0, 1, 128]);
     if (r.code !== 0) {
       await this.run(['rebase', '--abort'], [0, 1, 128]);
       return false;
     }
-    const parent = (await this.run(['rev-parse', 'HEAD^'], [0, 128])).stdout.trim();
-    return parent === (await this.git.out(['rev-parse', this.remoteRef], this.dir));
+    const [parent, tip] = (await this.run(['rev-parse', 'HEAD^', this.remoteRef], [0, 128])).stdout.trim().split('\n');
+    return parent !== undefined && parent === tip;
   }
 
   async head(): Promise<string> {
