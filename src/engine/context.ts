@@ -87,3 +87,20 @@ export function trafficInFlight(ctx: Ctx): boolean {
 export function refuse(kind: Refusal['kind'], message: string): Refusal {
   return { kind, message };
 }
+
+/**
+ * Whether a deploy or rollback has had its progress deadline: the deadline's time since delivery
+ * applied it AND as many health checks as fit in that time. Real work (a push, an HTTP call) never
+ * eats the deadline, even when time runs scaled and a slow push moves the clock by minutes.
+ */
+export function pastDeadline(ctx: Ctx, progress: { since: number; checks: number }): boolean {
+  const deadline = ctx.policy.spec.delivery.progressDeadline;
+  return ctx.now - progress.since >= deadline && progress.checks >= Math.ceil(deadline / HEALTH_POLL_MS);
+}
+
+/** Count one health check of the deploy or rollback in flight on `rs`. */
+export function countCheck(ctx: Ctx, rs: RingState): { since: number; checks: number } {
+  const p = rs.progress ?? { since: ctx.now, checks: 0 };
+  rs.progress = { since: p.since, checks: p.checks + 1 };
+  return rs.progress;
+}

@@ -14,7 +14,7 @@ import { isApprover } from './approvers.ts';
 function newRing(name: string): RingState {
   return {
     name, status: 'pending', deployedAt: null, healthyAt: null, bakeUntil: null, ref: null, rollbackRef: null,
-    rollbackStartedAt: null, approvedBy: null, waitUntil: null, schedule: [], trackers: {}, failedGate: null, verdict: null, rolledBack: false,
+    rollbackStartedAt: null, progress: null, approvedBy: null, waitUntil: null, schedule: [], trackers: {}, failedGate: null, verdict: null, rolledBack: false,
   };
 }
 

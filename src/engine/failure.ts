@@ -5,7 +5,7 @@
  * windows or freezes.
  */
 import { isProductionRing, rollbackRings } from '../policy/model.ts';
-import { HEALTH_POLL_MS, emit, halt, refuse, requestTraffic, ringAt, ringIndex, trafficInFlight, wake, type Ctx } from './context.ts';
+import { HEALTH_POLL_MS, countCheck, emit, halt, pastDeadline, refuse, requestTraffic, ringAt, ringIndex, trafficInFlight, wake, type Ctx } from './context.ts';
 import type { Refusal } from './types.ts';
 import { allowedActions, runsNewVersion } from './actions.ts';
 import { runHook } from './progress.ts';
@@ -75,6 +75,7 @@ export function nextRollback(ctx: Ctx): void {
   rs.status = 'rolling-back';
   rs.rollbackStartedAt = ctx.now;
   rs.rollbackRef = null;
+  rs.progress = null;
   rs.schedule = [];
   emit(ctx, 'ring.rollback.started', { ring: name, detail: `back to ${ctx.s.release.previousVersion}` });
   ctx.effects.push({ type: 'rollback', ring: name });
@@ -84,12 +85,15 @@ export function onRolledBack(ctx: Ctx, i: number, ref: string): void {
   const { rs } = ringAt(ctx, i);
   if (rs.status !== 'rolling-back') return;
   rs.rollbackRef = ref;
+  rs.progress = { since: ctx.now, checks: 0 };
   wake(ctx, ctx.now + HEALTH_POLL_MS);
 }
 
 export function onRollbackHealth(ctx: Ctx, i: number, report: HealthReport): void {
   const { ring, rs } = ringAt(ctx, i);
+  const progress = countCheck(ctx, rs);
   if (report.healthy) {
+    rs.progress = null;
     rs.status = 'rolled-back';
     rs.rolledBack = true;
     for (const r of ring.regions) ctx.s.versions[r] = ctx.s.release.previousVersion;
@@ -98,8 +102,7 @@ export function onRollbackHealth(ctx: Ctx, i: number, report: HealthReport): voi
     nextRollback(ctx);
     return;
   }
-  const deadline = ctx.policy.spec.delivery.progressDeadline;
-  if (report.failed || ctx.now - (rs.rollbackStartedAt ?? ctx.now) >= deadline) {
+  if (report.failed || pastDeadline(ctx, progress)) {
     halt(ctx, `rollback of ${ring.name} is not healthy: ${report.detail}`, 'rollback');
     return;
   }

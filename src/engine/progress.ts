@@ -7,7 +7,7 @@ import { initialTracker, readyToPromote, track } from '../gates/tracker.ts';
 import type { Evaluation } from '../gates/types.ts';
 import { gatesOf, isProductionRing, productionRegions } from '../policy/model.ts';
 import { isDeployAllowed, nextDeployMoment } from '../plan/windows.ts';
-import { HEALTH_POLL_MS, emit, halt, iso, ringAt, wake, type Ctx } from './context.ts';
+import { HEALTH_POLL_MS, countCheck, emit, halt, iso, pastDeadline, ringAt, wake, type Ctx } from './context.ts';
 import { bakeSchedule, checksAt } from './bake-checks.ts';
 import { failRing } from './failure.ts';
 import type { GateCheck } from './types.ts';
@@ -61,6 +61,7 @@ export function tryDeploy(ctx: Ctx, i: number): void {
   rs.waitUntil = null;
   rs.deployedAt = ctx.now;
   rs.ref = null;
+  rs.progress = null;
   ctx.s.phase = 'running';
   emit(ctx, 'ring.deploy.started', { ring: ring.name, detail: `${ctx.s.release.version} to ${ring.regions.join(', ')}` });
   ctx.effects.push({ type: 'deploy', ring: ring.name });
@@ -75,14 +76,17 @@ export function onDeployed(ctx: Ctx, i: number, ref: string): void {
   const { rs } = ringAt(ctx, i);
   if (rs.status !== 'deploying') return;
   rs.ref = ref;
+  rs.progress = { since: ctx.now, checks: 0 };
   wake(ctx, ctx.now + HEALTH_POLL_MS);
 }
 
 export function onDeployHealth(ctx: Ctx, i: number, report: HealthReport): void {
   const { ring, rs } = ringAt(ctx, i);
   const deadline = ctx.policy.spec.delivery.progressDeadline;
+  const progress = countCheck(ctx, rs);
   if (report.healthy) {
     rs.status = 'baking';
+    rs.progress = null;
     rs.healthyAt = ctx.now;
     rs.bakeUntil = ctx.now + ring.bake;
     for (const r of ring.regions) ctx.s.versions[r] = ctx.s.release.version;
@@ -95,7 +99,7 @@ export function onDeployHealth(ctx: Ctx, i: number, report: HealthReport): void 
     failRing(ctx, i, null, null, `deploy failed: ${report.detail}`);
     return;
   }
-  if (ctx.now - (rs.deployedAt ?? ctx.now) >= deadline) {
+  if (pastDeadline(ctx, progress)) {
     failRing(ctx, i, null, null, `not synced and healthy ${formatDuration(deadline)} after deploy: ${report.detail}`);
     return;
   }

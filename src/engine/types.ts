@@ -33,6 +33,11 @@ export interface RingState {
   ref: string | null;
   rollbackRef: string | null;
   rollbackStartedAt: number | null;
+  /**
+   * The progress deadline of the deploy or rollback in flight: when delivery reported it applied
+   * (the time git or an HTTP call took does not count), and the health checks since.
+   */
+  progress?: { since: number; checks: number } | null;
   approvedBy: string | null;
   /** While waiting for a deploy window: when it opens. */
   waitUntil: number | null;

@@ -163,3 +163,43 @@ describe('the controller', () => {
     expect((await controller.get(id)).phase).toBe('aborted');
   });
 });
+
+describe('the progress deadline under scaled time', () => {
+  it('does not count the time delivery itself takes: a push that moves a 600x clock by 35 minutes does not fail the ring', async () => {
+    const clock = new ManualClock(T0);
+    const policy = policyOf();
+    const world = fakeWorld(policy, clock);
+    const appliedAt: Record<string, number> = {};
+    const delivery = {
+      deploy: async (t: Parameters<typeof world.delivery.deploy>[0]) => {
+        // At 600x, 3.5 s of git push and fetch-rebase retries is 35 virtual minutes: timers fire meanwhile.
+        if (t.ring === 'ring-1') await clock.advance(35 * MINUTE);
+        appliedAt[t.ring] = clock.now();
+        return world.delivery.deploy(t);
+      },
+      rollback: world.delivery.rollback,
+    };
+    // Like the simulated fleet: healthy five minutes after the commit is applied.
+    const health = {
+      status: async (t: { ring: string }) => (clock.now() - (appliedAt[t.ring] ?? Infinity) >= 5 * MINUTE
+        ? { healthy: true, failed: false, detail: 'Synced, Healthy' } : { healthy: false, failed: false, detail: 'Progressing' }),
+    };
+    const controller = new Controller({ policy, policyText: BASE, ports: { ...world, delivery, health }, store: new MemoryStore(), clock });
+    const { id } = await controller.start({ version: 'v2' }, operator);
+    await clock.advance(3 * HOUR, () => controller.idle());
+    const view = await controller.get(id);
+    expect(view.events.filter((e) => e.type === 'ring.failed')).toEqual([]);
+    expect(view.rings.map((r) => r.status).slice(0, 2)).toEqual(['passed', 'baking']);
+  });
+
+  it('still fails a ring that is not healthy for the whole deadline after it was applied', async () => {
+    const clock = new ManualClock(T0);
+    const policy = policyOf();
+    const world = fakeWorld(policy, clock, { healthy: (t) => t.ring !== 'ring-1' });
+    const controller = new Controller({ policy, policyText: BASE, ports: world, store: new MemoryStore(), clock });
+    const { id } = await controller.start({ version: 'v2' }, operator);
+    await clock.advance(4 * HOUR, () => controller.idle());
+    const failed = (await controller.get(id)).events.find((e) => e.type === 'ring.failed');
+    expect(failed).toMatchObject({ ring: 'ring-1', detail: 'not synced and healthy 30m after deploy: Progressing; downstream rings will not be deployed' });
+  });
+});
