@@ -142,6 +142,7 @@ describe('meridian demo', () => {
     expect(r.out).toMatch(/us-east-1 +ring-3 +v2\.0\.0 +Baseline/);
     expect(r.out).toMatch(/ring\.rollback\.completed +ring-2 +eu-west-1 back on v2\.0\.0\n/);
     expect(r.out).toContain('untouched: ring-3 never saw v2.1.0');
+    expect(r.out).toContain("left on v2.1.0: ap-south-1 (ring-1), as the policy's onFailure says; under meridian serve, `meridian release rollback ID --ring ring-1` finishes the job");
     expect(r.out).toMatch(/[0-9a-f]{7} {2}webapp v2\.1\.0: deploy ring-1 \(ap-south-1\) {2}\[Meridian-Step: ring-1\/deploy\]\n[0-9a-f]{7} {2}webapp v2\.1\.0: deploy ring-2 \(eu-west-1\) {2}\[Meridian-Step: ring-2\/deploy\]\n[0-9a-f]{7} {2}webapp v2\.1\.0: rollback ring-2 \(eu-west-1\) {2}\[Meridian-Step: ring-2\/rollback\]\n/);
   });
 

@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runsNewVersion } from '../../engine/actions.ts';
 import type { Command } from 'commander';
 import { GitOpsDelivery, initDemoRepo, withDemoGitOps } from '../../adapters/gitops/index.ts';
 import { SimulatedApply } from '../../runtime/simulated-apply.ts';
@@ -139,6 +140,11 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
       io.out(`exposure:  ${report.exposure.userMinutes} user-minutes of users on the faulty version\n`);
       const untouched = s.rings.filter((r) => r.deployedAt === null).map((r) => r.name);
       if (untouched.length > 0) io.out(`untouched: ${untouched.join(', ')} never saw ${s.release.version}\n`);
+      const still = policy.spec.rings.filter((_, i) => runsNewVersion(s, i));
+      if (report.outcome !== 'completed' && still.length > 0) {
+        const where = still.map((r) => `${r.regions.join(', ')} (${r.name})`).join(', ');
+        io.out(`left on ${s.release.version}: ${where}, as the policy's onFailure says; under meridian serve, \`meridian release rollback ID --ring ${still.at(-1)!.name}\` finishes the job\n`);
+      }
       io.out(`\nsee for yourself: git -C ${join(dir, 'work')} log --stat\n`);
       done(EXIT.ok);
     });
