@@ -59,7 +59,7 @@ export class GitOpsDelivery implements Delivery {
     if (!settings) throw new AdapterError('spec.delivery.gitops is not set: GitOps delivery needs at least repo', { retryable: false });
     this.settings = settings;
     this.git = new Git(opts.env ?? process.env);
-    this.ws = new Workspace(this.git, opts.workDir, settings);
+    this.ws = new Workspace(this.git, opts.workDir, settings, (line) => this.log(line));
     this.deadlineMs = Math.max(0, opts.pushDeadlineMs ?? DEFAULT_PUSH_DEADLINE_MS);
     const baseMs = Math.max(0, opts.pushBackoffMs ?? 50);
     this.backoff = { baseMs, maxMs: Math.max(baseMs, opts.pushBackoffMaxMs ?? 8_000) };

@@ -1,13 +1,17 @@
 /**
  * @module The working clone the GitOps adapter owns: clone or fetch the policy's repository and
  * branch, reset to the remote tip, rebase a local commit onto it, push and tell a rejection because
- * the branch moved from any other failure. One adapter per work directory.
+ * the branch moved from any other failure. One adapter per work directory. Before each operation the
+ * clone is recovered from a git that died: the adapter runs one operation at a time and auto gc
+ * never detaches here, so a lock file present then is held by no live git and is removed; a clone
+ * git cannot work in is cloned again (only a clone of the policy's repository is ever deleted).
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { AdapterError } from '../../errors.ts';
 import { parseGitVersion, type Git } from './git.ts';
+import { cloneDamage, isCloneOf, lockFiles } from './recovery.ts';
 
 export interface RepoSettings {
   repo: string;
@@ -24,10 +28,11 @@ const IDENTITY = { GIT_AUTHOR_NAME: 'Meridian', GIT_AUTHOR_EMAIL: 'meridian@loca
 
 export class Workspace {
   private opened = false;
+  private checked = false;
   readonly remoteRef: string;
   readonly url: string;
 
-  constructor(readonly git: Git, readonly dir: string, readonly settings: RepoSettings) {
+  constructor(readonly git: Git, readonly dir: string, readonly settings: RepoSettings, private readonly log: (line: string) => void = () => {}) {
     this.remoteRef = `refs/remotes/${settings.remote}/${settings.branch}`;
     this.url = isRemoteUrl(settings.repo) ? settings.repo : resolve(settings.repo);
   }
@@ -36,14 +41,18 @@ export class Workspace {
     return this.git.run(args, this.dir, allow);
   }
 
-  /** Clone on first use (or reuse an existing clone), then bring the remote branch up to date. */
+  /** Clone on first use (or reuse an existing clone, recovered first), then bring the remote branch up to date. */
   async open(): Promise<void> {
-    if (this.opened) return this.fetch();
-    await mkdir(dirname(this.dir), { recursive: true });
-    const version = parseGitVersion(await this.git.out(['version'], dirname(this.dir)).catch(() => ''));
-    if (version && (version[0] < 2 || (version[0] === 2 && version[1] < 32))) {
-      throw new AdapterError(`git 2.32 or newer is needed for commit trailers (found ${version.join('.')})`, { retryable: false });
+    if (!this.checked) {
+      await mkdir(dirname(this.dir), { recursive: true });
+      const version = parseGitVersion(await this.git.out(['version'], dirname(this.dir)).catch(() => ''));
+      if (version && (version[0] < 2 || (version[0] === 2 && version[1] < 32))) {
+        throw new AdapterError(`git 2.32 or newer is needed for commit trailers (found ${version.join('.')})`, { retryable: false });
+      }
+      this.checked = true;
     }
+    if (existsSync(join(this.dir, '.git'))) await this.recover();
+    if (this.opened) return this.fetch();
     if (existsSync(join(this.dir, '.git'))) {
       const url = (await this.run(['remote', 'get-url', this.settings.remote], [0, 2])).stdout.trim();
       if (url === '') await this.run(['remote', 'add', this.settings.remote, this.url]);
@@ -60,8 +69,34 @@ export class Workspace {
         throw this.git.failure(['clone'], r, `git clone of ${this.url}`);
       }
     }
-    await this.useIdentity();
+    await this.configure();
     this.opened = true;
+  }
+
+  /**
+   * Undo what a git that died left behind: remove its lock files (no git of ours runs now), and clone
+   * again a clone git cannot work in. A damaged directory that is not a clone of the repository is refused.
+   */
+  private async recover(): Promise<void> {
+    const gitDir = join(this.dir, '.git');
+    for (const lock of await lockFiles(gitDir)) {
+      await rm(join(gitDir, lock), { force: true });
+      this.log(`gitops: removed a stale .git/${lock} left by a git that died`);
+    }
+    const damage = await cloneDamage(this.dir);
+    if (damage === null) return;
+    if (!(await isCloneOf(this.dir, this.url))) {
+      throw new AdapterError(`${this.dir} is damaged (${damage}) and is not a clone of ${this.url}: remove it or give the GitOps adapter a work directory of its own`, { retryable: false });
+    }
+    this.log(`gitops: the working clone at ${this.dir} is damaged (${damage}); cloning it again`);
+    await rm(this.dir, { recursive: true, force: true });
+    this.opened = false;
+  }
+
+  /** Auto gc runs inside the command that starts it (never left running, holding locks), and commits have an identity. */
+  private async configure(): Promise<void> {
+    await this.run(['config', 'gc.autoDetach', 'false']);
+    await this.useIdentity();
   }
 
   /** Commits are made as the identity in the environment or git config, else as Meridian <meridian@localhost>. */
