@@ -3,9 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.ts';
 import { round } from '../policy/model.ts';
-import { policyWith, region } from '../policy/lint/test-helpers.ts';
+import { loadPolicy } from '../policy/load.ts';
+import { countingRegionReads, policyWith, region } from '../policy/lint/test-helpers.ts';
+import { fleetPolicy } from '../policy/testing.ts';
 import type { Policy } from '../policy/schema.ts';
-import { planDrain, spareCapacity } from './headroom.ts';
+import { planDrain, regionsThatCannotBeLost, spareCapacity } from './headroom.ts';
 
 /** The webapp example's regions: ap-south-1 25% ×1.4, eu-west-1 30% ×1.5, us-east-1 45% ×1.4. */
 const webapp = (): Policy =>
@@ -82,6 +84,49 @@ describe('planDrain', () => {
           expect(shift.share).toBeLessThanOrEqual(spareCapacity(to) + 1e-4);
         }
       }),
+    );
+  });
+
+  it('names the five others with the most spare capacity, and counts the rest, when many regions serve', () => {
+    // region-1 .. region-29, weights 1 + (i % 7) summing to 114; only region-4 (5/114 × 0.1) and
+    // region-12 (6/114 × 0.2) have spare capacity; region-6 serves 7/114.
+    const policy = loadPolicy(fleetPolicy({ regions: 30, capacity: (i) => (i === 4 ? 1.1 : i === 12 ? 1.2 : 1) }), 'fleet.yaml').policy;
+    expect(planDrain(policy, 'region-6')).toEqual({
+      allowed: false,
+      reason: 'draining region-6 (6.14% of users) needs 0.0614 of spare capacity; 28 other regions have 0.0149 (region-12 0.0105, region-4 0.0044, region-1 0, region-2 0, region-3 0 and 23 more)',
+      shifts: [],
+    });
+  });
+
+  it('reads each region a bounded number of times to plan one drain', () => {
+    const { policy, reads } = countingRegionReads(loadPolicy(fleetPolicy({ regions: 300 }), 'fleet.yaml').policy);
+    expect(planDrain(policy, 'region-7').allowed).toBe(true);
+    expect(reads()).toBeLessThan(30 * 300);
+  });
+});
+
+describe('regionsThatCannotBeLost', () => {
+  const fleets = [3, 4, 6, 7, 9].map((n) => loadPolicy(fleetPolicy({ regions: n }), 'fleet.yaml').policy);
+
+  it('refuses exactly the regions planDrain refuses, with the same reasons', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...fleets),
+        fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 8, maxLength: 8 }),
+        fc.array(fc.constantFrom(0.5, 1, 1.05, 1.1, 1.25, 1.5, 2, 3), { minLength: 8, maxLength: 8 }),
+        (fleet, weights, capacities) => {
+          const policy: Policy = structuredClone(fleet);
+          const production = policy.spec.regions.filter((r) => !r.internal);
+          const total = production.reduce((s, _r, i) => s + weights[i]!, 0);
+          production.forEach((r, i) => { r.userShare = weights[i]! / total; r.capacity = capacities[i]!; });
+          const expected = production.flatMap((r) => {
+            const plan = planDrain(policy, r.name);
+            return plan.allowed ? [] : [{ region: r, reason: plan.reason }];
+          });
+          expect(regionsThatCannotBeLost(policy)).toEqual(expected);
+        },
+      ),
+      { seed: 20261201 },
     );
   });
 });

@@ -1,12 +1,14 @@
 /**
  * @module Traffic headroom (policy.md "Traffic"): a region's peak load is its userShare, its
  * capacity capacity × userShare, its spare capacity (capacity − 1) × userShare. planDrain decides
- * whether a region can be drained and where its users go. Pure: lint's insufficient-headroom rule
- * and `traffic plan` both use it; no adapter, clock or I/O here.
+ * whether a region can be drained and where its users go (`traffic plan`, failover);
+ * regionsThatCannotBeLost answers the same question for every region at once (lint's
+ * insufficient-headroom). Pure: no adapter, clock or I/O here.
  */
 import { UsageError } from '../errors.ts';
 import { productionRegions, round } from '../policy/model.ts';
 import type { Policy, Region } from '../policy/schema.ts';
+import { listSome } from '../policy/source.ts';
 
 export interface Shift {
   /** The region that takes on traffic. */
@@ -47,43 +49,131 @@ function names(list: readonly string[]): string {
   return list.length <= 1 ? (list[0] ?? '') : `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
 }
 
-function productionRegion(policy: Policy, name: string, role: string): Region {
-  const region = policy.spec.regions.find((r) => r.name === name);
-  const known = productionRegions(policy).map((r) => r.name).join(', ');
-  if (!region) throw new UsageError(`${role} "${name}" is not a region of the policy (production regions: ${known})`);
-  if (region.internal) throw new UsageError(`${role} "${name}" is an internal region: it serves no users (production regions: ${known})`);
+/** A refusal names at most this many of the other regions (those with the most spare capacity) and counts the rest. */
+export const REFUSAL_NAMES = 5;
+
+interface Spare {
+  region: Region;
+  spare: number;
+}
+
+/**
+ * Why draining `drained` is refused: its need, and what the others have. `ranked` yields the
+ * others by spare capacity, most first (ties in policy order); only the first REFUSAL_NAMES + 1
+ * are taken from it, so the reason costs the same for 3 regions or 2,000.
+ */
+function refusal(drained: Region, need: number, total: number, others: number, ranked: Iterable<Spare>): string {
+  const shown: Spare[] = [];
+  for (const x of ranked) {
+    if (shown.length > REFUSAL_NAMES) break;
+    shown.push(x);
+  }
+  let have: string;
+  if (others === 0) have = 'no other production region is serving';
+  else if (others === 1) have = `${shown[0]!.region.name} has ${num(total)}`;
+  else if (others <= REFUSAL_NAMES) have = `${names(shown.map((x) => x.region.name))} have ${num(total)} (${shown.map((x) => `${x.region.name} ${num(x.spare)}`).join(', ')})`;
+  else {
+    const listed = shown.slice(0, REFUSAL_NAMES).map((x) => `${x.region.name} ${num(x.spare)}`).join(', ');
+    have = `${others} other regions have ${num(total)} (${listed} and ${others - REFUSAL_NAMES} more)`;
+  }
+  return `draining ${drained.name} (${pct(need)} of users) needs ${num(need)} of spare capacity; ${have}`;
+}
+
+/** Spare capacities, most first; ties keep policy order (the sort is stable). */
+function byMostSpare(spares: readonly Spare[]): Spare[] {
+  return [...spares].sort((a, b) => b.spare - a.spare);
+}
+
+/** The policy's production regions by name (the first of each name). */
+function productionIndex(policy: Policy): { production: Region[]; byName: Map<string, Region> } {
+  const byName = new Map<string, Region>();
+  for (const r of policy.spec.regions) if (!byName.has(r.name)) byName.set(r.name, r);
+  return { production: productionRegions(policy), byName };
+}
+
+function productionRegion(index: ReturnType<typeof productionIndex>, name: string, role: string): Region {
+  const region = index.byName.get(name);
+  const known = (): string => listSome(index.production.map((r) => r.name));
+  if (!region) throw new UsageError(`${role} "${name}" is not a region of the policy (production regions: ${known()})`);
+  if (region.internal) throw new UsageError(`${role} "${name}" is an internal region: it serves no users (production regions: ${known()})`);
   return region;
 }
 
 /**
  * Plan draining `region`: allowed only when the other serving production regions' spare capacity
  * adds up to at least its peak load; its users are then spread over them in proportion to their
- * spare capacity, none ending above its capacity.
+ * spare capacity, none ending above its capacity. Linear in regions (the refusal's ranking n·log n).
  * @param serving production regions currently serving (default: every production region).
  * @throws UsageError when a region named is unknown or internal.
  */
 export function planDrain(policy: Policy, region: string, serving?: readonly string[]): DrainPlan {
-  const drained = productionRegion(policy, region, 'region');
-  const servingNames = new Set((serving ?? productionRegions(policy).map((r) => r.name)).map((n) => productionRegion(policy, n, 'serving region').name));
-  const others = productionRegions(policy).filter((r) => r.name !== drained.name && servingNames.has(r.name));
+  const index = productionIndex(policy);
+  const drained = productionRegion(index, region, 'region');
+  const servingNames = serving === undefined ? undefined : new Set(serving.map((n) => productionRegion(index, n, 'serving region').name));
+  const pool = servingNames === undefined ? index.production : index.production.filter((r) => servingNames.has(r.name));
+  const others = pool.filter((r) => r.name !== drained.name);
   const need = peakLoad(drained);
   const spares = others.map((r) => ({ region: r, spare: spareCapacity(r) }));
-  const total = spares.reduce((s, x) => s + x.spare, 0);
+  const total = othersSpare(pool.map(spareCapacity), others.length < pool.length ? spareCapacity(drained) : 0);
 
   if (total + EPSILON < need) {
-    const ranked = [...spares].sort((a, b) => b.spare - a.spare);
-    const who = ranked.map((x) => x.region.name);
-    const have =
-      who.length === 0
-        ? 'no other production region is serving'
-        : who.length === 1
-          ? `${who[0]} has ${num(total)}`
-          : `${names(who)} have ${num(total)} (${ranked.map((x) => `${x.region.name} ${num(x.spare)}`).join(', ')})`;
-    return { allowed: false, reason: `draining ${drained.name} (${pct(need)} of users) needs ${num(need)} of spare capacity; ${have}`, shifts: [] };
+    return { allowed: false, reason: refusal(drained, need, total, spares.length, byMostSpare(spares)), shifts: [] };
   }
   if (need <= 0) return { allowed: true, reason: null, shifts: [] };
 
   return { allowed: true, reason: null, shifts: spread(need, spares) };
+}
+
+/** Σ values, compensated (Neumaier), so that 2,000 terms add up to what they are worth. */
+function sumOf(values: readonly number[]): number {
+  let sum = 0;
+  let carry = 0;
+  for (const v of values) {
+    const t = sum + v;
+    carry += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+    sum = t;
+  }
+  return sum + carry;
+}
+
+/**
+ * The spare capacity of the pool less the drained region's own: planDrain and
+ * regionsThatCannotBeLost both compute it this way, so they print the same number to the last digit.
+ */
+function othersSpare(pool: readonly number[], own: number): number {
+  return Math.max(0, sumOf(pool) - own);
+}
+
+export interface LossVerdict {
+  region: Region;
+  /** planDrain's reason for refusing to drain the region while every production region serves. */
+  reason: string;
+}
+
+/**
+ * The production regions that could not be drained while every other production region serves,
+ * each with the reason planDrain gives (what lint's insufficient-headroom reports), in policy order.
+ * O(n·log n) for n regions: the spare capacity is summed once and each region's own is subtracted,
+ * where asking planDrain region by region would rescan the others for each one.
+ */
+export function regionsThatCannotBeLost(policy: Policy): LossVerdict[] {
+  const production = productionRegions(policy);
+  const spares: Spare[] = production.map((r) => ({ region: r, spare: spareCapacity(r) }));
+  const pool = spares.map((x) => x.spare);
+  const totalSpare = sumOf(pool);
+  let ranked: Spare[] | undefined;
+  const verdicts: LossVerdict[] = [];
+  for (const own of spares) {
+    const need = peakLoad(own.region);
+    const total = Math.max(0, totalSpare - own.spare); // othersSpare(pool, own.spare), the sum taken once
+    if (total + EPSILON >= need) continue;
+    ranked ??= byMostSpare(spares);
+    const others = (function* () {
+      for (const x of ranked!) if (x !== own) yield x;
+    })();
+    verdicts.push({ region: own.region, reason: refusal(own.region, need, total, spares.length - 1, others) });
+  }
+  return verdicts;
 }
 
 /**

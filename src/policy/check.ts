@@ -1,56 +1,83 @@
 /**
  * @module Cross-field rules of a ReleasePolicy that a per-field schema cannot express: user shares
  * sum to 1, every region is in exactly one ring, references to gates, rings and regions exist,
- * ranges are ordered, each provider has its settings. Returns issues; never throws.
+ * ranges are ordered, each provider has its settings. Runs on a draft (whatever parts of the
+ * document parsed, see draft.ts), so a file with schema errors gets these errors too: a rule
+ * whose input failed the schema stays silent rather than repeat or guess. Returns issues; never
+ * throws. Linear in regions and rings.
  */
-import type { Issue } from './source.ts';
-import { didYouMean } from './source.ts';
+import { NO_FAILURES, type Draft, type Failures } from './draft.ts';
+import type { Issue, Path } from './source.ts';
+import { didYouMean, listSome } from './source.ts';
 import { SIMULATED_METRICS, type Hook, type Policy } from './schema.ts';
 
 const SHARE_TOLERANCE = 0.01;
 
 function unknownName(kind: string, name: string, known: readonly string[]): string {
   const guess = didYouMean(name, known);
-  return `${kind} "${name}" is not defined${guess ? ` (did you mean "${guess}"?)` : known.length ? ` (known: ${known.join(', ')})` : ''}`;
+  return `${kind} "${name}" is not defined${guess ? ` (did you mean "${guess}"?)` : known.length ? ` (known: ${listSome(known)})` : ''}`;
 }
 
-function checkHook(hook: Hook, path: (string | number)[]): Issue[] {
-  const n = (hook.command ? 1 : 0) + (hook.webhook ? 1 : 0);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+const has = (record: object, key: string): boolean => Object.hasOwn(record, key);
+
+function checkHook(hook: Draft<Hook>, path: Path, failures: Failures): Issue[] {
+  const given = (k: keyof Hook): boolean => hook[k] !== undefined || failures.has([...path, k]);
+  const n = (given('command') ? 1 : 0) + (given('webhook') ? 1 : 0);
   return n === 1 ? [] : [{ path, message: 'a hook is either { command: [...] } or { webhook: { url } }, exactly one' }];
 }
 
-export function checkPolicy(policy: Policy): Issue[] {
+/**
+ * The cross-field issues of a policy, or of the draft of one. `failures` says which fields failed
+ * the schema (none for a parsed policy).
+ */
+export function checkPolicy(policy: Draft<Policy>, failures: Failures = NO_FAILURES): Issue[] {
   const spec = policy.spec;
+  if (!spec) return [];
   const issues: Issue[] = [];
+  const regions = spec.regions ?? [];
+  const rings = spec.rings ?? [];
 
   // Regions
   const regionIndex = new Map<string, number>();
   const clusterOwner = new Map<string, string>();
-  spec.regions.forEach((r, i) => {
-    if (regionIndex.has(r.name)) issues.push({ path: ['spec', 'regions', i, 'name'], message: `region "${r.name}" is defined twice` });
-    else regionIndex.set(r.name, i);
-    if (r.internal && r.userShare !== undefined && r.userShare > 0) {
-      issues.push({ path: ['spec', 'regions', i, 'userShare'], message: 'an internal region has no user share (remove it, or set internal: false)' });
+  /** Every region has a name: only then is a reference to an unknown region certainly wrong. */
+  const regionNamesKnown = spec.regions !== undefined && regions.every((r) => isString(r?.name));
+  regions.forEach((r, i) => {
+    if (!r) return;
+    const at = ['spec', 'regions', i];
+    const name = isString(r.name) ? r.name : undefined;
+    if (name !== undefined) {
+      if (regionIndex.has(name)) issues.push({ path: [...at, 'name'], message: `region "${name}" is defined twice` });
+      else regionIndex.set(name, i);
     }
-    if (!r.internal && r.userShare === undefined) {
-      issues.push({ path: ['spec', 'regions', i], message: `production region "${r.name}" needs a userShare` });
+    if (r.internal === true && isNumber(r.userShare) && r.userShare > 0) {
+      issues.push({ path: [...at, 'userShare'], message: 'an internal region has no user share (remove it, or set internal: false)' });
     }
-    if (r.businessHours.start >= r.businessHours.end) {
-      issues.push({ path: ['spec', 'regions', i, 'businessHours', 'end'], message: 'business hours must end after they start (same day, local time)' });
+    if (r.internal === false && r.userShare === undefined && !failures.has([...at, 'userShare'])) {
+      issues.push({ path: at, message: name !== undefined ? `production region "${name}" needs a userShare` : 'a production region needs a userShare' });
     }
-    r.clusters.forEach((c, j) => {
+    const hours = r.businessHours;
+    if (hours && isNumber(hours.start) && isNumber(hours.end) && hours.start >= hours.end) {
+      issues.push({ path: [...at, 'businessHours', 'end'], message: 'business hours must end after they start (same day, local time)' });
+    }
+    (r.clusters ?? []).forEach((c, j) => {
+      if (!c || !isString(c.name) || name === undefined) return;
       const owner = clusterOwner.get(c.name);
-      if (owner !== undefined) issues.push({ path: ['spec', 'regions', i, 'clusters', j, 'name'], message: `cluster "${c.name}" is already in region "${owner}"` });
-      else clusterOwner.set(c.name, r.name);
+      if (owner !== undefined) issues.push({ path: [...at, 'clusters', j, 'name'], message: `cluster "${c.name}" is already in region "${owner}"` });
+      else clusterOwner.set(c.name, name);
     });
   });
-  const production = spec.regions.filter((r) => !r.internal);
-  if (production.length > 0 && production.every((r) => r.userShare !== undefined)) {
-    const sum = production.reduce((s, r) => s + (r.userShare ?? 0), 0);
+  // The sum is judged only when every region says whether it is internal and every production region has a share.
+  const production = regions.filter((r) => r?.internal === false);
+  const sharesKnown = regionNamesKnown && regions.every((r) => typeof r?.internal === 'boolean') && production.every((r) => isNumber(r?.userShare));
+  if (sharesKnown && production.length > 0) {
+    const sum = production.reduce((s, r) => s + (r?.userShare ?? 0), 0);
     if (Math.abs(sum - 1) > SHARE_TOLERANCE) {
       issues.push({
         path: ['spec', 'regions'],
-        message: `production userShare must sum to 1 (±${SHARE_TOLERANCE}); it sums to ${Number(sum.toFixed(4))} (${production.map((r) => `${r.name} ${r.userShare}`).join(' + ')})`,
+        message: `production userShare must sum to 1 (±${SHARE_TOLERANCE}); it sums to ${Number(sum.toFixed(4))} (${listSome(production.map((r) => `${r?.name} ${r?.userShare}`), { separator: ' + ' })})`,
       });
     }
   }
@@ -59,86 +86,126 @@ export function checkPolicy(policy: Policy): Issue[] {
   const ringIndex = new Map<string, number>();
   const regionRing = new Map<string, string>();
   const regionNames = [...regionIndex.keys()];
-  const gateNames = Object.keys(spec.gates);
-  spec.rings.forEach((ring, i) => {
-    if (ringIndex.has(ring.name)) issues.push({ path: ['spec', 'rings', i, 'name'], message: `ring "${ring.name}" is defined twice` });
-    else ringIndex.set(ring.name, i);
-    ring.regions.forEach((name, j) => {
-      const p = ['spec', 'rings', i, 'regions', j];
-      if (!regionIndex.has(name)) issues.push({ path: p, message: unknownName('region', name, regionNames) });
+  /** Every ring's region list parsed: only then is a region in no ring certainly in none. */
+  let ringRegionsKnown = spec.rings !== undefined;
+  const ringNamesKnown = spec.rings !== undefined && rings.every((r) => isString(r?.name));
+  /** Gate references are judged only when spec.gates itself parsed (a misspelt `gates:` leaves the default, empty). */
+  const gates = failures.at(['spec', 'gates']) ? undefined : spec.gates;
+  const gateNames = gates ? Object.keys(gates) : [];
+  rings.forEach((ring, i) => {
+    if (!ring) {
+      ringRegionsKnown = false;
+      return;
+    }
+    const at = ['spec', 'rings', i];
+    const label = isString(ring.name) ? `ring "${ring.name}"` : `spec.rings[${i}]`;
+    if (isString(ring.name)) {
+      if (ringIndex.has(ring.name)) issues.push({ path: [...at, 'name'], message: `ring "${ring.name}" is defined twice` });
+      else ringIndex.set(ring.name, i);
+    }
+    if (!Array.isArray(ring.regions)) ringRegionsKnown = false;
+    (ring.regions ?? []).forEach((name, j) => {
+      if (!isString(name)) {
+        ringRegionsKnown = false;
+        return;
+      }
+      const p = [...at, 'regions', j];
+      if (regionNamesKnown && !regionIndex.has(name)) issues.push({ path: p, message: unknownName('region', name, regionNames) });
       const prev = regionRing.get(name);
-      if (prev !== undefined) issues.push({ path: p, message: `region "${name}" is already in ring "${prev}" (every region is in exactly one ring)` });
-      else regionRing.set(name, ring.name);
+      if (prev !== undefined) issues.push({ path: p, message: `region "${name}" is already in ${prev} (every region is in exactly one ring)` });
+      else regionRing.set(name, label);
     });
-    ring.gates.forEach((g, j) => {
-      if (!(g in spec.gates)) issues.push({ path: ['spec', 'rings', i, 'gates', j], message: unknownName('gate', g, gateNames) });
-    });
+    if (gates) {
+      (ring.gates ?? []).forEach((g, j) => {
+        if (isString(g) && !has(gates, g)) issues.push({ path: [...at, 'gates', j], message: unknownName('gate', g, gateNames) });
+      });
+    }
   });
-  for (const name of regionNames) {
-    if (!regionRing.has(name)) issues.push({ path: ['spec', 'regions', regionIndex.get(name)!, 'name'], message: `region "${name}" is in no ring (every region is in exactly one ring)` });
+  if (ringRegionsKnown) {
+    for (const [name, i] of regionIndex) {
+      if (!regionRing.has(name)) issues.push({ path: ['spec', 'regions', i, 'name'], message: `region "${name}" is in no ring (every region is in exactly one ring)` });
+    }
   }
-  const ringNames = [...ringIndex.keys()];
-  spec.rings.forEach((ring, i) => {
-    (ring.onFailure.rollback ?? []).forEach((name, j) => {
-      if (!ringIndex.has(name)) issues.push({ path: ['spec', 'rings', i, 'onFailure', 'rollback', j], message: unknownName('ring', name, ringNames) });
+  if (ringNamesKnown) {
+    const ringNames = [...ringIndex.keys()];
+    rings.forEach((ring, i) => {
+      (ring?.onFailure?.rollback ?? []).forEach((name, j) => {
+        if (isString(name) && !ringIndex.has(name)) issues.push({ path: ['spec', 'rings', i, 'onFailure', 'rollback', j], message: unknownName('ring', name, ringNames) });
+      });
     });
-  });
+  }
 
   // Gates
-  const metricNames: readonly string[] =
-    spec.metrics.provider === 'prometheus' ? Object.keys(spec.metrics.prometheus?.queries ?? {}) : SIMULATED_METRICS;
-  const metricSource = spec.metrics.provider === 'prometheus' ? 'spec.metrics.prometheus.queries' : 'the simulated metrics';
-  const metricsKnown = spec.metrics.provider !== 'prometheus' || spec.metrics.prometheus !== undefined;
-  for (const [name, gate] of Object.entries(spec.gates)) {
+  const metrics = spec.metrics;
+  const provider = metrics?.provider;
+  const queries = metrics?.prometheus?.queries;
+  const metricNames: readonly string[] = provider === 'prometheus' ? Object.keys(queries ?? {}) : SIMULATED_METRICS;
+  const metricSource = provider === 'prometheus' ? 'spec.metrics.prometheus.queries' : 'the simulated metrics';
+  /** Metric names are judged only against a known list: the simulated one, or prometheus queries that parsed. */
+  const metricsKnown = provider === 'simulated' || (provider === 'prometheus' && queries !== undefined && !failures.has(['spec', 'metrics', 'prometheus', 'queries']));
+  for (const [name, gate] of Object.entries(gates ?? {})) {
+    if (!gate) continue;
     const p = ['spec', 'gates', name];
-    if (gate.metric !== undefined && gate.compare !== undefined) issues.push({ path: p, message: 'a gate has either metric (threshold) or compare, not both' });
-    if (gate.metric === undefined && gate.compare === undefined) issues.push({ path: p, message: 'a gate needs metric (with max and/or min) or compare' });
-    if (gate.metric !== undefined) {
-      if (gate.max === undefined && gate.min === undefined) issues.push({ path: p, message: 'a threshold gate needs max and/or min' });
-      if (gate.max !== undefined && gate.min !== undefined && gate.min > gate.max) issues.push({ path: [...p, 'min'], message: `min (${gate.min}) is above max (${gate.max})` });
-      if (metricsKnown && !metricNames.includes(gate.metric)) issues.push({ path: [...p, 'metric'], message: `${unknownName('metric', gate.metric, metricNames)} in ${metricSource}` });
+    /** Given in the file: parsed, or there but failed the schema. */
+    const given = (k: string): boolean => (gate as Record<string, unknown>)[k] !== undefined || failures.has([...p, k]);
+    const threshold = given('metric');
+    const comparison = given('compare');
+    if (threshold && comparison) issues.push({ path: p, message: 'a gate has either metric (threshold) or compare, not both' });
+    if (!threshold && !comparison) issues.push({ path: p, message: 'a gate needs metric (with max and/or min) or compare' });
+    if (threshold) {
+      if (!given('max') && !given('min')) issues.push({ path: p, message: 'a threshold gate needs max and/or min' });
+      if (isNumber(gate.max) && isNumber(gate.min) && gate.min > gate.max) issues.push({ path: [...p, 'min'], message: `min (${gate.min}) is above max (${gate.max})` });
+      if (metricsKnown && isString(gate.metric) && !metricNames.includes(gate.metric)) issues.push({ path: [...p, 'metric'], message: `${unknownName('metric', gate.metric, metricNames)} in ${metricSource}` });
     }
-    if (gate.compare !== undefined) {
-      if (gate.max !== undefined || gate.min !== undefined) issues.push({ path: p, message: 'a comparison gate takes maxIncrease/maxRatio inside compare, not max/min' });
+    if (comparison) {
+      if (given('max') || given('min')) issues.push({ path: p, message: 'a comparison gate takes maxIncrease/maxRatio inside compare, not max/min' });
       if (gate.evaluate === 'whole-bake') issues.push({ path: [...p, 'evaluate'], message: 'evaluate applies to threshold gates only' });
-      if (metricsKnown && !metricNames.includes(gate.compare.metric)) issues.push({ path: [...p, 'compare', 'metric'], message: `${unknownName('metric', gate.compare.metric, metricNames)} in ${metricSource}` });
-      const b = gate.compare.baseline;
-      if (b !== 'stable-regions' && !regionIndex.has(b)) issues.push({ path: [...p, 'compare', 'baseline'], message: `baseline is "stable-regions" or a region; ${unknownName('region', b, regionNames)}` });
+      const compare = gate.compare;
+      if (compare) {
+        if (metricsKnown && isString(compare.metric) && !metricNames.includes(compare.metric)) issues.push({ path: [...p, 'compare', 'metric'], message: `${unknownName('metric', compare.metric, metricNames)} in ${metricSource}` });
+        const b = compare.baseline;
+        if (isString(b) && b !== 'stable-regions' && regionNamesKnown && !regionIndex.has(b)) issues.push({ path: [...p, 'compare', 'baseline'], message: `baseline is "stable-regions" or a region; ${unknownName('region', b, regionNames)}` });
+      }
     }
-    if (gate.interval <= 0) issues.push({ path: [...p, 'interval'], message: 'interval must be longer than 0m' });
+    if (isNumber(gate.interval) && gate.interval <= 0) issues.push({ path: [...p, 'interval'], message: 'interval must be longer than 0m' });
   }
 
   // Windows
-  spec.windows.freeze.forEach((f, i) => {
-    if (f.to <= f.from) issues.push({ path: ['spec', 'windows', 'freeze', i, 'to'], message: 'a freeze must end after it starts' });
+  (spec.windows?.freeze ?? []).forEach((f, i) => {
+    if (f && isNumber(f.from) && isNumber(f.to) && f.to <= f.from) issues.push({ path: ['spec', 'windows', 'freeze', i, 'to'], message: 'a freeze must end after it starts' });
   });
 
   // Providers and their settings
-  if (spec.metrics.provider === 'prometheus' && !spec.metrics.prometheus) issues.push({ path: ['spec', 'metrics'], message: 'provider prometheus needs a prometheus: { url, queries } section' });
-  const g = spec.delivery.gitops;
+  if (provider === 'prometheus' && !metrics?.prometheus && !failures.has(['spec', 'metrics', 'prometheus'])) issues.push({ path: ['spec', 'metrics'], message: 'provider prometheus needs a prometheus: { url, queries } section' });
+  const g = spec.delivery?.gitops;
   if (g) {
-    if ((g.approach === 'applicationset-revision' || g.approach === 'sync-wave') && !g.applicationSet) {
+    const given = (k: string): boolean => (g as Record<string, unknown>)[k] !== undefined || failures.has(['spec', 'delivery', 'gitops', k]);
+    if ((g.approach === 'applicationset-revision' || g.approach === 'sync-wave') && !given('applicationSet')) {
       issues.push({ path: ['spec', 'delivery', 'gitops'], message: `approach ${g.approach} needs applicationSet (the path of the ApplicationSet file in the repo)` });
     }
     if (g.approach === 'kustomize-overlay') {
-      if (!g.overlays) issues.push({ path: ['spec', 'delivery', 'gitops'], message: 'approach kustomize-overlay needs overlays (e.g. deploy/overlays/{{ring}})' });
-      if (!g.image) issues.push({ path: ['spec', 'delivery', 'gitops'], message: 'approach kustomize-overlay needs image (the image name whose tag is set)' });
+      if (!given('overlays')) issues.push({ path: ['spec', 'delivery', 'gitops'], message: 'approach kustomize-overlay needs overlays (e.g. deploy/overlays/{{ring}})' });
+      if (!given('image')) issues.push({ path: ['spec', 'delivery', 'gitops'], message: 'approach kustomize-overlay needs image (the image name whose tag is set)' });
     }
   }
-  if (spec.delivery.health.provider === 'argocd' && !spec.delivery.health.argocd) issues.push({ path: ['spec', 'delivery', 'health'], message: 'provider argocd needs an argocd: { url, application } section' });
-  if (spec.traffic.provider === 'haproxy' && !spec.traffic.haproxy) issues.push({ path: ['spec', 'traffic'], message: 'provider haproxy needs a haproxy: { socket } section' });
+  const health = spec.delivery?.health;
+  if (health?.provider === 'argocd' && !health.argocd && !failures.has(['spec', 'delivery', 'health', 'argocd'])) issues.push({ path: ['spec', 'delivery', 'health'], message: 'provider argocd needs an argocd: { url, application } section' });
+  const traffic = spec.traffic;
+  if (traffic?.provider === 'haproxy' && !traffic.haproxy && !failures.has(['spec', 'traffic', 'haproxy'])) issues.push({ path: ['spec', 'traffic'], message: 'provider haproxy needs a haproxy: { socket } section' });
 
   // Data
   const data = spec.data;
-  if (data.pattern === 'region-isolated' && !data.replication) issues.push({ path: ['spec', 'data'], message: 'pattern region-isolated needs replication: { pause, resume } hooks' });
-  if (data.pattern === 'feature-flag' && !data.featureFlag) issues.push({ path: ['spec', 'data'], message: 'pattern feature-flag needs featureFlag: { name, enable, disable }' });
-  if (data.replication) {
-    issues.push(...checkHook(data.replication.pause, ['spec', 'data', 'replication', 'pause']));
-    issues.push(...checkHook(data.replication.resume, ['spec', 'data', 'replication', 'resume']));
-  }
-  if (data.featureFlag) {
-    issues.push(...checkHook(data.featureFlag.enable, ['spec', 'data', 'featureFlag', 'enable']));
-    issues.push(...checkHook(data.featureFlag.disable, ['spec', 'data', 'featureFlag', 'disable']));
+  if (data) {
+    const given = (k: string): boolean => (data as Record<string, unknown>)[k] !== undefined || failures.has(['spec', 'data', k]);
+    if (data.pattern === 'region-isolated' && !given('replication')) issues.push({ path: ['spec', 'data'], message: 'pattern region-isolated needs replication: { pause, resume } hooks' });
+    if (data.pattern === 'feature-flag' && !given('featureFlag')) issues.push({ path: ['spec', 'data'], message: 'pattern feature-flag needs featureFlag: { name, enable, disable }' });
+    const hooks: Array<[Draft<Hook> | undefined, Path]> = [
+      [data.replication?.pause, ['spec', 'data', 'replication', 'pause']],
+      [data.replication?.resume, ['spec', 'data', 'replication', 'resume']],
+      [data.featureFlag?.enable, ['spec', 'data', 'featureFlag', 'enable']],
+      [data.featureFlag?.disable, ['spec', 'data', 'featureFlag', 'disable']],
+    ];
+    for (const [hook, path] of hooks) if (hook) issues.push(...checkHook(hook, path, failures));
   }
   return issues;
 }

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { PolicyError, formatLocated } from '../errors.ts';
 import { HOUR } from './duration.ts';
 import { loadPolicy, loadRelease } from './load.ts';
+import type { PolicyInput } from './schema.ts';
+import { fleetPolicy } from './testing.ts';
 
 const webapp = readFileSync(new URL('../../examples/webapp.yaml', import.meta.url), 'utf8');
 
@@ -139,6 +142,101 @@ describe('YAML aliases', () => {
   it('reports an alias to an anchor that is not set, with its position', () => {
     expect(errorsOf('apiVersion: meridian.dev/v1alpha1\nkind: *nothing\n')).toEqual([
       'policy.yaml:2:7: YAML: Unresolved alias (the anchor must be set before the alias): nothing',
+    ]);
+  });
+});
+
+describe('schema errors and cross-field errors together', () => {
+  it('reports a bad time zone and shares that do not sum to 1 in one run', () => {
+    const text = webapp.replace('timezone: Europe/London', 'timezone: Mars/Olympus').replace('userShare: 0.45', 'userShare: 0.55');
+    expect(errorsOf(text)).toEqual([
+      'policy.yaml:25:17: spec.regions[2].timezone: "Mars/Olympus" is not an IANA time zone (e.g. Europe/London, Asia/Kolkata, UTC)',
+      'policy.yaml:14:5: spec.regions: production userShare must sum to 1 (±0.01); it sums to 1.1 (ap-south-1 0.25 + eu-west-1 0.3 + us-east-1 0.55)',
+    ]);
+  });
+
+  it('says nothing more about a share that failed the schema, or was misspelt', () => {
+    expect(errorsOf(webapp.replace('userShare: 0.25', 'userShare: 1.5'))).toEqual(['policy.yaml:20:18: spec.regions[1].userShare: must be at most 1, got 1.5']);
+    expect(errorsOf(webapp.replace('userShare: 0.25', 'usrShare: 0.25'))).toEqual(['policy.yaml:20:7: spec.regions[1].usrShare: unknown field "usrShare" (did you mean "userShare"?)']);
+  });
+
+  it('does not call a region unplaced when a ring or its region list failed', () => {
+    expect(errorsOf(webapp.replace('regions: [eu-west-1]', 'regions: eu-west-1'))).toEqual(['policy.yaml:46:16: spec.rings[2].regions: expected array, got "eu-west-1"']);
+    expect(errorsOf(webapp.replace('    - name: ring-3\n', '    - ring-3\n    - name: ring-4\n'))).toEqual(['policy.yaml:50:7: spec.rings[3]: expected object, got "ring-3"']);
+  });
+
+  it('does not call a region unknown when the name of some region failed', () => {
+    expect(errorsOf(webapp.replace('- name: eu-west-1', '- name: [eu-west-1]'))).toEqual(['policy.yaml:24:13: spec.regions[2].name: expected string, got a list']);
+  });
+
+  it('does not ask a gate for a max that failed, or a metric that was misspelt', () => {
+    expect(errorsOf(webapp.replace('max: 0.01', 'max: high'))).toEqual(['policy.yaml:59:12: spec.gates.error-rate.max: expected number, got "high"']);
+    expect(errorsOf(webapp.replace('metric: error_rate\n      max: 0.01', 'metrc: error_rate\n      max: 0.01'))).toEqual([
+      'policy.yaml:58:7: spec.gates.error-rate.metrc: unknown field "metrc" (did you mean "metric"?)',
+    ]);
+  });
+
+  it('does not call every gate unknown when gates: itself is misspelt', () => {
+    expect(errorsOf(webapp.replace('  gates:\n    error-rate:', '  gatez:\n    error-rate:'))).toEqual(['policy.yaml:56:3: spec.gatez: unknown field "gatez" (did you mean "gates"?)']);
+  });
+
+  it('still checks references around a gate that failed, but not the gate itself', () => {
+    const text = webapp.replace('    p99-latency:\n      metric: p99_latency_ms\n      max: 200\n', '    p99-latency: fast\n').replace('gates: [error-rate]', 'gates: [eror-rate]');
+    expect(errorsOf(text)).toEqual([
+      'policy.yaml:60:18: spec.gates.p99-latency: expected object, got "fast"',
+      'policy.yaml:39:15: spec.rings[0].gates[0]: gate "eror-rate" is not defined (did you mean "error-rate"?)',
+    ]);
+  });
+
+  it('knows no gate by the name of a method every object has', () => {
+    expect(errorsOf(webapp.replace('gates: [error-rate, p99-latency, vs-baseline]', 'gates: [toString, constructor]'))).toEqual([
+      'policy.yaml:43:15: spec.rings[1].gates[0]: gate "toString" is not defined (known: error-rate, p99-latency, vs-baseline)',
+      'policy.yaml:43:25: spec.rings[1].gates[1]: gate "constructor" is not defined (known: error-rate, p99-latency, vs-baseline)',
+    ]);
+  });
+});
+
+describe('messages about missing or odd values', () => {
+  it('says a missing apiVersion or kind is required, never "undefined"', () => {
+    expect(errorsOf(webapp.replace('apiVersion: meridian.dev/v1alpha1\n', ''))).toEqual(['policy.yaml:4:1: apiVersion: required (use meridian.dev/v1alpha1)']);
+    expect(errorsOf(webapp.replace('kind: ReleasePolicy\n', ''))).toEqual(['policy.yaml:4:1: kind: required (use ReleasePolicy)']);
+  });
+
+  it("names YAML's .nan and .inf rather than printing NaN or Infinity", () => {
+    const text = webapp.replace('capacity: 1.4\n      business', 'capacity: .nan\n      business').replace('userShare: 0.45', 'userShare: .inf').replace('bake: 12h', 'bake: .nan');
+    expect(errorsOf(text)).toEqual([
+      'policy.yaml:21:17: spec.regions[1].capacity: expected number, got .nan (not a number)',
+      'policy.yaml:31:18: spec.regions[3].userShare: expected number, got .inf (infinite)',
+      'policy.yaml:47:13: spec.rings[2].bake: .nan is not a duration (use e.g. 24h)',
+    ]);
+  });
+
+  it('shows null as null, not as the string "null"', () => {
+    expect(errorsOf(webapp.replace('start: "09:00"', 'start: ~'))).toEqual(['policy.yaml:22:46: spec.regions[1].businessHours.start: null is not a time of day (use "HH:MM", quoted)']);
+  });
+
+  it('refuses a duration too long to plan with', () => {
+    expect(errorsOf(webapp.replace('bake: 24h', 'bake: 99999999999d'))).toEqual(['policy.yaml:42:13: spec.rings[1].bake: "99999999999d" is longer than 3650d, the longest duration a policy may give']);
+    expect(loadPolicy(webapp.replace('bake: 24h', 'bake: 3650d'), 'policy.yaml').policy.spec.rings[1]!.bake).toBe(3650 * 24 * HOUR);
+  });
+});
+
+describe('messages about a large fleet', () => {
+  const fleet = parse(fleetPolicy({ regions: 30 })) as PolicyInput;
+
+  it('lists at most ten known names when an unknown one has no close match', () => {
+    const doc = structuredClone(fleet);
+    doc.spec.rings[2]!.regions.push('zzzzzzzzzz');
+    expect(errorsOf(stringify(doc)).map((e) => e.replace(/^policy\.yaml:\d+:\d+: /, ''))).toEqual([
+      'spec.rings[2].regions[10]: region "zzzzzzzzzz" is not defined (known: region-0, region-1, region-2, region-3, region-4, region-5, region-6, region-7, region-8, region-9 and 20 more)',
+    ]);
+  });
+
+  it('shows at most ten terms of a sum of shares that is off', () => {
+    const doc = structuredClone(fleet);
+    doc.spec.regions[1]!.userShare = 0.5;
+    expect(errorsOf(stringify(doc)).map((e) => e.replace(/^policy\.yaml:\d+:\d+: /, ''))).toEqual([
+      'spec.regions: production userShare must sum to 1 (±0.01); it sums to 1.4825 (region-1 0.5 + region-2 0.026316 + region-3 0.035088 + region-4 0.04386 + region-5 0.052632 + region-6 0.061404 + region-7 0.008772 + region-8 0.017544 + region-9 0.026316 + region-10 0.035088 and 19 more)',
     ]);
   });
 });

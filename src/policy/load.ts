@@ -4,16 +4,19 @@
  */
 import { checkPolicy } from './check.ts';
 import { PolicyDocument, ReleaseDocument, type Policy, type ReleaseRequest } from './schema.ts';
-import { loadDocument, type SourceDocument } from './source.ts';
+import { loadDocument, loadDocumentWithDraft, type SourceDocument } from './source.ts';
 
 export interface LoadedPolicy {
   policy: Policy;
   source: SourceDocument;
 }
 
-/** Throws PolicyError with every problem found. */
+/**
+ * Throws PolicyError with every problem found: schema errors and, on whatever parts of the
+ * document did parse, the cross-field ones, together.
+ */
 export function loadPolicy(text: string, file: string): LoadedPolicy {
-  const { value, source } = loadDocument(text, file, PolicyDocument, checkPolicy);
+  const { value, source } = loadDocumentWithDraft(text, file, PolicyDocument, checkPolicy);
   return { policy: value, source };
 }
 

@@ -1,11 +1,34 @@
 /**
  * @module Questions about a loaded policy that every part of Meridian asks: which regions are
  * production, a ring's user share, the first production ring, the rings a failure rolls back.
+ * Looking a region up by name costs O(1) (an index per regions list, built on first use), so
+ * questions about every ring cost what the rings hold, not rings × regions.
  */
 import type { Gate, Policy, Region, Ring } from './schema.ts';
 
+/** Position of the first region of each name, per regions list (rebuilt when a lookup finds it stale). */
+const nameIndex = new WeakMap<readonly Region[], Map<string, number>>();
+
+/** The position of the region named `name` in spec.regions, or -1. */
+export function regionIndexOf(policy: Policy, name: string): number {
+  const regions = policy.spec.regions;
+  let at = nameIndex.get(regions)?.get(name);
+  if (at === undefined || regions[at]?.name !== name) {
+    const index = new Map<string, number>();
+    regions.forEach((r, i) => { if (!index.has(r.name)) index.set(r.name, i); });
+    nameIndex.set(regions, index);
+    at = index.get(name);
+  }
+  return at ?? -1;
+}
+
+/** The region named `name`, or undefined. */
+export function findRegion(policy: Policy, name: string): Region | undefined {
+  return policy.spec.regions[regionIndexOf(policy, name)];
+}
+
 export function regionByName(policy: Policy, name: string): Region {
-  const r = policy.spec.regions.find((x) => x.name === name);
+  const r = findRegion(policy, name);
   if (!r) throw new Error(`region ${name} is not in the policy`);
   return r;
 }

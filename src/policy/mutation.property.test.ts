@@ -65,13 +65,16 @@ function loadOrProblems(text: string): ReturnType<typeof loadPolicy> | null {
     for (const p of e.problems) {
       expect(p.line).toBeGreaterThanOrEqual(1);
       expect(p.message.length).toBeGreaterThan(0);
+      // A message shows what the file says, never a value the loader made up.
+      expect(p.message).not.toMatch(/\bundefined\b|\bNaN\b/);
     }
+    expect(new Set(e.problems.map((p) => `${p.line}:${p.col}: ${p.path}: ${p.message}`)).size).toBe(e.problems.length);
     return null;
   }
 }
 
 describe('random mutations of a valid policy', () => {
-  it('validate reports located problems or accepts; plan and lint never throw on what it accepts', () => {
+  it('validate reports located problems (schema and cross-field, none twice) or accepts; plan and lint never throw on what it accepts', () => {
     fc.assert(
       fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (ms) => {
         let doc = base;

@@ -7,6 +7,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type
 import type { z } from 'zod';
 import type { Located } from '../errors.ts';
 import { PolicyError } from '../errors.ts';
+import { Failures, NO_FAILURES, parseDraft, type Draft } from './draft.ts';
 
 export type Path = readonly (string | number)[];
 
@@ -16,6 +17,8 @@ export interface Issue {
   message: string;
   /** Point at the key of the last path element rather than its value (unknown fields). */
   atKey?: boolean;
+  /** For an unknown field with a close known name: the path of that field (it was probably meant). */
+  meant?: Path;
 }
 
 export const MAX_INPUT_BYTES = 1024 * 1024;
@@ -49,7 +52,7 @@ export function parseSource(text: string, file: string): SourceDocument {
     const firstLine = e.message.split('\n')[0] ?? e.message;
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML: ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}` };
   });
-  if (problems.length > 0) throw new PolicyError(problems);
+  if (problems.length > 0) throw new PolicyError(unique(problems));
   return { file, doc, lines };
 }
 
@@ -90,30 +93,65 @@ export function lineOf(src: SourceDocument, path: Path): number {
   return locate(src, { path, message: '' }).line;
 }
 
-function levenshtein(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+let rowA = new Int32Array(64);
+let rowB = new Int32Array(64);
+
+/**
+ * Edit distance between `a` and `b` (both lower case) if it is at most `max`, else `max + 1`.
+ * Stops as soon as every cell of a row exceeds `max`, so a far-off name costs a few rows.
+ */
+function distanceWithin(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  if (rowA.length <= b.length) {
+    rowA = new Int32Array(b.length + 1);
+    rowB = new Int32Array(b.length + 1);
+  }
+  let prev = rowA;
+  let cur = rowB;
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
+    cur[0] = i;
+    let rowMin = i;
+    const ca = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      diag = tmp;
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ca === b.charCodeAt(j - 1) ? 0 : 1));
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
     }
+    if (rowMin > max) return max + 1;
+    const t = prev;
+    prev = cur;
+    cur = t;
   }
   return prev[b.length]!;
 }
 
-/** The known name closest to `name`, when it is close enough to be a likely typo. */
+/** The known name closest to `name`, when it is close enough to be a likely typo (the first of equally close ones). */
 export function didYouMean(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = levenshtein(name, k);
-    if (d < bestD) { bestD = d; best = k; }
-  }
+  const target = name.toLowerCase();
   const limit = Math.max(1, Math.floor(Math.max(name.length, 3) / 3));
-  return best !== undefined && bestD <= limit ? best : undefined;
+  let best: string | undefined;
+  let bestD = limit + 1;
+  for (let k = 0; k < known.length && bestD > 0; k++) {
+    // Only a strictly closer name replaces the best so far.
+    const d = distanceWithin(target, known[k]!.toLowerCase(), bestD - 1);
+    if (d < bestD) {
+      bestD = d;
+      best = known[k];
+    }
+  }
+  return best;
+}
+
+/**
+ * Items joined for a message, at most `max` of them, then how many more: `a, b, c and 1990 more`.
+ * Keeps a message about one field short however many regions or rings the policy has.
+ */
+export function listSome(items: readonly string[], options: { max?: number; separator?: string } = {}): string {
+  const max = options.max ?? 10;
+  const separator = options.separator ?? ', ';
+  if (items.length <= max) return items.join(separator);
+  return `${items.slice(0, max).join(separator)} and ${items.length - max} more`;
 }
 
 type AnySchema = z.core.$ZodType;
@@ -146,6 +184,9 @@ export function knownKeysAt(schema: AnySchema, path: Path): string[] {
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'number' && Number.isNaN(v)) return '.nan (not a number)';
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v > 0 ? '.inf' : '-.inf'} (infinite)`;
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `"${v}"`;
@@ -162,7 +203,12 @@ export function zodIssues(error: z.core.$ZodError, schema: AnySchema): Issue[] {
         const known = knownKeysAt(schema, path);
         for (const key of iss.keys) {
           const guess = didYouMean(key, known);
-          out.push({ path: [...path, key], atKey: true, message: `unknown field "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}` });
+          out.push({
+            path: [...path, key],
+            atKey: true,
+            message: `unknown field "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`,
+            ...(guess ? { meant: [...path, guess] } : {}),
+          });
         }
         break;
       }
@@ -201,20 +247,14 @@ export function zodIssues(error: z.core.$ZodError, schema: AnySchema): Issue[] {
   return out;
 }
 
-/** Parse text against a schema and an optional cross-field check; throws a PolicyError listing every problem. */
-export function loadDocument<S extends AnySchema>(
-  text: string,
-  file: string,
-  schema: S,
-  check?: (value: z.output<S>) => Issue[],
-): { value: z.output<S>; source: SourceDocument } {
+/** Parse text into plain values (YAML → JS); every problem so far is a PolicyError with positions. */
+export function readDocument(text: string, file: string): { source: SourceDocument; raw: unknown } {
   const source = parseSource(text, file);
   if (source.doc.contents === null) {
     throw new PolicyError([{ file, line: 1, col: 1, path: '', message: 'the file is empty' }]);
   }
-  let raw: unknown;
   try {
-    raw = source.doc.toJS({ maxAliasCount: 100 });
+    return { source, raw: source.doc.toJS({ maxAliasCount: 100 }) };
   } catch (e) {
     // Unresolved or excessive aliases surface only when the document is turned into values.
     let offset = 0;
@@ -222,12 +262,62 @@ export function loadDocument<S extends AnySchema>(
     const pos = source.lines.linePos(offset);
     throw new PolicyError([{ file, line: pos.line, col: pos.col, path: '', message: `YAML: ${e instanceof Error ? e.message : String(e)}` }]);
   }
+}
+
+/** Problems without exact repeats (same place, path and message), in order. */
+function unique(problems: readonly Located[]): Located[] {
+  const seen = new Set<string>();
+  return problems.filter((l) => {
+    const key = `${l.line}:${l.col}:${l.path}:${l.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function locateAll(source: SourceDocument, issues: readonly Issue[]): Located[] {
+  return unique(issues.map((i) => locate(source, i)));
+}
+
+/** Parse text against a schema and an optional cross-field check; throws a PolicyError listing every problem. */
+export function loadDocument<S extends AnySchema>(
+  text: string,
+  file: string,
+  schema: S,
+  check?: (value: z.output<S>) => Issue[],
+): { value: z.output<S>; source: SourceDocument } {
+  const { source, raw } = readDocument(text, file);
   const parsed = (schema as unknown as z.ZodType).safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    throw new PolicyError(zodIssues(parsed.error, schema).map((i) => locate(source, i)));
+    throw new PolicyError(locateAll(source, zodIssues(parsed.error, schema)));
   }
   const value = parsed.data as z.output<S>;
   const problems = check ? check(value) : [];
-  if (problems.length > 0) throw new PolicyError(problems.map((i) => locate(source, i)));
+  if (problems.length > 0) throw new PolicyError(locateAll(source, problems));
   return { value, source };
+}
+
+/**
+ * Like loadDocument, but the cross-field check also runs when the schema fails: on the draft of
+ * the document (what did parse), told which fields failed. Schema errors come first, then the
+ * cross-field ones, each once; the check must not throw on a draft.
+ */
+export function loadDocumentWithDraft<S extends AnySchema>(
+  text: string,
+  file: string,
+  schema: S,
+  check: (draft: Draft<z.output<S>>, failures: Failures) => Issue[],
+): { value: z.output<S>; source: SourceDocument } {
+  const { source, raw } = readDocument(text, file);
+  const parsed = (schema as unknown as z.ZodType).safeParse(raw, { reportInput: true });
+  if (parsed.success) {
+    const value = parsed.data as z.output<S>;
+    const problems = check(value as Draft<z.output<S>>, NO_FAILURES);
+    if (problems.length > 0) throw new PolicyError(locateAll(source, problems));
+    return { value, source };
+  }
+  const schemaIssues = zodIssues(parsed.error, schema);
+  const draft = parseDraft(schema, raw);
+  const crossIssues = draft === undefined ? [] : check(draft, new Failures(schemaIssues));
+  throw new PolicyError(locateAll(source, [...schemaIssues, ...crossIssues]));
 }

@@ -2,7 +2,7 @@
  * @module Wording shared by lint rules: percentages of users, lists of names, a ring described by
  * its production regions and share, and the indices rules point their paths at. Pure.
  */
-import { productionRegions, ringUserShare, round } from '../model.ts';
+import { findRegion, regionIndexOf, ringUserShare, round } from '../model.ts';
 import type { Policy, Ring } from '../schema.ts';
 
 /** 0.45 → "45%", 0.125 → "12.5%". */
@@ -17,13 +17,15 @@ export function listNames(names: readonly string[]): string {
 }
 
 export function regionIndex(policy: Policy, name: string): number {
-  return policy.spec.regions.findIndex((r) => r.name === name);
+  return regionIndexOf(policy, name);
 }
 
-/** The names of a ring's production (non-internal) regions. */
+/** The names of a ring's production (non-internal) regions. O(regions of the ring). */
 export function productionRegionNames(policy: Policy, ring: Ring): string[] {
-  const production = new Set(productionRegions(policy).map((r) => r.name));
-  return ring.regions.filter((n) => production.has(n));
+  return ring.regions.filter((n) => {
+    const r = findRegion(policy, n);
+    return r !== undefined && !r.internal;
+  });
 }
 
 /** "ring-1 (ap-south-1, 45% of users)" */

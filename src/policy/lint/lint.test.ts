@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { lint } from './lint.ts';
 import { RULES } from './rules/index.ts';
-import { policyWith, region, releaseWith, ring } from './test-helpers.ts';
+import { loadPolicy } from '../load.ts';
+import { fleetPolicy } from '../testing.ts';
+import { countingRegionReads, policyWith, region, releaseWith, ring } from './test-helpers.ts';
 
 describe('lint', () => {
   it('knows the thirteen rules of the lint table, in table order', () => {
@@ -60,5 +62,12 @@ describe('lint', () => {
     const release = releaseWith({ changes: ['app', 'infra', 'schema'] });
     expect(lint({ policy })).toEqual([]);
     expect(lint({ policy, release }).map((f) => f.rule)).toEqual(['infra-and-app-together', 'replication-during-schema-change']);
+  });
+
+  it('reads each region a bounded number of times across all rules, with one ring per region', () => {
+    const fleet = loadPolicy(fleetPolicy({ regions: 150, ringSize: 1 }), 'fleet.yaml').policy;
+    const { policy, reads } = countingRegionReads(fleet);
+    expect(lint({ policy }).length).toBeGreaterThan(0);
+    expect(reads()).toBeLessThan(100 * 150);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * @module Test helpers for lint rules: a small base policy that lints clean, patched per test and
- * loaded through loadPolicy exactly as a file would be. Used only by tests.
+ * loaded through loadPolicy exactly as a file would be; a policy whose regions count how often
+ * they are read (to pin the cost of a rule without timing it). Used only by tests.
  */
 import { parse, stringify } from 'yaml';
 import { loadPolicy, loadRelease, type LoadedPolicy } from '../load.ts';
@@ -103,4 +104,21 @@ export function check(rule: LintRule, patch?: Patch, release?: ReleaseRequest): 
 /** Just the messages (what a person reads). */
 export function messages(findings: readonly Finding[]): string[] {
   return findings.map((f) => f.message);
+}
+
+/**
+ * The same policy with every region wrapped so that each read of one of its fields is counted: a
+ * rule that is linear in regions reads each region a bounded number of times, one that rescans the
+ * list per region reads it n times more.
+ */
+export function countingRegionReads(policy: Policy): { policy: Policy; reads: () => number } {
+  let reads = 0;
+  const handler: ProxyHandler<Policy['spec']['regions'][number]> = {
+    get(target, key, receiver) {
+      reads += 1;
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  };
+  const regions = policy.spec.regions.map((r) => new Proxy(r, handler));
+  return { policy: { ...policy, spec: { ...policy.spec, regions } }, reads: () => reads };
 }

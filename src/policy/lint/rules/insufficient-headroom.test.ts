@@ -1,6 +1,9 @@
 /** @module Tests of the lint rule insufficient-headroom: a policy that fires it, with its exact message, and policies that do not. */
 import { describe, expect, it } from 'vitest';
-import { check, region } from '../test-helpers.ts';
+import { planDrain } from '../../../plan/headroom.ts';
+import { loadPolicy } from '../../load.ts';
+import { fleetPolicy } from '../../testing.ts';
+import { check, countingRegionReads, region } from '../test-helpers.ts';
 import { insufficientHeadroom } from './insufficient-headroom.ts';
 
 describe('insufficient-headroom', () => {
@@ -63,5 +66,36 @@ describe('insufficient-headroom', () => {
 
   it('is silent when every region has headroom and any one can be lost', () => {
     expect(check(insufficientHeadroom)).toEqual([]);
+  });
+});
+
+describe('insufficient-headroom on a large fleet', () => {
+  /** Most regions at capacity 1.0; every 20th at 1.25: losing a region of weight 7 is refused, the others are not. */
+  const fleet = (regions: number) =>
+    loadPolicy(fleetPolicy({ regions, capacity: (i) => (i % 20 === 0 ? 1.25 : 1.0) }), 'fleet.yaml').policy;
+
+  it('reports on 120 regions exactly what planDrain and minHeadroom say about each region', () => {
+    const policy = fleet(120);
+    const production = policy.spec.regions.map((r, i) => ({ r, i })).filter(({ r }) => !r.internal);
+    const expected = [
+      ...production
+        .filter(({ r }) => r.capacity < 1.3)
+        .map(({ r, i }) => ({ rule: 'insufficient-headroom', severity: 'warning', path: ['spec', 'regions', i, 'capacity'], message: `${r.name} has capacity ${r.capacity}, under traffic.minHeadroom 1.3` })),
+      ...production.flatMap(({ r, i }) => {
+        const plan = planDrain(policy, r.name);
+        return plan.allowed
+          ? []
+          : [{ rule: 'insufficient-headroom', severity: 'warning', path: ['spec', 'regions', i, 'userShare'], message: `losing ${r.name} would push the other regions past capacity: ${plan.reason}` }];
+      }),
+    ];
+    const findings = insufficientHeadroom.check({ policy });
+    expect(findings.filter((f) => f.path[3] === 'userShare').length).toBe(18);
+    expect(findings).toEqual(expected);
+  });
+
+  it('reads each region a bounded number of times, not once per other region', () => {
+    const { policy, reads } = countingRegionReads(fleet(150));
+    insufficientHeadroom.check({ policy });
+    expect(reads()).toBeLessThan(40 * 150);
   });
 });

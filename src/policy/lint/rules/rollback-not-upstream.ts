@@ -2,6 +2,7 @@
  * @module Lint rule rollback-not-upstream (error): a ring's onFailure.rollback names a ring
  * downstream of it (not yet deployed when it fails) or a ring that does not exist.
  */
+import { listSome } from '../../source.ts';
 import type { Finding, LintRule } from '../types.ts';
 
 export const rollbackNotUpstream: LintRule = {
@@ -11,9 +12,11 @@ export const rollbackNotUpstream: LintRule = {
   check({ policy }) {
     const rings = policy.spec.rings;
     const findings: Finding[] = [];
+    const position = new Map<string, number>();
+    rings.forEach((r, i) => { if (!position.has(r.name)) position.set(r.name, i); });
     rings.forEach((ring, i) => {
       (ring.onFailure.rollback ?? []).forEach((name, j) => {
-        const at = rings.findIndex((r) => r.name === name);
+        const at = position.get(name) ?? -1;
         if (at >= 0 && at <= i) return;
         findings.push({
           rule: rollbackNotUpstream.id,
@@ -21,7 +24,7 @@ export const rollbackNotUpstream: LintRule = {
           path: ['spec', 'rings', i, 'onFailure', 'rollback', j],
           message:
             at < 0
-              ? `spec.rings[${i}].onFailure.rollback: "${name}" is not a ring (rings: ${rings.map((r) => r.name).join(', ')})`
+              ? `spec.rings[${i}].onFailure.rollback: "${name}" is not a ring (rings: ${listSome(rings.map((r) => r.name))})`
               : `spec.rings[${i}].onFailure.rollback: "${name}" is downstream of ${ring.name}`,
         });
       });
