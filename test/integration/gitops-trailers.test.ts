@@ -47,8 +47,12 @@ describe('commit trailers cannot be forged through a field', () => {
     expect(await git(s.remote, ['log', '-1', '--format=%(trailers:key=Meridian-Release,valueonly,separator=%x2c)|%(trailers:key=Meridian-Step,valueonly,separator=%x2c)', ref], s.env)).toBe(
       'webapp-v2|ring-1/deploy',
     );
-    const body = await git(s.remote, ['log', '-1', '--format=%B', ref], s.env);
-    expect(body.split('\n').filter((l) => /^meridian-/i.test(l)).every((l) => !/other-release|ring-2/.test(l))).toBe(true);
+    expect((await git(s.remote, ['log', '-1', '--format=%(trailers:only,unfold)', ref], s.env)).split('\n')).toEqual([
+      'Meridian-Release: webapp-v2',
+      'Meridian-Step: ring-1/deploy',
+      'Meridian-Version: v2 Meridian-Release: other-release Meridian-Step: ring-1/deploy X-Note',
+      'Meridian-Previous-Version: v2.0.0',
+    ]);
   });
 
   it("does not report another release's ring as already on the branch", async () => {

@@ -60,8 +60,8 @@ describe('GitOpsDelivery with real git', () => {
     const one = await delivery.deploy(ringOf(f.policy, 'ring-1', RELEASE));
     const two = await delivery.deploy(ringOf(f.policy, 'ring-2', RELEASE));
     expect(await log(f.remote, f.env)).toEqual([
-      'webapp v2.1.0: deploy ring-2 (eu-west-1) | Meridian-Release: webapp-v2.1.0, Meridian-Step: ring-2/deploy',
-      'webapp v2.1.0: deploy ring-1 (ap-south-1) | Meridian-Release: webapp-v2.1.0, Meridian-Step: ring-1/deploy',
+      'webapp v2.1.0: deploy ring-2 (eu-west-1) | Meridian-Release: webapp-v2.1.0, Meridian-Step: ring-2/deploy, Meridian-Version: v2.1.0, Meridian-Previous-Version: v2.0.0',
+      'webapp v2.1.0: deploy ring-1 (ap-south-1) | Meridian-Release: webapp-v2.1.0, Meridian-Step: ring-1/deploy, Meridian-Version: v2.1.0, Meridian-Previous-Version: v2.0.0',
       'webapp: GitOps repository (applicationset-revision), every cluster on v2.0.0 |',
     ]);
     expect(two.ref).toBe(await git(f.remote, ['rev-parse', 'main'], f.env));
@@ -69,7 +69,7 @@ describe('GitOpsDelivery with real git', () => {
     expect(two.ref).toMatch(/^[0-9a-f]{40}$/);
     expect(await show(f.remote, APPSET, f.env)).toBe(revised(seed, { 'ap-south-1': 'release/v2.1.0', 'eu-west-1': 'release/v2.1.0' }));
     expect(await git(f.remote, ['log', '-1', '--format=%B', 'main'], f.env)).toBe(
-      'webapp v2.1.0: deploy ring-2 (eu-west-1)\n\nMeridian-Release: webapp-v2.1.0\nMeridian-Step: ring-2/deploy',
+      'webapp v2.1.0: deploy ring-2 (eu-west-1)\n\nMeridian-Release: webapp-v2.1.0\nMeridian-Step: ring-2/deploy\nMeridian-Version: v2.1.0\nMeridian-Previous-Version: v2.0.0',
     );
   });
 
@@ -79,7 +79,7 @@ describe('GitOpsDelivery with real git', () => {
     const deployed = await delivery.deploy(ringOf(f.policy, 'ring-2', RELEASE));
     const back = await delivery.rollback(ringOf(f.policy, 'ring-2', RELEASE));
     expect(await git(f.remote, ['log', '-1', '--format=%B', 'main'], f.env)).toBe(
-      `webapp v2.1.0: rollback ring-2 (eu-west-1)\n\nThis reverts commit ${deployed.ref}.\n\nMeridian-Release: webapp-v2.1.0\nMeridian-Step: ring-2/rollback`,
+      `webapp v2.1.0: rollback ring-2 (eu-west-1)\n\nThis reverts commit ${deployed.ref}.\n\nMeridian-Release: webapp-v2.1.0\nMeridian-Step: ring-2/rollback\nMeridian-Version: v2.0.0`,
     );
     expect(back.ref).toBe(await git(f.remote, ['rev-parse', 'main'], f.env));
     expect(await show(f.remote, APPSET, f.env)).toBe(revised(seed, { 'ap-south-1': 'release/v2.1.0' }));

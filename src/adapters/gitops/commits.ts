@@ -135,9 +135,9 @@ function parseLog(stdout: string): LogEntry[] {
     });
 }
 
-/** Commits reachable from `ref`, newest first, with their trailers. */
-export async function logEntries(git: Git, cwd: string, ref: string, limit?: number): Promise<LogEntry[]> {
-  const args = ['log', `--format=${FORMAT}`, ...(limit ? [`--max-count=${limit}`] : []), ref, '--'];
+/** Commits reachable from `ref`, newest first (children before their parents with `topo`), with their trailers. */
+export async function logEntries(git: Git, cwd: string, ref: string, limit?: number, topo = false): Promise<LogEntry[]> {
+  const args = ['log', `--format=${FORMAT}`, ...(topo ? ['--topo-order'] : []), ...(limit ? [`--max-count=${limit}`] : []), ref, '--'];
   return parseLog((await git.run(args, cwd)).stdout);
 }
 

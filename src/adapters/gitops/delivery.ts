@@ -5,17 +5,18 @@
  * step already on the branch is returned, never written twice. A push rejected because the branch
  * moved is retried (fetch, rebase, re-check, push) after an exponential backoff with full jitter,
  * until a deadline of real time rather than a number of attempts, so many writers into one
- * repository all land.
+ * repository all land. versions() reads back what each region runs from those commits.
  */
 import { join } from 'node:path';
 import { AdapterError } from '../../errors.ts';
 import type { Policy } from '../../policy/schema.ts';
 import type { Delivery, DeliveryResult, RingTarget } from '../../ports.ts';
-import { commitArgs, findStep, history, laterChanges, stepId, subject, type HistoryEntry, type StepId, type StepKind } from './commits.ts';
+import { commitArgs, findStep, findStepEntry, history, laterChanges, logEntries, PREVIOUS_VERSION_TRAILER, single, stepId, subject, type HistoryEntry, type StepId, type StepKind } from './commits.ts';
 import { backoffDelay, realTimer, type Backoff, type Timer } from './backoff.ts';
 import { Git } from './git.ts';
 import { applyDeploy, overlayDir, type GitOpsSettings } from './layout.ts';
 import { assertBuilds, kubectlStatus, type KubectlStatus } from './render.ts';
+import { regionVersions, VERSIONS_DEPTH } from './versions.ts';
 import { Workspace } from './workspace.ts';
 
 export interface GitOpsDeliveryOptions {
@@ -38,6 +39,8 @@ export interface GitOpsDeliveryOptions {
   timer?: Timer;
   /** The jitter's random numbers in [0, 1) (default Math.random). */
   random?: () => number;
+  /** How many of the branch's newest commits versions() reads (default 1,000). */
+  versionsDepth?: number;
 }
 
 export const DEFAULT_PUSH_DEADLINE_MS = 60_000;
@@ -50,6 +53,7 @@ export class GitOpsDelivery implements Delivery {
   private readonly backoff: Backoff;
   private readonly timer: Timer;
   private readonly random: () => number;
+  private readonly versionsDepth: number;
   private readonly logger: ((line: string) => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private kubectl: Promise<KubectlStatus> | null = null;
@@ -65,6 +69,7 @@ export class GitOpsDelivery implements Delivery {
     this.backoff = { baseMs, maxMs: Math.max(baseMs, opts.pushBackoffMaxMs ?? 8_000) };
     this.timer = opts.timer ?? realTimer;
     this.random = opts.random ?? Math.random;
+    this.versionsDepth = Math.max(1, opts.versionsDepth ?? VERSIONS_DEPTH);
     this.logger = opts.logger;
   }
 
@@ -81,6 +86,24 @@ export class GitOpsDelivery implements Delivery {
     return this.serial(async () => {
       await this.ws.open();
       return history(this.git, this.ws.dir, this.ws.remoteRef, limit);
+    });
+  }
+
+  /**
+   * What each region runs according to the branch: the newest Meridian deploy or rollback commit of
+   * `service` per region among the newest `versionsDepth` commits (see versions.ts). A git that fails
+   * gives {} and a log line, never an error: the caller then knows no more than before.
+   */
+  versions(service: string, regions: string[]): Promise<Record<string, string>> {
+    return this.serial(async () => {
+      try {
+        await this.ws.open();
+        return regionVersions(await logEntries(this.git, this.ws.dir, this.ws.remoteRef, this.versionsDepth, true), service, regions);
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        this.log(`gitops: could not read what ${service} runs in each region from ${this.ws.url}: ${reason}; treating every region as unknown`);
+        return {};
+      }
     });
   }
 
@@ -156,16 +179,17 @@ export class GitOpsDelivery implements Delivery {
     const changed = changes.filter((c) => c.changed).map((c) => c.path);
     if (changed.length > 0) await this.git.run(['add', '--', ...changed], this.ws.dir);
     else this.log(`${title}: ${changes.map((c) => c.path).join(', ')} already as deployed; recording the step in an empty commit`);
-    await this.git.run(commitArgs(id, title), this.ws.dir);
+    await this.git.run(commitArgs(id, title, [], { version: target.version, previousVersion: target.previousVersion }), this.ws.dir);
   }
 
   private async commitRollback(target: RingTarget, id: StepId, title: string): Promise<void> {
-    const deployed = await findStep(this.git, this.ws.dir, this.ws.remoteRef, stepId(target, 'deploy'));
-    if (!deployed) {
+    const deploy = await findStepEntry(this.git, this.ws.dir, this.ws.remoteRef, stepId(target, 'deploy'));
+    if (!deploy) {
       this.log(`${title}: no deploy commit of ${target.ring} for ${target.releaseId}; recording the step in an empty commit`);
       await this.git.run(commitArgs(id, title, [`Nothing to revert: ${target.ring} has no deploy commit for release ${target.releaseId}.`]), this.ws.dir);
       return;
     }
+    const deployed = deploy.id;
     const r = await this.git.run(['revert', '--no-commit', deployed], this.ws.dir, [0, 1]);
     if (r.code !== 0) {
       const files = (await this.git.out(['diff', '--name-only', '--diff-filter=U'], this.ws.dir)).split('\n').filter(Boolean);
@@ -176,7 +200,9 @@ export class GitOpsDelivery implements Delivery {
       const commits = later.length === 0 ? '' : ` (${later.length === 1 ? 'commit' : 'commits'} ${later.join(', ')})`;
       throw new AdapterError(`rollback of ${target.ring} conflicts with later changes to ${files.join(', ')}${commits}: resolve by hand; nothing was pushed`, { retryable: false });
     }
-    await this.git.run(commitArgs(id, title, [`This reverts commit ${deployed}.`]), this.ws.dir);
+    // What the ring runs after the revert: what ran before the deploy, as the deploy commit recorded it.
+    const restored = single(deploy.trailers, PREVIOUS_VERSION_TRAILER) ?? target.previousVersion;
+    await this.git.run(commitArgs(id, title, [`This reverts commit ${deployed}.`], { version: restored }), this.ws.dir);
   }
 
   /** kustomize-overlay: every overlay the commit changes must build, when kubectl is there to tell. */
