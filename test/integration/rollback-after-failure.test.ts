@@ -59,20 +59,23 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-async function setup() {
-  const dir = await tempDir('meridian-finish-');
-  dirs.push(dir);
+/** A controller on a fresh SQLite file; with `shared`, on the GitOps repository of an earlier setup. */
+async function setup(shared?: string) {
+  const dir = shared ?? (await tempDir('meridian-finish-'));
+  if (!shared) dirs.push(dir);
   const env = testEnv(dir);
-  const remote = await initDemoRepo(join(dir, 'remote'), loadPolicy(policyText(null), 'seed.yaml').policy, undefined, { env });
+  const n = shared ? 2 : 1;
+  const remote = shared ? join(dir, 'remote', 'gitops.git') : await initDemoRepo(join(dir, 'remote'), loadPolicy(policyText(null), 'seed.yaml').policy, undefined, { env });
   const text = policyText(remote);
   const policy = loadPolicy(text, 'finish.yaml').policy;
-  const store = SqliteStore.open(join(dir, 'meridian.db'));
+  const store = SqliteStore.open(join(dir, `meridian-${n}.db`));
   stores.push(store);
   const clock = new ManualClock(T0);
   let euOnNew = false;
   const world = fakeWorld(policy, clock, { errorRate: (region) => (region === 'eu-west-1' && euOnNew ? 0.05 : 0.001) });
-  const real = new GitOpsDelivery(policy, { workDir: join(dir, 'work'), env });
+  const real = new GitOpsDelivery(policy, { workDir: join(dir, `work-${n}`), env });
   const delivery = {
+    versions: real.versions.bind(real),
     deploy: async (t: Parameters<typeof real.deploy>[0]) => { const r = await real.deploy(t); if (t.ring === 'ring-2') euOnNew = true; return r; },
     rollback: async (t: Parameters<typeof real.rollback>[0]) => { const r = await real.rollback(t); if (t.ring === 'ring-2') euOnNew = false; return r; },
   };
@@ -87,7 +90,7 @@ async function setup() {
     const r = await git(remote, ['log', '--reverse', '--format=%s|%(trailers:key=Meridian-Step,valueonly)', 'main'], env);
     return r.stdout.split('\n').filter((l) => l.includes('|') && !l.endsWith('|')).map((l) => l.trim());
   };
-  return { controller, store, advance, steps };
+  return { controller, store, advance, steps, dir };
 }
 
 describe('after a failed release, the operator can finish the job', () => {
@@ -134,5 +137,22 @@ describe('after a failed release, the operator can finish the job', () => {
     await controller.rollback(id, operator, 'ring-1');
     await advance(10 * MINUTE);
     expect((await controller.get(id)).versions['ap-south-1']).toBe('unknown');
+  });
+});
+
+describe('a fresh database', () => {
+  it('reads what each region runs from the GitOps repository instead of saying "unknown"', async () => {
+    const first = await setup();
+    const { id } = await first.controller.start({ version: 'v2.1.0', revision: 'release/v2.1.0' }, operator);
+    await first.advance(3 * HOUR);
+    expect((await first.controller.get(id)).phase).toBe('rolled-back');
+    // A new server with an empty database, on the same GitOps repository.
+    const second = await setup(first.dir);
+    const { id: next } = await second.controller.start({ version: 'v2.1.1', revision: 'release/v2.1.1' }, operator);
+    const view = await second.controller.get(next);
+    expect(view.previousVersion).toBe('v2.1.0');
+    expect(view.events[0]!.detail).toBe('shop v2.1.1 (from v2.1.0)');
+    // eu-west-1 was rolled back to what the first release knew it ran: nothing recorded then either.
+    expect(view.versions).toMatchObject({ internal: 'v2.1.0', 'ap-south-1': 'v2.1.0', 'eu-west-1': 'unknown' });
   });
 });
