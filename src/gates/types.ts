@@ -24,4 +24,10 @@ export interface Evaluation {
   value: number | null;
   /** One sentence for people: what was read, against what bound, and why this result. */
   detail: string;
+  /**
+   * How far the evaluation was from tripping, as a share of its limit: 1 (or more) far from it, 0
+   * exactly at it, negative beyond it. Absent when inconclusive. `gates calibrate` reports the
+   * closest margin a gate came to on good releases.
+   */
+  margin?: number;
 }
