@@ -7,7 +7,7 @@ describe('the JSON Schema of ReleasePolicy', () => {
 
   it('is generated from the zod schema: the same fields, the same required ones', () => {
     expect(schema.required).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
-    expect(Object.keys(schema.properties.spec!.properties!)).toEqual(['service', 'regions', 'rings', 'gates', 'metrics', 'windows', 'delivery', 'traffic', 'data']);
+    expect(Object.keys(schema.properties.spec!.properties!)).toEqual(['service', 'regions', 'rings', 'gates', 'metrics', 'windows', 'delivery', 'traffic', 'data', 'watch']);
   });
 
   it('is the file committed under schema/, which the examples point editors at (regenerate with meridian schema)', () => {

@@ -123,6 +123,12 @@ export const Ring = z.strictObject({
   onFailure: z
     .strictObject({ rollback: z.array(z.string()).optional(), drain: z.boolean().prefault(false) })
     .prefault({ drain: false }),
+  evidence: z
+    .strictObject({
+      minRequests: z.number().int().min(0).prefault(0).meta({ description: 'Requests served on the new version in each region of the ring before its bake may end' }),
+      coverPeak: z.boolean().optional().meta({ description: "The bake includes each region's local peak-traffic hour (default: true for the first production ring)" }),
+    })
+    .prefault({ minRequests: 0 }),
 });
 
 export const Compare = z.strictObject({
@@ -225,6 +231,9 @@ export const PolicySpec = z.strictObject({
   delivery: Delivery.prefault({ deployTime: '5m', progressDeadline: '30m', health: { provider: 'simulated' } }),
   traffic: Traffic.prefault({ provider: 'simulated', minHeadroom: 1.3, failover: 'manual' }),
   data: Data.prefault({ pattern: 'schema-compatible' }),
+  watch: z
+    .strictObject({ afterComplete: Duration.prefault('0m').meta({ description: 'How long every ring stays watched by its gates after the last ring passed' }) })
+    .prefault({ afterComplete: '0m' }),
 });
 
 export const API_VERSION = 'meridian.dev/v1alpha1';

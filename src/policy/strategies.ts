@@ -54,7 +54,7 @@ function reshape(policy: Policy, strategy: Strategy): Policy {
     const gates = regions.length === total
       ? model.gates.filter((g) => policy.spec.gates[g]?.compare?.baseline !== 'stable-regions')
       : model.gates;
-    return { name: `${strategy}-${i + 1}`, regions, bake: model.bake, gates, onFailure: { rollback: [], drain: false } };
+    return { name: `${strategy}-${i + 1}`, regions, bake: model.bake, gates, onFailure: { rollback: [], drain: false }, evidence: { ...model.evidence } };
   });
   made.forEach((r, i) => { r.onFailure.rollback = made.slice(0, i + 1).map((x) => x.name); });
   return { ...policy, spec: { ...policy.spec, rings: [...internal, ...made] } };
