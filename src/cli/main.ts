@@ -7,6 +7,7 @@ import { registerBacktest } from './commands/backtest.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerGates } from './commands/gates.ts';
 import { registerLint } from './commands/lint.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerRelease } from './commands/release.ts';
@@ -22,7 +23,7 @@ import { processIo, type Io } from './io.ts';
 
 type Register = (program: Command, io: Io, done: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerBacktest, registerWindows, registerTraffic, registerServe, registerToken, registerRelease, registerSchema, registerAudit];
+const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerBacktest, registerWindows, registerTraffic, registerServe, registerToken, registerRelease, registerSchema, registerAudit, registerGates];
 
 export function buildProgram(io: Io, done: (code: number) => void): Command {
   const program = new Command('meridian')
