@@ -69,7 +69,9 @@ describe('a failing ring', () => {
 
   it('does not fail on a single bad evaluation', async () => {
     // ring-2 is healthy at T0+3h03; its evaluations fall at +10m warmup, then every 5m: 3h18, 3h23, ...
-    const from = T0 + 3 * HOUR + 18 * MINUTE;
+    // The blip comes 35 minutes past the warmup, so that it moves its sliding window (40 minutes by
+    // then) to 0.71% only: early in a bake the window is short and one bad interval sways it.
+    const from = T0 + 3 * HOUR + 48 * MINUTE;
     const blip = (region: string, at: number) => (region === 'eu-west-1' && at > from && at <= from + 5 * MINUTE ? 0.05 : 0.001);
     const { state } = await run(policyOf(), { errorRate: blip, approvals: approvedByTeam });
     expect(state.rings[2]!.healthyAt).toBe(T0 + 3 * HOUR + 3 * MINUTE);
@@ -111,7 +113,8 @@ describe('missing data', () => {
   it('never promotes on missing data and halts after three inconclusive evaluations', async () => {
     const { state, types } = await run(policyOf(), { errorRate: (region) => (region === 'ap-south-1' ? null : 0.001) });
     expect(state.phase).toBe('halted');
-    expect(types.filter((t) => t === 'gate.inconclusive ring-1')).toHaveLength(3);
+    // Each evaluation reports its interval and its sliding hour: interval, hour, interval, hour, interval (the third halts).
+    expect(types.filter((t) => t === 'gate.inconclusive ring-1')).toHaveLength(5);
     expect(state.haltReason).toBe('3 consecutive inconclusive evaluations of error-rate in ap-south-1: no data for error_rate in ap-south-1 over the last 5m');
     expect(state.rings[1]!.verdict).toBeNull();
   });

@@ -1,8 +1,8 @@
-/** @module Tests of when gates are evaluated during a bake and which window each hour bucket averages. */
+/** @module Tests of when gates are evaluated during a bake and which window the sliding hour averages. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { HOUR, MINUTE } from '../policy/duration.ts';
-import { evaluationTimes, hourBucketEnds, hourBucketWindow, lookbackWindow } from './schedule.ts';
+import { evaluationTimes, isEvaluationTime, lookbackWindow, slidingWindow } from './schedule.ts';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const gate = { interval: 5 * MINUTE, warmup: 10 * MINUTE };
@@ -37,61 +37,59 @@ describe('interval evaluations', () => {
   });
 });
 
-describe('hour buckets', () => {
-  it('end at each of the 24 whole hours of a 24h bake', () => {
-    const ends = hourBucketEnds(T0, T0 + 24 * HOUR);
-    expect(ends.length).toBe(24);
-    expect(ends[0]).toBe(T0 + HOUR);
-    expect(ends.at(-1)).toBe(T0 + 24 * HOUR);
+describe('the sliding hour', () => {
+  const warmup = 10 * MINUTE;
+
+  it('averages the last 60 minutes once the ring has been healthy that long past its warmup', () => {
+    expect(slidingWindow(T0 + 70 * MINUTE, T0, warmup)).toEqual({ from: T0 + 10 * MINUTE, to: T0 + 70 * MINUTE });
+    expect(slidingWindow(T0 + 5 * HOUR + 35 * MINUTE, T0, warmup)).toEqual({ from: T0 + 4 * HOUR + 35 * MINUTE, to: T0 + 5 * HOUR + 35 * MINUTE });
   });
 
-  it('add the end of the bake when the last partial hour lasts at least 5 minutes', () => {
-    expect(minutes(hourBucketEnds(T0, T0 + 2 * HOUR + 5 * MINUTE))).toEqual([60, 120, 125]);
-    expect(minutes(hourBucketEnds(T0, T0 + 2 * HOUR + 4 * MINUTE))).toEqual([60, 120]);
-    expect(minutes(hourBucketEnds(T0, T0 + 30 * MINUTE))).toEqual([30]);
-    expect(minutes(hourBucketEnds(T0, T0 + 4 * MINUTE))).toEqual([]);
+  it('averages what there is since the warmup ended before that', () => {
+    expect(slidingWindow(T0 + 15 * MINUTE, T0, warmup)).toEqual({ from: T0 + 10 * MINUTE, to: T0 + 15 * MINUTE });
+    expect(slidingWindow(T0 + 35 * MINUTE, T0, warmup)).toEqual({ from: T0 + 10 * MINUTE, to: T0 + 35 * MINUTE });
   });
 
-  it('leave out, given the warmup, a bucket lying almost wholly inside it', () => {
-    expect(minutes(hourBucketEnds(T0, T0 + 12 * MINUTE, 10 * MINUTE))).toEqual([]);
-    expect(minutes(hourBucketEnds(T0, T0 + 15 * MINUTE, 10 * MINUTE))).toEqual([15]);
-    expect(minutes(hourBucketEnds(T0, T0 + 2 * HOUR, 10 * MINUTE))).toEqual([60, 120]);
+  it('is not checked over less than 5 minutes', () => {
+    expect(slidingWindow(T0 + 14 * MINUTE, T0, warmup)).toBeNull();
+    expect(slidingWindow(T0 + 8 * MINUTE, T0, warmup)).toBeNull();
+    expect(slidingWindow(T0 + 4 * MINUTE, T0, 0)).toBeNull();
+    expect(slidingWindow(T0 + 5 * MINUTE, T0, 0)).toEqual({ from: T0, to: T0 + 5 * MINUTE });
   });
 
-  it('average the first hour from the end of the warmup', () => {
-    expect(hourBucketWindow(T0 + HOUR, T0, 10 * MINUTE)).toEqual({ from: T0 + 10 * MINUTE, to: T0 + HOUR });
+  it('never averages more than one hour, nor less than 5 minutes, nor anything before the warmup ends', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4 * 24 * 60 }), fc.integer({ min: 0, max: 90 }), (atMinutes, warmupMinutes) => {
+        const w = slidingWindow(T0 + atMinutes * MINUTE, T0, warmupMinutes * MINUTE);
+        if (w === null) {
+          expect(atMinutes - warmupMinutes).toBeLessThan(5);
+          return;
+        }
+        expect(w.to).toBe(T0 + atMinutes * MINUTE);
+        expect(w.to - w.from).toBeLessThanOrEqual(HOUR);
+        expect(w.to - w.from).toBeGreaterThanOrEqual(5 * MINUTE);
+        expect(w.from).toBeGreaterThanOrEqual(T0 + warmupMinutes * MINUTE);
+        if (atMinutes - warmupMinutes >= 60) expect(w.to - w.from).toBe(HOUR);
+      }),
+    );
   });
+});
 
-  it('average a whole later hour', () => {
-    expect(hourBucketWindow(T0 + 5 * HOUR, T0, 10 * MINUTE)).toEqual({ from: T0 + 4 * HOUR, to: T0 + 5 * HOUR });
-  });
-
-  it('judge a final partial hour on the trailing hour before the end of the bake', () => {
-    expect(hourBucketWindow(T0 + 2 * HOUR + 20 * MINUTE, T0, 10 * MINUTE)).toEqual({
-      from: T0 + HOUR + 20 * MINUTE,
-      to: T0 + 2 * HOUR + 20 * MINUTE,
-    });
-  });
-
-  it('never average more than one hour, nor less than 5 minutes, nor anything before the warmup ends', () => {
+describe('whether an instant is an evaluation time', () => {
+  it('answers exactly as the list of evaluation times does, at a cost that does not grow with the bake', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 4 * 24 * 60 }),
+        fc.integer({ min: -10, max: 3 * 24 * 60 }),
+        fc.integer({ min: 1, max: 60 }),
         fc.integer({ min: 0, max: 90 }),
-        (bakeMinutes, warmupMinutes) => {
+        fc.integer({ min: -20, max: 3 * 24 * 60 + 20 }),
+        (bakeMinutes, intervalMinutes, warmupMinutes, atMinutes) => {
+          const g = { interval: intervalMinutes * MINUTE, warmup: warmupMinutes * MINUTE };
           const bakeUntil = T0 + bakeMinutes * MINUTE;
-          const warmup = warmupMinutes * MINUTE;
-          const ends = hourBucketEnds(T0, bakeUntil, warmup);
-          let previous = T0;
-          for (const end of ends) {
-            const { from, to } = hourBucketWindow(end, T0, warmup);
-            expect(end).toBeGreaterThan(previous);
-            expect(end).toBeLessThanOrEqual(bakeUntil);
-            expect(to - from).toBeLessThanOrEqual(HOUR);
-            expect(to - from).toBeGreaterThanOrEqual(5 * MINUTE);
-            expect(from).toBeGreaterThanOrEqual(T0 + warmup);
-            previous = end;
-          }
+          const times = evaluationTimes(g, T0, bakeUntil);
+          const at = T0 + atMinutes * MINUTE;
+          expect(isEvaluationTime(g, T0, bakeUntil, at)).toBe(times.includes(at));
+          for (const t of times) expect(isEvaluationTime(g, T0, bakeUntil, t)).toBe(true);
         },
       ),
     );

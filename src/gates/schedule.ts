@@ -1,6 +1,6 @@
 /**
- * @module When a gate is evaluated during a ring's bake, and which window each hour bucket covers.
- * Pure arithmetic on epoch milliseconds.
+ * @module When a gate is evaluated during a ring's bake, and which window each of its readings
+ * covers. Pure arithmetic on epoch milliseconds.
  *
  * Interval evaluations fall on the grid healthyAt + warmup + k·interval (k ≥ 1), each reading the
  * interval that just ended, up to and including bakeUntil. bakeUntil is always evaluated, even when
@@ -8,20 +8,21 @@
  * the warmup: the last word before promotion is always a fresh reading, and a gated ring never
  * reaches the end of its bake without any evaluation at all.
  *
- * Hour buckets end at every whole hour of bake (healthyAt + h·1h ≤ bakeUntil) and at bakeUntil
- * when the last, partial hour is at least 5 minutes long; a shorter tail adds too little to deserve
- * a verdict of its own. Each bucket reads [max(end − 1h, healthyAt + warmup), end): never wider than
- * one hour, so a 15-minute spike cannot be averaged away; clipped at the end of the warmup, so the
- * first bucket (and a bake shorter than an hour) leaves the settling-in period out; and the final
- * partial bucket is the trailing hour before bakeUntil, overlapping the previous bucket rather than
- * judging a few minutes alone. Given the warmup, hourBucketEnds also drops a bucket whose window
- * would be shorter than 5 minutes (one that lies almost entirely inside the warmup).
+ * At every interval evaluation a threshold gate also checks the sliding hour: the mean over
+ * [max(at − 1h, healthyAt + warmup), at). It is never wider than one hour, so no spike is averaged
+ * into a longer mean; it slides with the evaluations rather than being phased to the deploy, so a
+ * spike that moves its hour over a bound is judged as soon as it does; it leaves the warmup out; and
+ * it is not checked until it spans at least 5 minutes (a shorter mean says no more than the
+ * interval reading does).
  */
 import type { Gate } from '../policy/schema.ts';
 import { HOUR, MINUTE } from '../policy/duration.ts';
 
-/** The shortest final partial hour (and the shortest bucket window) that gets its own hour check. */
-export const MIN_HOUR_BUCKET = 5 * MINUTE;
+/** The widest mean any verdict rests on: the sliding window of every threshold gate. */
+export const SLIDING_WINDOW = HOUR;
+
+/** The shortest sliding window that gets a check of its own. */
+export const MIN_SLIDING_WINDOW = 5 * MINUTE;
 
 function assertInstants(...xs: number[]): void {
   for (const x of xs) if (!Number.isFinite(x)) throw new RangeError(`expected an instant in epoch milliseconds, got ${x}`);
@@ -40,29 +41,26 @@ export function evaluationTimes(gate: Pick<Gate, 'interval' | 'warmup'>, healthy
 }
 
 /**
- * Ends of the hour buckets of a bake: every whole hour, plus bakeUntil when the partial hour after the
- * last whole one lasts at least 5 minutes. With `warmup` (default 0), buckets whose window would be
- * shorter than 5 minutes are left out.
+ * Whether `at` is one of evaluationTimes(gate, healthyAt, bakeUntil), in constant time (the engine
+ * asks at every evaluation; the list grows with the bake).
  */
-export function hourBucketEnds(healthyAt: number, bakeUntil: number, warmup = 0): number[] {
+export function isEvaluationTime(gate: Pick<Gate, 'interval' | 'warmup'>, healthyAt: number, bakeUntil: number, at: number): boolean {
   assertInstants(healthyAt, bakeUntil);
-  const ends: number[] = [];
-  let lastWhole = healthyAt;
-  for (let h = 1; healthyAt + h * HOUR <= bakeUntil; h++) {
-    lastWhole = healthyAt + h * HOUR;
-    ends.push(lastWhole);
-  }
-  if (bakeUntil - lastWhole >= MIN_HOUR_BUCKET) ends.push(bakeUntil);
-  return ends.filter((end) => {
-    const w = hourBucketWindow(end, healthyAt, warmup);
-    return w.to - w.from >= MIN_HOUR_BUCKET;
-  });
+  if (!(gate.interval > 0)) throw new RangeError(`a gate interval must be longer than 0 ms, got ${gate.interval}`);
+  if (bakeUntil < healthyAt || at > bakeUntil) return false;
+  if (at === bakeUntil) return true;
+  const start = healthyAt + Math.max(0, gate.warmup);
+  return at > start && (at - start) % gate.interval === 0;
 }
 
-/** The window an hour bucket ending at `end` averages over: [max(end − 1h, healthyAt + warmup), end). */
-export function hourBucketWindow(end: number, healthyAt: number, warmup: number): { from: number; to: number } {
-  const from = Math.min(end, Math.max(end - HOUR, healthyAt + Math.max(0, warmup)));
-  return { from, to: end };
+/**
+ * The sliding window a threshold gate checks at `at`: [max(at − 1h, healthyAt + warmup), at), or
+ * null while it would span less than 5 minutes.
+ */
+export function slidingWindow(at: number, healthyAt: number, warmup: number): { from: number; to: number } | null {
+  assertInstants(at, healthyAt);
+  const from = Math.max(at - SLIDING_WINDOW, healthyAt + Math.max(0, warmup));
+  return at - from >= MIN_SLIDING_WINDOW ? { from, to: at } : null;
 }
 
 /**

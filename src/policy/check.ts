@@ -9,7 +9,7 @@
 import { NO_FAILURES, type Draft, type Failures } from './draft.ts';
 import type { Issue, Path } from './source.ts';
 import { didYouMean, listSome } from './source.ts';
-import { SIMULATED_METRICS, type Hook, type Policy } from './schema.ts';
+import { SIMULATED_METRICS, type Gate, type Hook, type Policy } from './schema.ts';
 
 const SHARE_TOLERANCE = 0.01;
 
@@ -26,6 +26,25 @@ function checkHook(hook: Draft<Hook>, path: Path, failures: Failures): Issue[] {
   const given = (k: keyof Hook): boolean => hook[k] !== undefined || failures.has([...path, k]);
   const n = (given('command') ? 1 : 0) + (given('webhook') ? 1 : 0);
   return n === 1 ? [] : [{ path, message: 'a hook is either { command: [...] } or { webhook: { url } }, exactly one' }];
+}
+
+/**
+ * A critical bound is never tighter than the ordinary one on its side (criticalMax ≥ max,
+ * criticalMin ≤ min), nor beyond the bound on the other side when that side has no ordinary bound
+ * of its own (criticalMax below min, criticalMin above max): every reading would fail.
+ */
+function checkCriticalBounds(gate: Draft<Gate>, p: Path): Issue[] {
+  const issues: Issue[] = [];
+  const { max, min, criticalMax, criticalMin } = gate;
+  if (isNumber(criticalMax)) {
+    if (isNumber(max) && criticalMax < max) issues.push({ path: [...p, 'criticalMax'], message: `criticalMax (${criticalMax}) is below max (${max})` });
+    else if (!isNumber(max) && isNumber(min) && criticalMax < min) issues.push({ path: [...p, 'criticalMax'], message: `criticalMax (${criticalMax}) is below min (${min})` });
+  }
+  if (isNumber(criticalMin)) {
+    if (isNumber(min) && criticalMin > min) issues.push({ path: [...p, 'criticalMin'], message: `criticalMin (${criticalMin}) is above min (${min})` });
+    else if (!isNumber(min) && isNumber(max) && criticalMin > max) issues.push({ path: [...p, 'criticalMin'], message: `criticalMin (${criticalMin}) is above max (${max})` });
+  }
+  return issues;
 }
 
 /**
@@ -155,10 +174,13 @@ export function checkPolicy(policy: Draft<Policy>, failures: Failures = NO_FAILU
     if (threshold) {
       if (!given('max') && !given('min')) issues.push({ path: p, message: 'a threshold gate needs max and/or min' });
       if (isNumber(gate.max) && isNumber(gate.min) && gate.min > gate.max) issues.push({ path: [...p, 'min'], message: `min (${gate.min}) is above max (${gate.max})` });
+      issues.push(...checkCriticalBounds(gate, p));
       if (metricsKnown && isString(gate.metric) && !metricNames.includes(gate.metric)) issues.push({ path: [...p, 'metric'], message: `${unknownName('metric', gate.metric, metricNames)} in ${metricSource}` });
     }
     if (comparison) {
-      if (given('max') || given('min')) issues.push({ path: p, message: 'a comparison gate takes maxIncrease/maxRatio inside compare, not max/min' });
+      if (given('max') || given('min') || given('criticalMax') || given('criticalMin')) {
+        issues.push({ path: p, message: 'a comparison gate takes maxIncrease/maxRatio inside compare, not max/min or criticalMax/criticalMin' });
+      }
       if (gate.evaluate === 'whole-bake') issues.push({ path: [...p, 'evaluate'], message: 'evaluate applies to threshold gates only' });
       const compare = gate.compare;
       if (compare) {

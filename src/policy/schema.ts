@@ -144,6 +144,8 @@ export const Gate = z.strictObject({
   metric: z.string().min(1).optional(),
   max: z.number().optional(),
   min: z.number().optional(),
+  criticalMax: z.number().optional().meta({ description: 'One evaluation above this fails the ring at once (at least max)' }),
+  criticalMin: z.number().optional().meta({ description: 'One evaluation below this fails the ring at once (at most min)' }),
   evaluate: z.enum(['interval', 'whole-bake']).prefault('interval'),
   compare: Compare.optional(),
   interval: Duration.prefault('5m'),

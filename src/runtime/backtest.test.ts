@@ -63,6 +63,22 @@ function metricsOf(rate: (region: string, to: number, from: number) => number | 
   };
 }
 
+/** A rate per minute (the minute starting at t) → the mean over a window; no data when less than half the window reported, as with the simulator. */
+function perMinute(rate: (region: string, t: number) => number | null): (region: string, to: number, from: number) => number | null {
+  return (region, to, from) => {
+    let sum = 0;
+    let n = 0;
+    for (let t = from; t < to; t += MIN) {
+      const v = rate(region, t);
+      if (v !== null) {
+        sum += v;
+        n++;
+      }
+    }
+    return n === 0 || n * 2 < (to - from) / MIN ? null : sum / n;
+  };
+}
+
 describe('backtest', () => {
   it('evaluates from warmup after healthy (deployedAt + deploy time) to the end of the bake, and passes good history', async () => {
     const m = metricsOf(() => 0.002);
@@ -73,7 +89,11 @@ describe('backtest', () => {
     expect(intervals[0]!.at).toBe(HEALTHY + 15 * MIN);
     expect(intervals.at(-1)!.at).toBe(HEALTHY + 4 * HOUR);
     expect(intervals).toHaveLength((4 * 60 - 10) / 5);
-    expect(r.evaluations.filter((e) => e.kind === 'hour').map((e) => e.at)).toEqual([1, 2, 3, 4].map((h) => HEALTHY + h * HOUR));
+    // The sliding hour is checked with every interval: over what there is since the warmup, then over the last 60 minutes.
+    expect(r.evaluations.filter((e) => e.gate === 'error-rate' && e.kind === 'hour').map((e) => e.at)).toEqual(intervals.map((e) => e.at));
+    const hourWindows = m.asked.filter((a) => a.q.region === 'ap-south-1' && a.to - a.from > 5 * MIN && a.q.metric === 'error_rate' && a.to - a.from <= HOUR);
+    expect(hourWindows[0]).toMatchObject({ from: HEALTHY + 10 * MIN, to: HEALTHY + 20 * MIN });
+    expect(hourWindows.at(-1)).toMatchObject({ from: HEALTHY + 3 * HOUR, to: HEALTHY + 4 * HOUR });
     expect(r.endedAt).toBe(HEALTHY + 4 * HOUR);
     expect(r.firstFailure).toBeNull();
     expect(r.reason).toBe('every gate of ring-1 passed through the end of its bake (2026-03-02T08:40:00Z)');
@@ -81,12 +101,31 @@ describe('backtest', () => {
 
   it('fails at the second consecutive failing interval, and stops there', async () => {
     const spike = HEALTHY + 2 * HOUR;
-    const m = metricsOf((_r, to) => (to > spike && to <= spike + 15 * MIN ? 0.15 : 0.002));
+    // 1.5% for 15 minutes: each interval over max, never enough to move its hour over it.
+    const m = metricsOf(perMinute((_r, t) => (t >= spike && t < spike + 15 * MIN ? 0.015 : 0.002)));
     const r = await backtest(policy(), 'ring-1', { deployedAt: DEPLOYED, from: DEPLOYED, to: DEPLOYED + 6 * HOUR }, m);
     expect(r.verdict).toBe('failed');
-    expect(r.firstFailure).toEqual({ at: spike + 10 * MIN, gate: 'error-rate', region: 'ap-south-1', value: 0.15, detail: 'error_rate 0.15 > max 0.01' });
+    expect(r.firstFailure).toEqual({ at: spike + 10 * MIN, gate: 'error-rate', region: 'ap-south-1', value: 0.015, detail: 'error_rate 0.015 > max 0.01' });
     expect(r.evaluations.at(-1)!.at).toBe(spike + 10 * MIN);
     expect(r.evaluations.filter((e) => e.result === 'fail').map((e) => e.at)).toEqual([spike + 5 * MIN, spike + 10 * MIN]);
+  });
+
+  it('fails on the sliding hour as soon as a spike moves it over max, not at an hour phased to the deploy', async () => {
+    const spike = HEALTHY + 2 * HOUR + 20 * MIN;
+    const m = metricsOf(perMinute((_r, t) => (t >= spike && t < spike + 15 * MIN ? 0.15 : 0.002)));
+    const r = await backtest(policy(), 'ring-1', { deployedAt: DEPLOYED, from: DEPLOYED, to: DEPLOYED + 6 * HOUR }, m);
+    expect(r.verdict).toBe('failed');
+    expect(r.firstFailure).toMatchObject({ at: spike + 5 * MIN, gate: 'error-rate', detail: 'error_rate 0.01433 > max 0.01 (mean over the hour to 07:05Z)' });
+    expect(r.evaluations.find((e) => e.result === 'fail' && e.kind === 'hour')!.at).toBe(spike + 5 * MIN);
+  });
+
+  it('fails at once on one interval beyond criticalMax', async () => {
+    const spike = HEALTHY + 2 * HOUR;
+    const critical = policy(POLICY.replace('error-rate: { metric: error_rate, max: 0.01 }', 'error-rate: { metric: error_rate, max: 0.01, criticalMax: 0.03 }'));
+    const m = metricsOf(perMinute((_r, t) => (t >= spike && t < spike + 5 * MIN ? 0.0512 : 0.002)));
+    const r = await backtest(critical, 'ring-1', { deployedAt: DEPLOYED, from: DEPLOYED, to: DEPLOYED + 6 * HOUR }, m);
+    expect(r.verdict).toBe('failed');
+    expect(r.firstFailure).toEqual({ at: spike + 5 * MIN, gate: 'error-rate', region: 'ap-south-1', value: expect.closeTo(0.0512, 12), detail: 'error_rate 0.0512 > criticalMax 0.03' });
   });
 
   it('fails on an hour mean at once', async () => {
@@ -104,6 +143,32 @@ describe('backtest', () => {
     expect(r.verdict).toBe('inconclusive');
     expect(r.halted).toEqual({ at: gap + 15 * MIN, gate: 'error-rate', region: 'ap-south-1', detail: 'no data for error_rate in ap-south-1 over the last 5m' });
     expect(r.reason).toMatch(/^3 consecutive inconclusive evaluations of error-rate in ap-south-1 halted the release at 2026-03-02T05:55:00Z/);
+  });
+
+  it('halts on a 14-minute gap: three intervals without data, though each sliding hour over it has data', async () => {
+    const gap = HEALTHY + HOUR - 4 * MIN; // around the first whole hour of bake
+    const m = metricsOf(perMinute((_r, t) => (t >= gap && t < gap + 14 * MIN ? null : 0.002)));
+    const r = await backtest(policy(), 'ring-1', { deployedAt: DEPLOYED, from: DEPLOYED, to: DEPLOYED + 6 * HOUR }, m);
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.halted).toMatchObject({ at: HEALTHY + HOUR + 10 * MIN, gate: 'error-rate' });
+    expect(r.evaluations.filter((e) => e.gate === 'error-rate' && e.kind === 'hour' && e.at > gap && e.at <= gap + 15 * MIN).map((e) => e.result)).toEqual(['pass', 'pass', 'pass']);
+  });
+
+  it('never passes a gate with mustHaveData: false that had no data in a region during the whole bake', async () => {
+    const lenient = policy(POLICY.replace('error-rate: { metric: error_rate, max: 0.01 }', 'error-rate: { metric: error_rate, max: 0.01, mustHaveData: false }'));
+    const r = await backtest(lenient, 'ring-3', { deployedAt: DEPLOYED, from: DEPLOYED, to: DEPLOYED + 3 * HOUR }, metricsOf((region) => (region === 'us-east-1' ? null : 0.002)));
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.halted).toBeNull();
+    expect(r.reason).toBe('the bake ended at 2026-03-02T05:40:00Z but the last results never all passed before the range ended (2026-03-02T07:35:00Z)');
+  });
+
+  it('lets a gate with mustHaveData: false ride over a gap at the end of the bake once it had data', async () => {
+    const lenient = policy(POLICY.replace('error-rate: { metric: error_rate, max: 0.01 }', 'error-rate: { metric: error_rate, max: 0.01, mustHaveData: false }'));
+    const end = HEALTHY + HOUR;
+    const m = metricsOf((region, to) => (region === 'us-east-1' && to > end - 20 * MIN ? null : 0.002));
+    const r = await backtest(lenient, 'ring-3', { deployedAt: DEPLOYED, from: DEPLOYED, to: DEPLOYED + 3 * HOUR }, m);
+    expect(r.verdict).toBe('passed');
+    expect(r.endedAt).toBe(end);
   });
 
   it('is inconclusive when the range ends before the bake', async () => {

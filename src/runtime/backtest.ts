@@ -135,13 +135,7 @@ export async function backtest(policy: Policy, ringName: string, range: Backtest
       }
     }
     if (t >= bake.bakeUntil && schedule.length === 0) {
-      const relevant = [...trackers.entries()]
-        .filter(([key, s]) => {
-          const gate = policy.spec.gates[key.slice(0, key.lastIndexOf('@'))];
-          return !(gate && !gate.mustHaveData && s.last === 'inconclusive');
-        })
-        .map(([, s]) => s);
-      if (readyToPromote(relevant)) {
+      if (readyToPromote(Object.fromEntries(trackers), policy.spec.gates)) {
         result.verdict = 'passed';
         result.reason = `every gate of ${ring.name} passed through the end of its bake (${iso(bake.bakeUntil)})${t > bake.bakeUntil ? `, promoted at ${iso(t)}` : ''}`;
         return result;

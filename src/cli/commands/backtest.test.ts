@@ -46,9 +46,14 @@ let policy: string;
 
 beforeAll(async () => {
   // 15% errors from 00:00 to 00:15 UTC on 2026-03-03, 0.2% otherwise: the midnight-rollover spike.
+  // Each query averages the minutes of its range ([5m] for an interval, up to [1h] for the sliding hour).
   prom = await fakePrometheus((req) => {
     const t = Number(req.params.get('time'));
-    return vector({ value: t > SPIKE_FROM && t <= SPIKE_TO ? 0.15 : 0.002 });
+    const [, h = '0', m = '0'] = /\[(?:(\d+)h)?(?:(\d+)m)?\]/.exec(req.params.get('query') ?? '') ?? [];
+    const minutes = Number(h) * 60 + Number(m);
+    let sum = 0;
+    for (let k = 0; k < minutes; k++) sum += t - 60 * k > SPIKE_FROM && t - 60 * k <= SPIKE_TO ? 0.15 : 0.002;
+    return vector({ value: sum / minutes });
   });
   dir = mkdtempSync(join(tmpdir(), 'meridian-backtest-'));
   policy = join(dir, 'shop.yaml');
@@ -75,13 +80,14 @@ describe('meridian backtest', () => {
     expect(r.err).toBe('');
     const doc = JSON.parse(r.out);
     expect(doc.verdict).toBe('failed');
-    expect(doc.firstFailure).toEqual({ at: '2026-03-03T00:10:00.000Z', gate: 'error-rate', region: 'ap-south-1', value: 0.15, detail: 'error_rate 0.15 > max 0.01' });
+    // The first five minutes of the spike move the sliding hour to 1.433%: it fails the ring at once.
+    expect(doc.firstFailure).toEqual({ at: '2026-03-03T00:05:00.000Z', gate: 'error-rate', region: 'ap-south-1', value: expect.closeTo(0.01433, 5), detail: 'error_rate 0.01433 > max 0.01 (mean over the hour to 00:05Z)' });
     expect(doc.healthyAt).toBe('2026-03-02T04:40:00.000Z');
     expect(doc.bakeUntil).toBe('2026-03-03T04:40:00.000Z');
     expect(doc.evaluations[0]).toEqual({
       at: '2026-03-02T04:55:00.000Z', gate: 'error-rate', region: 'ap-south-1', value: 0.002, result: 'pass', kind: 'interval', detail: 'error_rate 0.002 ≤ max 0.01',
     });
-    expect(doc.evaluations.at(-1).at).toBe('2026-03-03T00:10:00.000Z');
+    expect(doc.evaluations.at(-1)).toMatchObject({ at: '2026-03-03T00:05:00.000Z', kind: 'hour', result: 'fail' });
     for (const e of doc.evaluations) expect(Object.keys(e).sort()).toEqual(['at', 'detail', 'gate', 'kind', 'region', 'result', 'value']);
   });
 
@@ -92,12 +98,12 @@ describe('meridian backtest', () => {
       [
         'ring-1 (ap-south-1): healthy 2026-03-02 04:40Z, bake until 2026-03-03 04:40Z',
         '',
-        'AT                 GATE        REGION      KIND      RESULT  VALUE  DETAIL',
-        '2026-03-03 00:05Z  error-rate  ap-south-1  interval  fail    0.15   error_rate 0.15 > max 0.01',
-        '2026-03-03 00:10Z  error-rate  ap-south-1  interval  fail    0.15   error_rate 0.15 > max 0.01',
+        'AT                 GATE        REGION      KIND      RESULT  VALUE    DETAIL',
+        '2026-03-03 00:05Z  error-rate  ap-south-1  interval  fail    0.15     error_rate 0.15 > max 0.01',
+        '2026-03-03 00:05Z  error-rate  ap-south-1  hour      fail    0.01433  error_rate 0.01433 > max 0.01 (mean over the hour to 00:05Z)',
         '',
-        '251 evaluations: 249 pass, 2 fail, 0 inconclusive (failures and inconclusives shown; --verbose shows all)',
-        'verdict: failed: error-rate failed ring-1 in ap-south-1 at 2026-03-03T00:10:00Z: error_rate 0.15 > max 0.01',
+        '462 evaluations: 460 pass, 2 fail, 0 inconclusive (failures and inconclusives shown; --verbose shows all)',
+        'verdict: failed: error-rate failed ring-1 in ap-south-1 at 2026-03-03T00:05:00Z: error_rate 0.01433 > max 0.01 (mean over the hour to 00:05Z)',
         '',
       ].join('\n'),
     );
@@ -105,8 +111,9 @@ describe('meridian backtest', () => {
 
   it('lists every evaluation with --verbose', async () => {
     const r = await cli('backtest', policy, ...RANGE, '--verbose');
-    expect(r.out.split('\n').filter((l) => l.startsWith('2026-'))).toHaveLength(251);
-    expect(r.out).toContain('\n251 evaluations: 249 pass, 2 fail, 0 inconclusive\n');
+    // 231 evaluation times from 04:55 to 00:05 the next day, each an interval and a sliding hour
+    expect(r.out.split('\n').filter((l) => l.startsWith('2026-'))).toHaveLength(462);
+    expect(r.out).toContain('\n462 evaluations: 460 pass, 2 fail, 0 inconclusive\n');
   });
 
   it('passes a ring whose history is clean', async () => {
@@ -120,7 +127,8 @@ describe('meridian backtest', () => {
     writeFileSync(p, policyText(`http://127.0.0.1:${await closedPort()}`));
     const r = await cli('backtest', p, ...RANGE);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('3 evaluations: 0 pass, 0 fail, 3 inconclusive');
+    // an interval and a sliding hour at 04:55, 05:00 and 05:05, where the third interval halts
+    expect(r.out).toContain('6 evaluations: 0 pass, 0 fail, 6 inconclusive');
     expect(r.out).toContain('connection refused');
     expect(r.out).toMatch(/verdict: inconclusive: 3 consecutive inconclusive evaluations of error-rate in ap-south-1 halted the release at 2026-03-02T05:05:00Z/);
   });

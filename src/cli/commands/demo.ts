@@ -15,6 +15,8 @@ import { appendToken, hashToken, newToken } from '../../api/tokens.ts';
 import { UsageError } from '../../errors.ts';
 import { startServer } from './serve.ts';
 import type { ReleaseState } from '../../engine/types.ts';
+import { slidingWindow } from '../../gates/schedule.ts';
+import { formatDuration } from '../../policy/duration.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import { comparisonRows } from '../../runtime/comparison.ts';
 import { DEMO_POLICY, DEMO_POLICY_FILE, DEMO_SCENARIO, DEMO_SCENARIO_FILE } from '../../runtime/demo-default.ts';
@@ -120,8 +122,13 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
 
       const snap = atDetection as { versions: Record<string, string>; at: number } | null;
       if (snap) {
-        const rows = await comparisonRows(policy, run.metrics, snap.versions, s.release.version, snap.at - HOUR, snap.at);
-        io.out(`\nCross-region comparison at detection (the hour to ${minuteUtc(snap.at)}; ! = outside its gate)\n`);
+        // The window the failing gate's sliding hour judged: shorter than an hour early in a bake.
+        const healthyAt = s.rings.find((r) => r.name === s.detection?.ring)?.healthyAt ?? null;
+        const warmup = policy.spec.gates[s.detection?.gate ?? '']?.warmup ?? 0;
+        const window = (healthyAt === null ? null : slidingWindow(snap.at, healthyAt, warmup)) ?? { from: snap.at - HOUR, to: snap.at };
+        const span = window.to - window.from === HOUR ? 'the hour' : `the ${formatDuration(window.to - window.from)}`;
+        const rows = await comparisonRows(policy, run.metrics, snap.versions, s.release.version, window.from, window.to);
+        io.out(`\nCross-region comparison at detection (${span} to ${minuteUtc(snap.at)}; ! = outside its gate)\n`);
         io.out(comparisonTable(rows));
       }
 

@@ -40,13 +40,13 @@ describe('meridian gates calibrate', () => {
     expect(lines[2]!.split(/ {2,}/)).toEqual(['GATE', 'RING', 'KIND', 'EVALUATIONS', 'FALSE FAILURES', 'BAKES FAILED', 'FALSE-ALARM RATE', 'BOUND', 'CLOSEST MARGIN', 'WHERE', 'VALUE']);
     // The counts; the closest-margin columns are tested with made-up margins below.
     expect(lines.slice(3, 11).map((l) => l.split(/ {2,}/).slice(0, 8))).toEqual([
-      ['error-rate', 'ring-0', 'threshold', '33', '0', '0', '0', '-'],
-      ['error-rate', 'ring-1', 'threshold', '930', '0', '0', '0', '-'],
-      ['error-rate', 'ring-2', 'threshold', '462', '0', '0', '0', '-'],
-      ['error-rate', 'ring-3', 'threshold', '228', '0', '0', '0', '-'],
-      ['p99-latency', 'ring-1', 'threshold', '930', '0', '0', '0', '-'],
-      ['p99-latency', 'ring-2', 'threshold', '462', '0', '0', '0', '-'],
-      ['p99-latency', 'ring-3', 'threshold', '228', '0', '0', '0', '-'],
+      ['error-rate', 'ring-0', 'threshold', '60', '0', '0', '0', '-'],
+      ['error-rate', 'ring-1', 'threshold', '1716', '0', '0', '0', '-'],
+      ['error-rate', 'ring-2', 'threshold', '852', '0', '0', '0', '-'],
+      ['error-rate', 'ring-3', 'threshold', '420', '0', '0', '0', '-'],
+      ['p99-latency', 'ring-1', 'threshold', '1716', '0', '0', '0', '-'],
+      ['p99-latency', 'ring-2', 'threshold', '852', '0', '0', '0', '-'],
+      ['p99-latency', 'ring-3', 'threshold', '420', '0', '0', '0', '-'],
       ['vs-baseline', 'ring-1', 'comparison', '858', '0', '0', '0', '0.02'],
     ]);
     expect(lines.slice(11, 15)).toEqual([
@@ -63,13 +63,13 @@ describe('meridian gates calibrate', () => {
     const doc = JSON.parse(r.out) as { seeds: number; gates: Array<Record<string, unknown>> };
     expect(doc.seeds).toBe(3);
     expect(doc.gates.map((g) => [g.gate, g.ring, g.evaluations, g.failures, g.bakesFailed, g.falseAlarmRate, g.bound])).toEqual([
-      ['error-rate', 'ring-0', 33, 0, 0, 0, null],
-      ['error-rate', 'ring-1', 930, 0, 0, 0, null],
-      ['error-rate', 'ring-2', 462, 0, 0, 0, null],
-      ['error-rate', 'ring-3', 228, 0, 0, 0, null],
-      ['p99-latency', 'ring-1', 930, 0, 0, 0, null],
-      ['p99-latency', 'ring-2', 462, 0, 0, 0, null],
-      ['p99-latency', 'ring-3', 228, 0, 0, 0, null],
+      ['error-rate', 'ring-0', 60, 0, 0, 0, null],
+      ['error-rate', 'ring-1', 1716, 0, 0, 0, null],
+      ['error-rate', 'ring-2', 852, 0, 0, 0, null],
+      ['error-rate', 'ring-3', 420, 0, 0, 0, null],
+      ['p99-latency', 'ring-1', 1716, 0, 0, 0, null],
+      ['p99-latency', 'ring-2', 852, 0, 0, 0, null],
+      ['p99-latency', 'ring-3', 420, 0, 0, 0, null],
       ['vs-baseline', 'ring-1', 858, 0, 0, 0, 0.02],
     ]);
     const regions: Record<string, string[]> = { 'ring-0': ['internal'], 'ring-1': ['ap-south-1'], 'ring-2': ['eu-west-1'], 'ring-3': ['us-east-1'] };
