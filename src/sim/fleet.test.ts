@@ -30,6 +30,12 @@ interface Setup {
   rollback(ring: string): Promise<string>;
   /** The metric over the whole minutes in [from, from + minutes). */
   read(metric: string, region: string, from: number, minutes?: number): Promise<number | null>;
+  /**
+   * The error rate of the minute starting at `t`: the failed requests the fleet drew over its
+   * requests, within five binomial standard deviations of `p` (noise 0 leaves the error rate the
+   * share of a minute's requests that failed; the seed fixes the draw).
+   */
+  expectRate(region: string, t: number, p: number): Promise<void>;
 }
 
 function setup(extra = '', opts: { seed?: number; baseline?: string } = {}): Setup {
@@ -43,6 +49,13 @@ function setup(extra = '', opts: { seed?: number; baseline?: string } = {}): Set
     deploy: async (ring) => (await fleet.deploy(target(ring))).ref,
     rollback: async (ring) => (await fleet.rollback(target(ring))).ref,
     read: (metric, region, from, minutes = 1) => fleet.value({ metric, region, ring: 'any', version: 'v2.1.0' }, from, from + minutes * MINUTE),
+    async expectRate(region, t, p) {
+      const value = await fleet.value({ metric: 'error_rate', region, ring: 'any', version: 'v2.1.0' }, t, t + MINUTE);
+      const counts = fleet.requestCounts(region, t)!;
+      expect(Number.isInteger(counts.requests) && Number.isInteger(counts.errors)).toBe(true);
+      expect(value).toBe(counts.errors / counts.requests);
+      expect(Math.abs(value! - p), `${region} at ${new Date(t).toISOString()}: ${value} vs ${p}`).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / counts.requests));
+    },
   };
 }
 
@@ -122,9 +135,9 @@ describe('deploying to the simulated fleet', () => {
 });
 
 describe('the fleet’s metrics', () => {
-  it('report the baseline for the stable version (noise 0 makes it exact)', async () => {
-    const { read } = setup();
-    expect(await read('error_rate', 'eu-west-1', START - HOUR)).toBe(0.002);
+  it('report the baseline for the stable version (noise 0 makes the gauges exact, and leaves the error rate binomial)', async () => {
+    const { read, expectRate } = setup();
+    await expectRate('eu-west-1', START - HOUR, 0.002);
     expect(await read('p99_latency_ms', 'eu-west-1', START - HOUR)).toBe(120);
     expect(await read('cpu', 'ap-south-1', START - HOUR)).toBe(0.4);
     expect(await read('memory', 'us-east-1', START - HOUR)).toBe(0.65);
@@ -147,22 +160,22 @@ describe('the fleet’s metrics', () => {
   });
 
   it('take an error-rate fault only in its regions, from `after` past the version’s start there, while the version runs', async () => {
-    const { clock, deploy, rollback, read } = setup('  faults: [{ kind: error-rate, regions: [eu-west-1], value: 0.05, after: 30m }]\n');
+    const { clock, deploy, rollback, read, expectRate } = setup('  faults: [{ kind: error-rate, regions: [eu-west-1], value: 0.05, after: 30m }]\n');
     await deploy('ring-1');
     await deploy('ring-2');
     clock.set(at('04:30'));
-    expect(await read('error_rate', 'eu-west-1', at('04:04'))).toBe(0.002);
-    expect(await read('error_rate', 'eu-west-1', at('04:05'))).toBe(0.05);
-    expect(await read('error_rate', 'ap-south-1', at('04:05'))).toBe(0.002);
-    expect(await read('error_rate', 'us-east-1', at('04:05'))).toBe(0.002);
+    await expectRate('eu-west-1', at('04:04'), 0.002);
+    await expectRate('eu-west-1', at('04:05'), 0.05);
+    await expectRate('ap-south-1', at('04:05'), 0.002);
+    await expectRate('us-east-1', at('04:05'), 0.002);
     await rollback('ring-2');
     clock.set(at('05:00'));
-    expect(await read('error_rate', 'eu-west-1', at('04:34'))).toBe(0.05);
-    expect(await read('error_rate', 'eu-west-1', at('04:35'))).toBe(0.002);
+    await expectRate('eu-west-1', at('04:34'), 0.05);
+    await expectRate('eu-west-1', at('04:35'), 0.002);
     await deploy('ring-2');
     clock.set(at('06:00'));
-    expect(await read('error_rate', 'eu-west-1', at('05:34'))).toBe(0.002);
-    expect(await read('error_rate', 'eu-west-1', at('05:35'))).toBe(0.05);
+    await expectRate('eu-west-1', at('05:34'), 0.002);
+    await expectRate('eu-west-1', at('05:35'), 0.05);
   });
 
   it('take a latency fault as a factor on p99 latency', async () => {
@@ -175,49 +188,55 @@ describe('the fleet’s metrics', () => {
   });
 
   it('take a daily spike every day at its local time, for its duration', async () => {
-    const { clock, deploy, read } = setup('  faults: [{ kind: daily-spike, at: "00:00", timezone: Asia/Kolkata, duration: 15m, errorRate: 0.15 }]\n');
+    const { clock, deploy, read, expectRate } = setup('  faults: [{ kind: daily-spike, at: "00:00", timezone: Asia/Kolkata, duration: 15m, errorRate: 0.15 }]\n');
     await deploy('ring-2');
     clock.set(Date.parse('2026-03-04T00:00:00Z'));
-    expect(await read('error_rate', 'eu-west-1', at('18:29'))).toBe(0.002);
-    expect(await read('error_rate', 'eu-west-1', at('18:30'))).toBe(0.15);
-    expect(await read('error_rate', 'eu-west-1', at('18:44'))).toBe(0.15);
-    expect(await read('error_rate', 'eu-west-1', at('18:45'))).toBe(0.002);
-    expect(await read('error_rate', 'eu-west-1', Date.parse('2026-03-03T18:30:00Z'))).toBe(0.15);
-    expect(await read('error_rate', 'ap-south-1', at('18:30'))).toBe(0.002);
+    await expectRate('eu-west-1', at('18:29'), 0.002);
+    await expectRate('eu-west-1', at('18:30'), 0.15);
+    await expectRate('eu-west-1', at('18:44'), 0.15);
+    await expectRate('eu-west-1', at('18:45'), 0.002);
+    await expectRate('eu-west-1', Date.parse('2026-03-03T18:30:00Z'), 0.15);
+    await expectRate('ap-south-1', at('18:30'), 0.002);
   });
 
   it('take a leak as memory growing with uptime, then errors of 0.5 past 95% memory', async () => {
-    const { clock, deploy, read } = setup('  faults: [{ kind: leak, memoryPerHour: 0.1 }]\n');
+    const { clock, deploy, read, expectRate } = setup('  faults: [{ kind: leak, memoryPerHour: 0.1 }]\n');
     await deploy('ring-2');
     clock.set(at('09:00'));
     expect(await read('memory', 'eu-west-1', at('03:35'))).toBe(0.65);
     expect(await read('memory', 'eu-west-1', at('05:35'))).toBe(0.65 + 0.2);
-    expect(await read('error_rate', 'eu-west-1', at('05:35'))).toBe(0.002);
+    await expectRate('eu-west-1', at('05:35'), 0.002);
     expect(await read('memory', 'eu-west-1', at('07:35'))).toBe(0.65 + 0.4);
-    expect(await read('error_rate', 'eu-west-1', at('07:35'))).toBe(0.5);
+    await expectRate('eu-west-1', at('07:35'), 0.5);
     expect(await read('memory', 'ap-south-1', at('07:35'))).toBe(0.65);
   });
 
   it('take a scale-dependent fault only in regions with at least its user share', async () => {
-    const { clock, deploy, read } = setup('  faults: [{ kind: scale-dependent, minUserShare: 0.3, errorRate: 0.2 }]\n');
+    const { clock, deploy, read, expectRate } = setup('  faults: [{ kind: scale-dependent, minUserShare: 0.3, errorRate: 0.2 }]\n');
     for (const ring of ['ring-0', 'ring-1', 'ring-2', 'ring-3']) await deploy(ring);
     clock.set(at('04:00'));
-    expect(await read('error_rate', 'eu-west-1', at('03:40'))).toBe(0.2);
-    expect(await read('error_rate', 'us-east-1', at('03:40'))).toBe(0.2);
-    expect(await read('error_rate', 'ap-south-1', at('03:40'))).toBe(0.002);
-    expect(await read('error_rate', 'internal', at('03:40'))).toBe(0.002);
+    await expectRate('eu-west-1', at('03:40'), 0.2);
+    await expectRate('us-east-1', at('03:40'), 0.2);
+    await expectRate('ap-south-1', at('03:40'), 0.002);
+    await expectRate('internal', at('03:40'), 0.002);
   });
 
-  it('weight the error rate by traffic and average the others plainly', async () => {
+  it('count the error rate of a window as its failed requests over its requests, and average the others plainly', async () => {
     const hours = Array.from({ length: 24 }, (_, h) => (h === 4 ? 3 : 1)).join(', ');
-    const { clock, deploy, read } = setup(`  faults:
+    const { clock, deploy, read, fleet } = setup(`  faults:
     - { kind: error-rate, regions: [eu-west-1], value: 0.05, after: 25m }
     - { kind: latency, regions: [eu-west-1], factor: 2, after: 25m }
   traffic: { eu-west-1: [${hours}] }
 `);
     await deploy('ring-2');
     clock.set(at('05:00'));
-    expect(await read('error_rate', 'eu-west-1', at('03:59'), 2)).toBe((0.002 * 1 + 0.05 * 3) / 4);
+    const before = fleet.requestCounts('eu-west-1', at('03:59'))!;
+    const after = fleet.requestCounts('eu-west-1', at('04:00'))!;
+    expect(before.requests).toBe(1_800_000); // 0.3 × 1 × 100,000 × 60
+    expect(after.requests).toBe(5_400_000);
+    const rate = await read('error_rate', 'eu-west-1', at('03:59'), 2);
+    expect(rate).toBe((before.errors + after.errors) / (before.requests + after.requests));
+    expect(rate).toBeCloseTo((0.002 * 1 + 0.05 * 3) / 4, 3);
     expect(await read('p99_latency_ms', 'eu-west-1', at('03:59'), 2)).toBe(180);
   });
 
@@ -297,15 +316,68 @@ describe('the fleet’s noise', () => {
     expect(await readAll(viaScenario, queries)).toEqual(eight);
   });
 
-  it('spreads 1-minute samples with the configured relative standard deviation', async () => {
+  /** The mean and standard deviation of a region's 1-minute values over two days before START. */
+  async function spread(fleet: Fleet, metric: string, region: string): Promise<{ n: number; mean: number; sd: number; values: number[] }> {
+    const values = await fleet.series({ metric, region, ring: 'any', version: 'v2.1.0' }, START - 2 * 24 * HOUR, START, MINUTE);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+    return { n: values.length, mean, sd, values };
+  }
+  const flat = `  traffic: { ${['internal', 'ap-south-1', 'eu-west-1', 'us-east-1'].map((r) => `${r}: [${Array(24).fill(1).join(', ')}]`).join(', ')} }\n`;
+
+  it('gives the busiest region the configured relative standard deviation, and smaller ones √(reference qps ÷ qps) times more', async () => {
+    const { fleet } = setup(flat, { baseline: noisy });
+    // Flat traffic: qps is userShare × 100,000 all day; the reference is us-east-1's 45,000.
+    for (const [region, factor] of [['us-east-1', 1], ['eu-west-1', Math.sqrt(0.45 / 0.3)], ['ap-south-1', Math.sqrt(0.45 / 0.25)]] as const) {
+      const { n, mean, sd } = await spread(fleet, 'p99_latency_ms', region);
+      expect(n).toBe(2880);
+      expect(Math.abs(mean / 120 - 1), region).toBeLessThan(0.01);
+      expect(Math.abs(sd / 120 / (0.1 * factor) - 1), region).toBeLessThan(0.05);
+    }
+    // internal serves 1% of the global rate: √45 ≈ 6.7 times the noise (small noise, so nothing clips at 0).
+    const internal = await spread(setup(flat, { baseline: '  baseline: { noise: 0.02 }\n' }).fleet, 'cpu', 'internal');
+    expect(Math.abs(internal.sd / 0.4 / (0.02 * Math.sqrt(45)) - 1)).toBeLessThan(0.05);
+  });
+
+  it('makes a region noisier in its night than at its peak, by its own traffic', async () => {
     const { fleet } = setup('', { baseline: noisy });
+    // eu-west-1 (Europe/London, UTC in March): weight 1.5 at 14:00 and 0.5 at 03:00, so √3 apart.
     const q = { metric: 'p99_latency_ms', region: 'eu-west-1', ring: 'any', version: 'v2.1.0' };
-    const samples = await fleet.series(q, START - 2 * 24 * HOUR, START, MINUTE);
-    const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-    const sd = Math.sqrt(samples.reduce((a, b) => a + (b - mean) ** 2, 0) / samples.length);
-    expect(samples).toHaveLength(2880);
-    expect(Math.abs(mean / 120 - 1)).toBeLessThan(0.01);
-    expect(Math.abs(sd / 120 - 0.1)).toBeLessThan(0.005);
+    const around = async (hour: number) => {
+      const values: number[] = [];
+      for (let day = 1; day <= 14; day++) {
+        const t = START - day * 24 * HOUR - 3.5 * HOUR + hour * HOUR;
+        values.push(...(await fleet.series(q, t - 30 * MINUTE, t + 30 * MINUTE, MINUTE)));
+      }
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+    };
+    const ratio = (await around(3)) / (await around(14));
+    expect(Math.abs(ratio / Math.sqrt(3) - 1)).toBeLessThan(0.1);
+  });
+
+  it("draws each minute's failed requests binomially: the error rate spreads as √(p(1 − p) ÷ requests), whatever the noise", async () => {
+    for (const baseline of [noisy, '  baseline: { noise: 0 }\n']) {
+      const { fleet } = setup(flat, { baseline });
+      for (const [region, requests] of [['internal', 60_000], ['ap-south-1', 1_500_000], ['us-east-1', 2_700_000]] as const) {
+        const { n, mean, sd } = await spread(fleet, 'error_rate', region);
+        expect(n).toBe(2880);
+        const expected = Math.sqrt((0.002 * 0.998) / requests);
+        expect(Math.abs(mean - 0.002), region).toBeLessThan((4 * expected) / Math.sqrt(n));
+        expect(Math.abs(sd / expected - 1), region).toBeLessThan(0.05);
+      }
+    }
+  });
+
+  it('gives small expected counts their true probabilities, zeros included', async () => {
+    // 60,000 requests a minute at 1e-5: 0.6 failures expected; P(0) = e^−0.6, P(1) = 0.6 e^−0.6.
+    const { fleet } = setup(flat, { baseline: '  baseline: { errorRate: 0.00001, noise: 0 }\n' });
+    const { values } = await spread(fleet, 'error_rate', 'internal');
+    const counts = values.map((v) => Math.round(v * 60_000));
+    expect(values.every((v, i) => v === counts[i]! / 60_000)).toBe(true);
+    const share = (k: number) => counts.filter((c) => c === k).length / counts.length;
+    expect(Math.abs(share(0) - Math.exp(-0.6))).toBeLessThan(0.03);
+    expect(Math.abs(share(1) - 0.6 * Math.exp(-0.6))).toBeLessThan(0.03);
   });
 });
 
@@ -319,11 +391,13 @@ describe('the fleet’s traffic, hooks and approvals', () => {
     expect(fleet.history()).toEqual([{ type: 'weights', at: START + MINUTE, weights: { 'eu-west-1': 0, 'us-east-1': 1.2 } }]);
   });
 
-  it('gives a drained region no qps', async () => {
+  it('gives a drained region no qps and no error rate', async () => {
     const { fleet, clock, read } = setup();
     await fleet.setWeights({ 'eu-west-1': 0 });
     clock.advance(HOUR);
     expect(await read('qps', 'eu-west-1', START, 60)).toBe(0);
+    expect(await read('error_rate', 'eu-west-1', START, 60)).toBeNull(); // no requests, no error rate
+    expect(fleet.requestCounts('eu-west-1', START)).toBeNull();
     expect(await read('p99_latency_ms', 'eu-west-1', START, 60)).toBe(120);
   });
 

@@ -2,9 +2,10 @@
  * @module The simulated fleet: one object that implements the ports Delivery, Health, Metrics,
  * Traffic and Hooks over virtual time, for `simulate`, `demo` and tests. Deploys and rollbacks
  * switch a ring's regions after the deploy time; metrics are the running version's behaviour with
- * seeded noise; outages, metrics gaps and failing hooks come from the scenario. Also answers what
- * the run needs to report: approvals, versions, history, onset and exposure. Pure: time comes from
- * the injected Clock, randomness from the seed.
+ * seeded noise as large as the region's traffic makes it (failed requests drawn binomially from each
+ * minute's requests; see model.ts); outages, metrics gaps and failing hooks come from the scenario.
+ * Also answers what the run needs to report: approvals, versions, history, onset and exposure. Pure:
+ * time comes from the injected Clock, randomness from the seed.
  */
 import { AdapterError } from '../errors.ts';
 import { MINUTE } from '../policy/duration.ts';
@@ -44,6 +45,18 @@ export interface Fleet extends Delivery, Health, Metrics, Traffic, Hooks {
   history(): FleetEvent[];
   /** Onset and exposure over the whole minutes from the scenario's start that end by `until`. */
   accounting(until: number): Accounting;
+  /**
+   * The requests a region served in the whole minute starting at `minute` (epoch ms) and how many
+   * failed: the counts behind its error rate. Null when that minute has no error-rate data (not
+   * ended yet, an outage, a metrics gap, no requests).
+   */
+  requestCounts(region: string, minute: number): RequestCounts | null;
+}
+
+/** One region's requests in one minute, and how many of them failed. */
+export interface RequestCounts {
+  requests: number;
+  errors: number;
 }
 
 interface Applied {
@@ -112,8 +125,34 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
   }
 
   const behaviour = emptyBehaviour();
+  const ERROR_RATE = METRIC_INDEX.error_rate;
+  const QPS = METRIC_INDEX.qps;
 
-  /** The mean (traffic-weighted for error_rate) over the whole minutes in [from, to) that have data; null when fewer than half do. */
+  /** Whether minute `m` of the region has ended by `now` and is neither in an outage nor in a metrics gap. */
+  function reports(r: SimRegion, m: number, now: number): boolean {
+    const t = m * MINUTE;
+    return t + MINUTE <= now && !model.inOutage(r.index, t) && !model.inGap(r.index, t);
+  }
+
+  /** The region's requests in minute `m` (0 when it serves none: drained, or no traffic then). */
+  function requestsIn(r: SimRegion, m: number): number {
+    const t = m * MINUTE;
+    return model.requests(r.index, t, lb.valueAt(r.index, t) > 0 || r.internal ? 1 : 0);
+  }
+
+  /** How many of the `requests` of minute `m` failed, for the version the region ran then. */
+  function errorsIn(r: SimRegion, m: number, requests: number): number {
+    const t = m * MINUTE;
+    const run = versions.runAt(r.index, t);
+    model.behave(r.index, t, run.version === model.newVersion ? run.from : null, behaviour);
+    return model.errors(r.index, m, requests, behaviour.errorRate);
+  }
+
+  /**
+   * The metric over the whole minutes in [from, to) that have data, or null when fewer than half do.
+   * The error rate is the window's failed requests over its requests (a minute without requests has
+   * no error rate); the others are the mean of the minutes' samples, as a gauge averaged over time.
+   */
   function windowValue(metric: number, r: SimRegion, from: number, to: number, now: number): number | null {
     const first = Math.ceil(from / MINUTE);
     const end = Math.floor(to / MINUTE);
@@ -121,25 +160,28 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     if (total <= 0) return null;
     let n = 0;
     let sum = 0;
-    let weights = 0;
+    let requests = 0;
+    let errors = 0;
     for (let m = first; m < end; m++) {
+      if (!reports(r, m, now)) continue;
       const t = m * MINUTE;
-      if (t + MINUTE > now || model.inOutage(r.index, t) || model.inGap(r.index, t)) continue;
-      const run = versions.runAt(r.index, t);
-      model.behave(r.index, t, run.version === model.newVersion ? run.from : null, behaviour);
-      const served = lb.valueAt(r.index, t) > 0 || r.internal ? 1 : 0;
-      const v = model.sample(metric, r.index, m, model.expected(metric, r.index, t, behaviour, served));
-      n++;
-      if (metric === METRIC_INDEX.error_rate) {
-        const w = model.weight(r.index, t);
-        sum += v * w;
-        weights += w;
+      if (metric === ERROR_RATE) {
+        const count = requestsIn(r, m);
+        if (count === 0) continue;
+        errors += errorsIn(r, m, count);
+        requests += count;
       } else {
-        sum += v;
+        const scale = metric === QPS ? 1 : model.noiseScale(r.index, t);
+        if (scale === Infinity) continue;
+        const run = versions.runAt(r.index, t);
+        model.behave(r.index, t, run.version === model.newVersion ? run.from : null, behaviour);
+        const served = lb.valueAt(r.index, t) > 0 || r.internal ? 1 : 0;
+        sum += model.sample(metric, r.index, m, model.expected(metric, r.index, t, behaviour, served), scale);
       }
+      n++;
     }
     if (n === 0 || n * 2 < total) return null;
-    return metric === METRIC_INDEX.error_rate ? sum / weights : sum / n;
+    return metric === ERROR_RATE ? errors / requests : sum / n;
   }
 
   function query(q: MetricQuery): { metric: number; region: SimRegion } {
@@ -216,6 +258,13 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     },
     accounting(until) {
       return account(model, versions, lb, spec.start, until);
+    },
+    requestCounts(region, minute) {
+      const r = regionNamed(region);
+      const m = Math.floor(minute / MINUTE);
+      if (m * MINUTE !== minute || !reports(r, m, clock.now())) return null;
+      const requests = requestsIn(r, m);
+      return requests === 0 ? null : { requests, errors: errorsIn(r, m, requests) };
     },
   };
 }

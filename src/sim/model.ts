@@ -9,11 +9,22 @@
  * value differs from the baseline); daily-spike during its spike; scale-dependent in regions with
  * enough users; leak from the first minute of uptime (memory grows at once; errors rise to 0.5
  * later, once memory passes 0.95). Fault onset and exposure both use this one definition.
+ *
+ * Samples are as noisy as the traffic behind them. A region's error rate in a minute is the share of
+ * that minute's requests that failed: requests = round(qps × 60), errors ~ Binomial(requests, the
+ * expected error rate), drawn from the seed (random.ts, binomial3); the scenario's `noise` plays no
+ * part in it. Latency, cpu and memory are the expected value × (1 + noise × √(referenceQps ÷ qps) ×
+ * N(0, 1)), clipped at 0, where qps is the region's traffic at that minute and referenceQps the
+ * busiest production region's mean daily traffic: a region at the busiest region's mean has exactly
+ * `noise`, a 5% canary about 3× more, and every region is noisier in its night than at its peak. The
+ * reference is a daily mean, not the busiest region of the minute, so that a region's noise depends
+ * on its own traffic only, as measurement noise does: it does not jump when another region peaks,
+ * goes down or is drained. The qps metric keeps the plain relative `noise`.
  */
 import { DAY, HOUR, MINUTE } from '../policy/duration.ts';
 import { SIMULATED_METRICS, type Policy } from '../policy/schema.ts';
 import { LocalTime } from './local-time.ts';
-import { noise, hashString } from './random.ts';
+import { binomial3, hashString, noise3 } from './random.ts';
 import type { Scenario } from './scenario-schema.ts';
 import { TrafficCurve } from './traffic-curve.ts';
 
@@ -24,6 +35,8 @@ export const INTERNAL_QPS_SHARE = 0.01;
 /** Error rate of the new version once a leak has filled memory past LEAK_MEMORY_LIMIT. */
 export const LEAK_ERROR_RATE = 0.5;
 export const LEAK_MEMORY_LIMIT = 0.95;
+
+const MINUTES_PER_DAY = 1440;
 
 export type MetricName = (typeof SIMULATED_METRICS)[number];
 /** The position of each simulated metric: its noise key, and its case in `expected`. */
@@ -95,6 +108,14 @@ export class FleetModel {
   private outages: Window[][];
   private gaps: Window[][];
   private readonly base: Scenario['spec']['baseline'];
+  /**
+   * The busiest production region's mean daily qps (qpsShare × daily mean weight × GLOBAL_QPS): the
+   * traffic at which latency, cpu and memory have exactly the scenario's relative noise.
+   */
+  readonly referenceQps: number;
+  /** Per region and local minute of the day: the requests of a served minute, and noiseScale. */
+  private readonly requestTables: Float64Array[];
+  private readonly scaleTables: Float64Array[];
 
   constructor(policy: Policy, scenario: Scenario, readonly seed: number) {
     const spec = scenario.spec;
@@ -150,6 +171,20 @@ export class FleetModel {
     }
     this.outages = this.outages.map(merge);
     this.gaps = this.gaps.map(merge);
+    const meanQps = (r: SimRegion): number => r.qpsShare * this.curve.dailyMean(r.name) * GLOBAL_QPS;
+    const busiest = (regions: SimRegion[]): number => regions.reduce((m, r) => Math.max(m, meanQps(r)), 0);
+    // A fleet without production traffic takes its busiest internal region; one without any traffic
+    // has no data at all, and any positive reference will do.
+    this.referenceQps = busiest(this.regions.filter((r) => !r.internal)) || busiest(this.regions) || 1;
+    this.requestTables = this.regions.map(() => new Float64Array(MINUTES_PER_DAY));
+    this.scaleTables = this.regions.map(() => new Float64Array(MINUTES_PER_DAY));
+    for (const r of this.regions) {
+      for (let m = 0; m < MINUTES_PER_DAY; m++) {
+        const qps = r.qpsShare * this.curve.weightOfMinute(r.index, m) * GLOBAL_QPS;
+        this.requestTables[r.index]![m] = Math.round(qps * 60);
+        this.scaleTables[r.index]![m] = qps > 0 ? Math.sqrt(this.referenceQps / qps) : Infinity;
+      }
+    }
   }
 
   region(name: string): SimRegion | undefined {
@@ -248,6 +283,30 @@ export class FleetModel {
     return points.filter((p) => p > from && p < to);
   }
 
+  /** The region's traffic at `t` when it serves (qpsShare × weight of its local time × GLOBAL_QPS). */
+  qps(region: number, t: number): number {
+    return this.regions[region]!.qpsShare * this.weight(region, t) * GLOBAL_QPS;
+  }
+
+  /** Requests the region serves in the minute starting at `t`: round(qps × 60), or 0 when drained (`served` 0). */
+  requests(region: number, t: number, served: number): number {
+    return served > 0 ? this.requestTables[region]![this.curve.minuteOfDayAtIndex(region, t)]! : 0;
+  }
+
+  /** How many of `requests` failed in minute number `minute`, at expected error rate `p`: Binomial(requests, p). */
+  errors(region: number, minute: number, requests: number, p: number): number {
+    return binomial3(requests, p, this.seed, this.regions[region]!.key, 0, minute);
+  }
+
+  /**
+   * √(referenceQps ÷ qps): how much noisier than the busiest region latency, cpu and memory are in
+   * this region at `t` (Infinity without traffic: no requests, no latency to measure). qps is the
+   * traffic the region takes when it serves: a drained region keeps its gauges, as noisy as usual.
+   */
+  noiseScale(region: number, t: number): number {
+    return this.scaleTables[region]![this.curve.minuteOfDayAtIndex(region, t)]!;
+  }
+
   /** The expected value of one metric, from a filled-in behaviour; `served` is 0 when drained. */
   expected(metric: number, region: number, t: number, b: Behaviour, served: number): number {
     switch (metric) {
@@ -255,13 +314,16 @@ export class FleetModel {
       case 1: return b.p99LatencyMs;
       case 2: return b.cpu;
       case 3: return b.memory;
-      default: return this.regions[region]!.qpsShare * this.weight(region, t) * GLOBAL_QPS * served;
+      default: return this.qps(region, t) * served;
     }
   }
 
-  /** One noisy sample: the expected value × (1 + noise × N(0,1)), clipped at 0. */
-  sample(metric: number, region: number, minute: number, expected: number): number {
-    const z = noise(this.seed, this.regions[region]!.key, metric, minute);
-    return Math.max(0, expected * (1 + this.base.noise * z));
+  /**
+   * One noisy sample of a gauge (latency, cpu, memory; `scale` from noiseScale) or of qps (`scale`
+   * 1): the expected value × (1 + noise × scale × N(0,1)), clipped at 0.
+   */
+  sample(metric: number, region: number, minute: number, expected: number, scale: number): number {
+    const z = noise3(this.seed, this.regions[region]!.key, metric, minute);
+    return Math.max(0, expected * (1 + this.base.noise * scale * z));
   }
 }

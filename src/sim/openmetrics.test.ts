@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../policy/load.ts';
 import { runSimulation } from '../runtime/simulate.ts';
+import type { Fleet } from './fleet.ts';
 import { escapeLabelValue, exportOpenMetrics, formatOpenMetrics, type MinuteSample } from './openmetrics.ts';
 import { loadScenario } from './scenario.ts';
 
@@ -146,6 +147,17 @@ describe('exportOpenMetrics of a simulated run', async () => {
     expect(errorRate('eu-west-1', T, 60 * MIN)).toBeCloseTo((await run.metrics.value(q('error_rate'), T - 60 * MIN, T))!, 12);
     expect(gaugeMean('meridian_sim_p99_latency_ms', 'eu-west-1', T, 5 * MIN)).toBeCloseTo((await run.metrics.value(q('p99_latency_ms'), T - 5 * MIN, T))!, 9);
     expect(gaugeMean('meridian_sim_memory_ratio', 'eu-west-1', T, 60 * MIN)).toBeCloseTo((await run.metrics.value(q('memory'), T - 60 * MIN, T))!, 12);
+  });
+
+  it("counts the fleet's own requests and failed requests, whole numbers, minute by minute", () => {
+    const fleet = run.metrics as Fleet;
+    const total = (code: string, t: number) => at(`http_requests_total{region="ap-south-1",code="${code}"}`, t)!;
+    for (const T of [Date.parse('2026-03-02T12:00:00Z'), Date.parse('2026-03-03T00:05:00Z'), Date.parse('2026-03-03T00:06:00Z')]) {
+      const counts = fleet.requestCounts('ap-south-1', T - MIN)!;
+      expect(Number.isInteger(counts.requests) && Number.isInteger(counts.errors)).toBe(true);
+      expect(total('500', T) - total('500', T - MIN)).toBe(counts.errors);
+      expect(total('200', T) - total('200', T - MIN)).toBe(counts.requests - counts.errors);
+    }
   });
 
   it('is the same text for the same run', async () => {

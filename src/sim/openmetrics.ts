@@ -5,13 +5,14 @@
  * What is written, one sample per minute per series (timestamps in whole seconds):
  *
  * - `http_requests_total{region, code="200"|"500"}`, counters of the requests each region served
- *   (qpsShare × traffic weight × the nominal global rate × 60 per minute) split by the minute's
- *   simulated error rate. The sample at the END of minute m (t = m + 1m) counts every minute before
- *   it, so `sum(rate(http_requests_total{region="X",code=~"5.."}[5m])) /
+ *   (round(qpsShare × traffic weight × the nominal global rate × 60) per minute) split into the
+ *   failed ones the simulator drew for that minute (binomially; model.ts) and the rest: whole
+ *   numbers, the very counts behind the simulated error rate. The sample at the END of minute m
+ *   (t = m + 1m) counts every minute before it, so `sum(rate(http_requests_total{region="X",code=~"5.."}[5m])) /
  *   sum(rate(http_requests_total{region="X"}[5m]))` evaluated at a whole minute T is exactly the
- *   simulator's traffic-weighted error rate over [T − 5m, T) (Prometheus 2.x range selectors include
- *   both ends, so the window holds the 6 samples T − 5m … T: 5 minutes of increase, no extrapolation).
- *   Counters are floats and start at 0 at the first minute exported.
+ *   simulator's error rate over [T − 5m, T), failed requests over requests (Prometheus 2.x range
+ *   selectors include both ends, so the window holds the 6 samples T − 5m … T: 5 minutes of
+ *   increase, no extrapolation). Counters start at 0 at the first minute exported.
  * - Gauges `meridian_sim_p99_latency_ms`, `meridian_sim_cpu_ratio`, `meridian_sim_memory_ratio`
  *   `{region}`: the minute's value, stamped at the MIDDLE of the minute it describes (m + 30s), so
  *   `avg_over_time(g[5m])` at a whole minute T averages exactly the 5 minutes of [T − 5m, T), as the
@@ -21,13 +22,13 @@
  * A minute without data (a metrics gap, an outage, or after the run ended) has no gauge samples and
  * adds nothing to the counters; the counters are sampled again at the instant data resumes, so a
  * window that spans a gap counts only the minutes with data, as the simulator does. A drained region
- * serves no requests, so its error rate is 0/0 (NaN, no data) where the simulator still reports the
- * version's behaviour; no gate reads a drained region.
+ * serves no requests, so it adds nothing to the counters and has no error rate, in both.
  */
 import { MINUTE } from '../policy/duration.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { Metrics } from '../ports.ts';
-import { FleetModel, GLOBAL_QPS } from './model.ts';
+import type { RequestCounts } from './fleet.ts';
+import { FleetModel } from './model.ts';
 import type { Scenario } from './scenario-schema.ts';
 
 /** Metric names in the file, for PromQL queries (see examples/prometheus/webapp-prometheus.yaml). */
@@ -42,6 +43,8 @@ export const OPENMETRICS_NAMES = {
 export interface MinuteSample {
   /** Requests served in the minute (0 when drained or down). */
   requests: number;
+  /** How many of them failed; when left out, requests × errorRate. */
+  errors?: number;
   errorRate: number | null;
   p99LatencyMs: number | null;
   cpu: number | null;
@@ -96,7 +99,7 @@ export function formatOpenMetrics(regions: readonly string[], from: number, to: 
       if (s.errorRate !== null && Number.isFinite(s.errorRate) && Number.isFinite(s.requests)) {
         t.has[i] = 1;
         t.requests[i] = Math.max(0, s.requests);
-        t.errors[i] = Math.max(0, s.requests) * Math.min(1, Math.max(0, s.errorRate));
+        t.errors[i] = s.errors ?? Math.max(0, s.requests) * Math.min(1, Math.max(0, s.errorRate));
       }
       GAUGES.forEach((g, k) => {
         const v = s[g.key];
@@ -140,7 +143,7 @@ export function formatOpenMetrics(regions: readonly string[], from: number, to: 
   return `${lines.join('\n')}\n`;
 }
 
-/** What the simulator can be asked about: its Metrics, and (a fleet) its load-balancer history. */
+/** What the simulator can be asked about: its Metrics, and (a fleet) its load-balancer history and request counts. */
 export type OpenMetricsSource = Metrics | { metrics: Metrics };
 
 interface WeightsEvent {
@@ -149,7 +152,9 @@ interface WeightsEvent {
   weights?: Record<string, number>;
 }
 
-function metricsOf(source: OpenMetricsSource): Metrics & { history?: () => WeightsEvent[] } {
+type Source = Metrics & { history?: () => WeightsEvent[]; requestCounts?: (region: string, minute: number) => RequestCounts | null };
+
+function metricsOf(source: OpenMetricsSource): Source {
   return 'metrics' in source ? source.metrics : source;
 }
 
@@ -157,8 +162,9 @@ function metricsOf(source: OpenMetricsSource): Metrics & { history?: () => Weigh
  * The simulated fleet's metrics over [from, to) as OpenMetrics text: `source` is a finished
  * simulation run (runSimulation's result) or its fleet. Each minute's values are read through the
  * fleet's own Metrics port (one-minute windows), so the file holds exactly what the simulated gates
- * read; request counts come from the region's traffic weight, and a region drained in the run (the
- * fleet's load-balancer history) serves none.
+ * read; the request counters are the fleet's own counts of requests and failed requests
+ * (Fleet.requestCounts). Given some other Metrics, requests come from the region's traffic weight and
+ * a region drained in its load-balancer history (if it has one) serves none.
  */
 export async function exportOpenMetrics(policy: Policy, scenario: Scenario, source: OpenMetricsSource, from: number, to: number): Promise<string> {
   const metrics = metricsOf(source);
@@ -171,12 +177,13 @@ export async function exportOpenMetrics(policy: Policy, scenario: Scenario, sour
       drains.get(region)!.push({ at: e.at, weight: w });
     }
   }
-  const served = (region: string, internal: boolean, t: number): boolean => {
-    if (internal) return true;
+  const served = (region: string, internal: boolean, t: number): number => {
+    if (internal) return 1;
     let w = 1;
     for (const c of drains.get(region) ?? []) if (c.at <= t) w = c.weight;
-    return w > 0;
+    return w > 0 ? 1 : 0;
   };
+  const counts = typeof metrics.requestCounts === 'function' ? metrics.requestCounts.bind(metrics) : null;
 
   const first = Math.ceil(from / MINUTE) * MINUTE;
   const count = Math.max(0, Math.floor(to / MINUTE) - first / MINUTE);
@@ -189,9 +196,15 @@ export async function exportOpenMetrics(policy: Policy, scenario: Scenario, sour
       const p99LatencyMs = await metrics.value(q('p99_latency_ms'), t, t + MINUTE);
       const cpu = await metrics.value(q('cpu'), t, t + MINUTE);
       const memory = await metrics.value(q('memory'), t, t + MINUTE);
-      const requests = served(r.name, r.internal, t) ? r.qpsShare * model.weight(r.index, t) * GLOBAL_QPS * 60 : 0;
       const none = errorRate === null && p99LatencyMs === null && cpu === null && memory === null;
-      cache.set(`${r.index}:${i}`, none ? null : { requests, errorRate, p99LatencyMs, cpu, memory });
+      let sample: MinuteSample | null = null;
+      if (!none) {
+        const c = counts ? counts(r.name, t) : null;
+        sample = c
+          ? { requests: c.requests, errors: c.errors, errorRate, p99LatencyMs, cpu, memory }
+          : { requests: counts ? 0 : model.requests(r.index, t, served(r.name, r.internal, t)), errorRate, p99LatencyMs, cpu, memory };
+      }
+      cache.set(`${r.index}:${i}`, sample);
     }
   }
   const index = new Map(model.regions.map((r) => [r.name, r.index]));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashString, noise, uniform } from './random.ts';
+import { EXACT_BINOMIAL_BELOW, binomial3, binomialFromNormal, hashString, noise, noise3, uniform, uniform3 } from './random.ts';
 
 describe('the seeded noise generator', () => {
   it('gives the same draw for the same seed and keys, whatever was asked before', () => {
@@ -57,5 +57,82 @@ describe('the seeded noise generator', () => {
     expect(hashString('')).toBe(0x811c9dc5);
     expect(hashString('a')).toBe(0xe40c292c);
     expect(hashString('eu-west-1')).not.toBe(hashString('eu-west-2'));
+  });
+
+  it('gives the same draws through the three-key functions as through the general ones', () => {
+    for (let i = 0; i < 200; i++) {
+      const keys = [hashString(`r${i}`), i % 5, 29_000_000 + i * 7919 - 2 ** 33] as const;
+      expect(noise3(7, ...keys)).toBe(noise(7, ...keys));
+      expect(uniform3(7, ...keys, 3)).toBe(uniform(7, [...keys], 3));
+    }
+  });
+});
+
+/** P(X ≤ k) for X ~ Binomial(n, p), k = 0 … last, summed from the pmf in logs. */
+function binomialCdf(n: number, p: number, last: number): number[] {
+  const out: number[] = [];
+  let logPmf = n * Math.log1p(-p);
+  let cdf = 0;
+  for (let k = 0; k <= last; k++) {
+    cdf += Math.exp(logPmf);
+    out.push(cdf);
+    logPmf += Math.log((n - k) / (k + 1)) + Math.log(p / (1 - p));
+  }
+  return out;
+}
+
+/** The largest gap between the empirical CDF of `draws` and the exact one (Kolmogorov's D). */
+function distance(draws: number[], n: number, p: number): number {
+  const last = draws.reduce((a, b) => Math.max(a, b), 0);
+  const exact = binomialCdf(n, p, last);
+  const counts = new Array<number>(last + 1).fill(0);
+  for (const d of draws) counts[d]!++;
+  let seen = 0;
+  let worst = 0;
+  for (let k = 0; k <= last; k++) {
+    seen += counts[k]!;
+    worst = Math.max(worst, Math.abs(seen / draws.length - exact[k]!));
+  }
+  return worst;
+}
+
+describe('the seeded binomial draw', () => {
+  const N = 100_000;
+  // Kolmogorov's D over 100,000 draws exceeds 0.0052 with probability 0.1% when the draws follow
+  // the distribution exactly; a biased method would show here (the plain normal approximation is
+  // 0.012 off at a mean of 30).
+  const D = 0.0052 + 5e-4;
+  const draws = (n: number, p: number, seed: number) => Array.from({ length: N }, (_, i) => binomial3(n, p, seed, 11, 0, i));
+
+  it.each([
+    ['a production minute (2,000 expected)', 1_000_000, 0.002],
+    ['the internal ring’s minute (120 expected)', 60_000, 0.002],
+    ['the threshold of the approximation (30 expected)', 1_000_000, EXACT_BINOMIAL_BELOW / 1_000_000],
+    ['a small count just under it (29 expected)', 1_000_000, 29e-6],
+    ['a small count (3 expected)', 300_000, 1e-5],
+    ['mostly zeros (0.2 expected)', 200_000, 1e-6],
+    ['a few requests at an even rate', 40, 0.5],
+    ['a high error rate (drawn as the rarer successes)', 100_000, 0.9999],
+  ])('follows Binomial(n, p) for %s', (_name, n, p) => {
+    const d = draws(n, p, 5);
+    const flipped = p > 0.5;
+    expect(distance(flipped ? d.map((k) => n - k) : d, n, flipped ? 1 - p : p)).toBeLessThan(D);
+    expect(d.every((k) => Number.isInteger(k) && k >= 0 && k <= n)).toBe(true);
+  });
+
+  it('is a pure function of its keys, and 0 or n at the ends', () => {
+    expect(binomial3(1_000_000, 0.002, 3, 1, 0, 42)).toBe(binomial3(1_000_000, 0.002, 3, 1, 0, 42));
+    expect(binomial3(1_000_000, 0.002, 3, 1, 0, 42)).not.toBe(binomial3(1_000_000, 0.002, 4, 1, 0, 42));
+    expect(binomial3(0, 0.5, 1, 1, 0, 1)).toBe(0);
+    expect(binomial3(1000, 0, 1, 1, 0, 1)).toBe(0);
+    expect(binomial3(1000, 1, 1, 1, 0, 1)).toBe(1000);
+  });
+
+  it('rounds the approximation to the nearest count (the continuity correction) and keeps it in [0, n]', () => {
+    expect(binomialFromNormal(10_000, 0.5, 0)).toBe(5000);
+    expect(binomialFromNormal(10_000, 0.5, 0.0099)).toBe(5000); // 5000.495 → 5000
+    expect(binomialFromNormal(10_000, 0.5, 0.0101)).toBe(5001); // 5000.505 → 5001
+    expect(binomialFromNormal(100, 0.3, -50)).toBe(0);
+    expect(binomialFromNormal(100, 0.3, 50)).toBe(100);
   });
 });

@@ -112,7 +112,10 @@ export const Baseline = z.strictObject({
   p99LatencyMs: z.number().positive().prefault(120),
   cpu: z.number().min(0).prefault(0.4),
   memory: Share.prefault(0.65),
-  noise: z.number().min(0).prefault(0.1).meta({ description: 'Relative standard deviation of each 1-minute sample' }),
+  noise: z.number().min(0).prefault(0.1).meta({
+    description:
+      "Relative standard deviation of each 1-minute sample of latency, cpu and memory at the busiest production region's mean traffic (a region serving qps gets noise × √(that mean ÷ qps)), and of qps everywhere. The error rate takes none: it is the share of each minute's requests that failed, drawn binomially",
+  }),
 });
 
 export const Approval = z.strictObject({

@@ -77,6 +77,16 @@ export class TrafficCurve {
     return this.tables[i]![this.clocks[i]!.minuteOfDay(t)]!;
   }
 
+  /** The local minute of the day (0..1439) of the region at position `i` at instant `t`. */
+  minuteOfDayAtIndex(i: number, t: number): number {
+    return this.clocks[i]!.minuteOfDay(t);
+  }
+
+  /** The weight of the region at position `i` in local minute `m` of the day (0..1439). */
+  weightOfMinute(i: number, m: number): number {
+    return this.tables[i]![m]!;
+  }
+
   /**
    * Σ of the weights of `count` consecutive minutes starting at `t` (minute-aligned), as the
    * minute-by-minute sum would give, in O(days + offset changes) rather than O(minutes).
