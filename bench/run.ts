@@ -15,6 +15,7 @@ import { runSimulation } from '../src/runtime/simulate.ts';
 import { loadScenario } from '../src/sim/scenario.ts';
 import { fleetPolicy } from '../src/policy/testing.ts';
 import { simulationReport } from '../src/runtime/report.ts';
+import { comparisonRound, type RoundCase } from './comparison.ts';
 
 const policyText = readFileSync('examples/webapp.yaml', 'utf8');
 const { policy } = loadPolicy(policyText, 'webapp.yaml');
@@ -30,6 +31,11 @@ const fleet2000Full = fleetText(2000, () => undefined);
 const loaded800 = loadPolicy(fleet800, 'fleet-800.yaml');
 const loaded2000 = loadPolicy(fleet2000, 'fleet-2000.yaml');
 const loaded2000Full = loadPolicy(fleet2000Full, 'fleet-2000-full.yaml');
+/** A comparison gate's evaluation round (bench/comparison.ts), built on its first (untimed) run. */
+const round = (canaries: number, stable: number, minute: number) => {
+  let c: RoundCase | undefined;
+  return () => (c ??= comparisonRound(canaries, stable, minute)).run();
+};
 /** What `meridian lint` computes: the findings and the line of each. */
 const lintFile = ({ policy, source }: LoadedPolicy) => lint({ policy }).map((f) => lineOf(source, f.path));
 
@@ -63,5 +69,9 @@ const cases: Array<[string, number, () => unknown]> = [
   ['simulate good-release (to completion)', 20, async () => simulationReport(await runSimulation(policy, scenario('good-release')))],
   ['simulate midnight-spike', 20, async () => runSimulation(policy, scenario('midnight-spike'))],
   ['compare ring-2-fails, 5 seeds x 4 strategies', 5, () => compareStrategies(policy, scenario('ring-2-fails'), 5)],
+  ['comparison round, 1 vs 499 regions', 50, round(1, 499, 60)],
+  ['comparison round, ring of 25 vs 475', 20, round(25, 475, 60)],
+  ['comparison check at minute 60 of a bake', 500, round(1, 20, 60)],
+  ['comparison check at minute 1,440 of a bake', 500, round(1, 20, 1440)],
 ];
 for (const [name, runs, fn] of cases) if (!only || name.includes(only)) await bench(name, Math.min(runs, maxRuns), fn);

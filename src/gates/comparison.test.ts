@@ -1,161 +1,169 @@
-/** @module Tests of comparison gates: a clear regression fails, noise passes, short samples are inconclusive. */
+/** @module Tests of comparison gates: one round's verdict and what it says, and the fold that keeps the statistic in the tracker. */
 import { describe, expect, it } from 'vitest';
 import type { Gate } from '../policy/schema.ts';
-import { HOUR, MINUTE } from '../policy/duration.ts';
-import { compareSamples } from './comparison.ts';
-
-/** mulberry32: a small seeded generator, so every sample below is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** n error rates around `mean` with standard deviation `sd` (Box–Muller), never below 0. */
-function errorRates(random: () => number, n: number, mean: number, sd: number): number[] {
-  return Array.from({ length: n }, () => Math.max(0, mean + sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())));
-}
+import { DAY, HOUR, MINUTE } from '../policy/duration.ts';
+import { foldCompare, lastMinuteOf, sequentialOf } from './compare-fold.ts';
+import { compareSettings, judgeComparison, type ComparisonRound } from './comparison.ts';
+import { boundary, initialSequential, updateSequential } from './sequential.ts';
+import { syntheticBake } from './synthetic.test-helper.ts';
+import { initialTracker, passes, track, type TrackerState } from './tracker.ts';
+import type { Evaluation, MinuteSample } from './types.ts';
 
 const common = { evaluate: 'interval', interval: 5 * MINUTE, warmup: 10 * MINUTE, failures: 2, inconclusiveLimit: 3, mustHaveData: true } as const;
-const compare = { metric: 'error_rate', baseline: 'stable-regions', confidence: 0.98, lookback: HOUR };
-const vsBaseline: Gate = { ...common, compare: { ...compare, maxIncrease: 0.005 } };
-const significanceOnly: Gate = { ...common, compare };
+const compare = { metric: 'error_rate', baseline: 'stable-regions', confidence: 0.98, lookback: HOUR, history: 7 * DAY };
+const banded: Gate = { ...common, compare: { ...compare, maxRatio: 0.5 } };
 const AT = Date.parse('2026-03-02T12:00:00Z');
+const settings = compareSettings('vs-baseline', banded, 24 * HOUR);
 
-describe('a comparison gate', () => {
-  it('fails a clear regression and says by how much', () => {
-    const canary = [0.05, 0.051, 0.049, 0.052, 0.048];
-    const baseline = [0.002, 0.0021, 0.0019, 0.0022, 0.0018];
-    expect(compareSamples('vs-baseline', vsBaseline, 'eu-west-1', AT, canary, baseline)).toEqual({
-      gate: 'vs-baseline',
-      region: 'eu-west-1',
-      at: AT,
-      kind: 'compare',
-      result: 'fail',
-      value: expect.closeTo(0.048, 12),
-      // complete separation of 5 against 5: exact p = 1/C(10, 5) = 1/252
-      detail: 'error_rate in eu-west-1 is higher than baseline by 0.048 (median 0.05 vs 0.002, p=0.004 < 0.02; maxIncrease 0.005)',
-    });
-  });
+/** A good canary for 2 hours (error rate 0.002 with 15% noise a minute), minute 0 at AT − 2 h. */
+const good = syntheticBake({ minutes: 120, pool: 6, level: 0.002, cv: 0.15, rho: 0.5 }, 5, AT - 2 * HOUR);
 
-  it('fails a regression in noisy samples: 12 canary samples near 5% against 36 baseline samples near 0.2%', () => {
-    const random = mulberry32(42);
-    const canary = errorRates(random, 12, 0.05, 0.005);
-    const baseline = errorRates(random, 36, 0.002, 0.0005);
-    const ev = compareSamples('vs-baseline', vsBaseline, 'eu-west-1', AT, canary, baseline);
-    expect(ev.result).toBe('fail');
-    expect(ev.value).toBeCloseTo(0.04494017553358612, 15);
-    expect(ev.detail).toBe(
-      'error_rate in eu-west-1 is higher than baseline by 0.04494 (median 0.04702 vs 0.002014, p=1.4e-7 < 0.02; maxIncrease 0.005)',
-    );
-  });
+function round(minutes: readonly MinuteSample[], prior = initialSequential(), gate = banded): ComparisonRound {
+  return { gateName: 'vs-baseline', gate, region: 'eu-west-1', at: AT, prior, minutes, settings: compareSettings('vs-baseline', gate, 24 * HOUR), baseline: 'stable regions (6)' };
+}
 
-  it('passes noise: 500 canaries drawn like their baselines never fail with the maxIncrease band', () => {
-    let banded = 0;
-    let unbanded = 0;
-    for (let seed = 1; seed <= 500; seed++) {
-      const random = mulberry32(seed);
-      const canary = errorRates(random, 12, 0.002, 0.0005);
-      const baseline = errorRates(random, 36, 0.002, 0.0005);
-      if (compareSamples('vs-baseline', vsBaseline, 'eu-west-1', AT, canary, baseline).result === 'fail') banded++;
-      if (compareSamples('vs-baseline', significanceOnly, 'eu-west-1', AT, canary, baseline).result === 'fail') unbanded++;
-    }
-    expect(banded).toBe(0);
-    // Significance alone errs at about the nominal 2%: 13 of 500 (2.6%).
-    expect(unbanded).toBe(13);
-  });
-
-  it('passes a significant increase that stays within the band', () => {
-    const canary = [0.0030, 0.0031, 0.0029, 0.0032, 0.0028];
-    const baseline = [0.002, 0.0021, 0.0019, 0.0022, 0.0018];
-    const ev = compareSamples('vs-baseline', vsBaseline, 'eu-west-1', AT, canary, baseline);
-    expect([ev.result, ev.detail]).toEqual([
-      'pass',
-      'error_rate in eu-west-1 is higher than baseline by 0.001 (median 0.003 vs 0.002, p=0.004 < 0.02) but within maxIncrease 0.005',
-    ]);
-  });
-
-  it('fails on significance alone when it sets neither maxIncrease nor maxRatio', () => {
-    const canary = [0.0030, 0.0031, 0.0029, 0.0032, 0.0028];
-    const baseline = [0.002, 0.0021, 0.0019, 0.0022, 0.0018];
-    const ev = compareSamples('vs-baseline', significanceOnly, 'eu-west-1', AT, canary, baseline);
-    expect([ev.result, ev.detail]).toEqual([
-      'fail',
-      'error_rate in eu-west-1 is higher than baseline by 0.001 (median 0.003 vs 0.002, p=0.004 < 0.02)',
-    ]);
-  });
-
-  it('judges maxRatio on the ratio of medians', () => {
-    const canary = [0.0030, 0.0031, 0.0029, 0.0032, 0.0028];
-    const baseline = [0.002, 0.0021, 0.0019, 0.0022, 0.0018];
-    const tight: Gate = { ...common, compare: { ...compare, maxRatio: 0.2 } };
-    const loose: Gate = { ...common, compare: { ...compare, maxRatio: 1 } };
-    expect(compareSamples('vs-baseline', tight, 'eu-west-1', AT, canary, baseline).detail).toBe(
-      'error_rate in eu-west-1 is higher than baseline by 0.001 (median 0.003 vs 0.002, p=0.004 < 0.02; relative increase 0.5 > maxRatio 0.2)',
-    );
-    expect(compareSamples('vs-baseline', loose, 'eu-west-1', AT, canary, baseline).result).toBe('pass');
-  });
-
-  it('fails when either band is exceeded, if it sets both', () => {
-    const canary = [0.0030, 0.0031, 0.0029, 0.0032, 0.0028];
-    const baseline = [0.002, 0.0021, 0.0019, 0.0022, 0.0018];
-    const both: Gate = { ...common, compare: { ...compare, maxIncrease: 0.005, maxRatio: 0.2 } };
-    expect(compareSamples('vs-baseline', both, 'eu-west-1', AT, canary, baseline).result).toBe('fail');
-    const neither: Gate = { ...common, compare: { ...compare, maxIncrease: 0.005, maxRatio: 1 } };
-    expect(compareSamples('vs-baseline', neither, 'eu-west-1', AT, canary, baseline).detail).toBe(
-      'error_rate in eu-west-1 is higher than baseline by 0.001 (median 0.003 vs 0.002, p=0.004 < 0.02) but within maxIncrease 0.005 and maxRatio 1',
-    );
-  });
-
-  it('takes any rise over a baseline median of zero as beyond maxRatio', () => {
-    const ratioOnly: Gate = { ...common, compare: { ...compare, maxRatio: 10 } };
-    const ev = compareSamples('vs-baseline', ratioOnly, 'eu-west-1', AT, [0.001, 0.002, 0.003, 0.004, 0.005], [0, 0, 0, 0, 0]);
-    expect(ev.result).toBe('fail');
-    expect(ev.detail).toContain('relative increase Infinity > maxRatio 10');
-  });
-
-  it('passes when the canary is not significantly higher', () => {
-    const canary = [0.0021, 0.0018, 0.0024, 0.0019, 0.0020];
-    const baseline = [0.002, 0.0022, 0.0017, 0.0023, 0.0019]; // U = 13 of 25, exactly the mean: p = 0.5
-    const ev = compareSamples('vs-baseline', vsBaseline, 'eu-west-1', AT, canary, baseline);
-    expect([ev.result, ev.detail]).toEqual([
-      'pass',
-      'error_rate in eu-west-1 shows no significant increase over baseline (median 0.002 vs 0.002, p=0.5 ≥ 0.02)',
-    ]);
-  });
-});
-
-describe('a comparison gate with too few samples', () => {
-  const five = [0.001, 0.002, 0.003, 0.004, 0.005];
-
-  it('is inconclusive and names the short side and its count', () => {
-    const ev = compareSamples('vs-baseline', vsBaseline, 'eu-west-1', AT, [0.05, 0.05, 0.05], five);
-    expect([ev.result, ev.value, ev.detail]).toEqual([
-      'inconclusive',
-      null,
-      'too few samples to compare error_rate in eu-west-1: canary has 3 samples (need at least 5)',
-    ]);
-    expect(compareSamples('vs-baseline', vsBaseline, 'eu-west-1', AT, five, [0.001]).detail).toBe(
-      'too few samples to compare error_rate in eu-west-1: baseline has 1 sample (need at least 5)',
-    );
-    expect(compareSamples('vs-baseline', vsBaseline, 'eu-west-1', AT, [], []).detail).toBe(
-      'too few samples to compare error_rate in eu-west-1: canary has 0 samples and baseline 0 samples (need at least 5 each)',
-    );
-  });
-
-  it('does not count NaN samples', () => {
-    expect(compareSamples('vs-baseline', vsBaseline, 'eu-west-1', AT, [...five.slice(1), NaN], five).result).toBe('inconclusive');
+describe('the test a comparison gate runs', () => {
+  it('takes its band and confidence from the gate, and its horizon from the bake after the warmup', () => {
+    expect(settings).toEqual({ maxRatio: 0.5, alpha: 0.02, horizon: 24 * 60 - 10 });
+    const both: Gate = { ...common, compare: { ...compare, maxIncrease: 0.005, maxRatio: 0.5, confidence: 0.999 } };
+    expect(compareSettings('g', both, 12 * HOUR)).toEqual({ maxIncrease: 0.005, maxRatio: 0.5, alpha: 0.001, horizon: 710 });
+    expect(compareSettings('g', banded, 0).horizon).toBe(1);
   });
 
   it('is no comparison gate without a compare block', () => {
     const threshold: Gate = { ...common, metric: 'error_rate', max: 0.01 };
-    expect(() => compareSamples('error-rate', threshold, 'eu-west-1', AT, five, five)).toThrow(
-      'gate "error-rate" has no compare block, so it is not a comparison gate',
+    expect(() => compareSettings('error-rate', threshold, HOUR)).toThrow('gate "error-rate" has no compare block, so it is not a comparison gate');
+  });
+});
+
+describe('one round of a comparison gate', () => {
+  const prior = updateSequential(initialSequential(), good.slice(0, 115), settings);
+
+  it('passes a canary like its baseline, records its new minutes and says how far it is from failing', () => {
+    const ev = judgeComparison(round(good.slice(115), prior));
+    expect(ev).toMatchObject({ gate: 'vs-baseline', region: 'eu-west-1', at: AT, kind: 'compare', result: 'pass' });
+    expect(ev.samples).toEqual({ ...settings, minutes: good.slice(115) });
+    expect(ev.margin).toBeGreaterThan(0.9);
+    expect(ev.value).toBeCloseTo(updateSequential(prior, good.slice(115), settings).shift, 15);
+    expect(ev.detail).toMatch(
+      /^error_rate in eu-west-1 vs stable regions \(6\): [\d.]+ vs [\d.]+ over the last 5 min, shift [-+][\d.e-]+ \([-+][\d.]+%\); no sustained increase beyond maxRatio 0\.5 \(evidence [\d.e-]+ of 11\.3 after 120 min\)$/,
     );
+  });
+
+  it('fails when the statistic crosses its boundary, with a negative margin and the evidence in its sentence', () => {
+    let state = prior;
+    let ev: Evaluation | undefined;
+    for (let k = 0; k < 24 && ev?.result !== 'fail'; k++) {
+      const minutes = good.slice(110, 115).map((m) => ({ ...m, at: m.at + (k + 1) * 5 * MINUTE, canary: m.baseline * 2.5 }));
+      ev = judgeComparison(round(minutes, state));
+      state = updateSequential(state, minutes, settings);
+    }
+    expect(ev!.result).toBe('fail');
+    expect(ev!.margin).toBeLessThanOrEqual(0);
+    expect(ev!.detail).toMatch(
+      /^error_rate in eu-west-1 is higher than stable regions \(6\) beyond maxRatio 0\.5: [\d.]+ vs [\d.]+ over the last 5 min, shift \+[\d.e-]+ \(\+[\d.]+%\); evidence [\d.]+ of 11\.3 after \d+ min \(false alarms ≤ 0\.02 per bake\)$/,
+    );
+  });
+
+  it('says it is still learning the noise during its first 20 minutes', () => {
+    const ev = judgeComparison(round(good.slice(0, 10)));
+    expect([ev.result, ev.margin]).toEqual(['pass', 1]);
+    expect(ev.detail).toContain('; learning its noise (10 of 20 min)');
+  });
+
+  it('names both bands when both are set, and significance alone when neither is', () => {
+    const both: Gate = { ...common, compare: { ...compare, maxIncrease: 0.005, maxRatio: 0.5 } };
+    expect(judgeComparison(round(good.slice(115), prior, both)).detail).toContain('beyond maxIncrease 0.005 or maxRatio 0.5');
+    const none: Gate = { ...common, compare };
+    expect(judgeComparison(round(good.slice(115), prior, none)).detail).toContain('beyond no band (significance alone)');
+  });
+
+  it('is inconclusive without a minute that has both values, and then records no samples', () => {
+    const gap = good.slice(115).map((m) => ({ ...m, canary: NaN }));
+    const ev = judgeComparison(round(gap, prior));
+    expect(ev).toEqual({
+      gate: 'vs-baseline', region: 'eu-west-1', at: AT, kind: 'compare', result: 'inconclusive', value: null,
+      detail: 'no minute to compare error_rate in eu-west-1 with stable regions (6): the canary or the baseline has no samples',
+    });
+  });
+
+  it('counts only minutes after those already folded', () => {
+    const ev = judgeComparison(round(good.slice(100), prior));
+    expect(ev.samples!.minutes).toEqual(good.slice(115));
+    expect(judgeComparison(round(good.slice(100, 115), prior)).result).toBe('inconclusive');
+  });
+});
+
+describe('the statistic kept in the tracker', () => {
+  const gate = { ...banded, failures: 2 };
+
+  /** The engine's fold: every evaluation through track(), as onGateResults does. */
+  function replay(evs: Evaluation[]): { state: TrackerState; verdicts: string[] } {
+    let state = initialTracker();
+    const verdicts: string[] = [];
+    for (const ev of evs) {
+      const step = track(state, ev, gate);
+      state = step.state;
+      verdicts.push(step.verdict);
+    }
+    return { state, verdicts };
+  }
+
+  /** What the runtime records, round after round, judging each from the tracker state so far. */
+  function recorded(minutes: readonly MinuteSample[]): Evaluation[] {
+    const evs: Evaluation[] = [];
+    let tracker = initialTracker();
+    for (let i = 0; i < minutes.length; i += 5) {
+      const ev = judgeComparison(round(minutes.slice(i, i + 5), sequentialOf(tracker) ?? initialSequential()));
+      evs.push(ev);
+      tracker = track(tracker, ev, gate).state;
+    }
+    return evs;
+  }
+
+  it('is rebuilt exactly by replaying the recorded evaluations, so it survives a restart', () => {
+    const evs = recorded(good);
+    const { state } = replay(evs);
+    expect(sequentialOf(state)).toEqual(updateSequential(initialSequential(), good, settings));
+    expect(lastMinuteOf(state)).toBe(good[good.length - 1]!.at);
+    expect(replay(JSON.parse(JSON.stringify(evs))).state).toEqual(state);
+    expect(passes(state)).toBe(true);
+  });
+
+  it('fails the ring at its first crossing, whatever `failures` says', () => {
+    const bad = good.map((m, i) => (i >= 60 ? { ...m, canary: m.baseline * 3 } : m));
+    const evs = recorded(bad);
+    const { verdicts } = replay(evs);
+    const first = evs.findIndex((e) => e.result === 'fail');
+    expect(first).toBeGreaterThan(11);
+    expect(verdicts.indexOf('failed')).toBe(first);
+  });
+
+  it('is what the tracker decides by, whatever result the evaluation claims', () => {
+    const evs = recorded(good).map((e) => ({ ...e, result: 'fail' as const }));
+    expect(replay(evs).verdicts.every((v) => v === 'ok')).toBe(true);
+  });
+
+  it('leaves inconclusive rounds, and comparisons recorded before samples were, to the ordinary tracking', () => {
+    const evs = recorded(good.slice(0, 30));
+    const gap: Evaluation = { gate: 'vs-baseline', region: 'eu-west-1', at: AT, kind: 'compare', result: 'inconclusive', value: null, detail: 'no data' };
+    const { state } = replay([...evs, gap]);
+    expect(state.consecutiveInconclusive).toBe(1);
+    expect(sequentialOf(state)).toEqual(sequentialOf(replay(evs).state));
+    const old: Evaluation = { ...gap, result: 'fail', value: 0.004, detail: 'Mann–Whitney' };
+    expect(replay([old, old]).verdicts).toEqual(['ok', 'failed']);
+  });
+
+  it('never changes the tracker it is given', () => {
+    const evs = recorded(good.slice(0, 40));
+    const before = replay(evs.slice(0, -1)).state;
+    const copy = structuredClone(before);
+    foldCompare(before, evs[evs.length - 1]!, (s, e) => track(s, e, { ...gate, failures: 1 }));
+    expect(before).toEqual(copy);
+  });
+
+  it('reports the boundary it was judged against in every conclusive evaluation', () => {
+    const ev = recorded(good.slice(0, 60)).at(-1)!;
+    expect(ev.detail).toContain(`of ${Number(boundary(60, settings).toPrecision(3))} after 60 min`);
   });
 });

@@ -1,84 +1,118 @@
 /**
- * @module Comparison gates: the canary's samples of a metric over the lookback against the baseline's
- * over the same period, by a one-sided Mann–Whitney U test with a pass band around the estimated
- * shift (in the manner of Kayenta's tolerance). Pure: samples come in as arrays.
+ * @module Comparison gates: each round folds the canary's new minutes against its baseline's into the
+ * gate's sequential statistic (sequential.ts) and judges it, so that a canary no worse than its
+ * baseline fails a bake at most 1 − confidence of the time however long the bake and however many
+ * rounds look at it. Pure: minutes and the previous state come in as data, an Evaluation goes out.
  *
- * The gate fails when the canary is significantly higher (pGreater < 1 − confidence) AND the increase
- * lies outside the band: the Hodges–Lehmann shift exceeds `maxIncrease`, or the ratio of medians
- * minus one exceeds `maxRatio`; either one suffices when both are set. With neither set,
- * significance alone fails. A baseline median of 0 makes any positive canary median an unbounded
- * relative increase, and 0 against 0 no increase. NaN and ±Infinity samples count as missing.
+ * - The gate fails when the canary is significantly worse AND the shift exceeds the band: the
+ *   statistic tests H0 "canary − baseline ≤ band" each minute, band = `maxIncrease` (absolute) or
+ *   `maxRatio` × baseline (relative), the smaller when both are set (either one exceeded suffices),
+ *   0 when neither is (significance alone). Any metric: the test is scale-free.
+ * - One crossing of the boundary fails the ring: no "failures in a row" on top (compare-fold.ts).
+ * - `margin` = 1 − statistic/boundary; `value` = the estimated shift (canary − baseline, a 30-minute
+ *   exponentially weighted mean).
+ * - A round without a single minute that has both a canary and a baseline value is inconclusive and
+ *   carries no samples; minutes missing on either side are left out, never counted as passes.
+ *
+ * Where the state lives: in the ring's tracker of the gate and region (compare-fold.ts, which
+ * track() calls for evaluations that carry samples). The statistic is a function of the recorded
+ * evaluations' samples alone, so replaying a release rebuilds it exactly; the runtime judges a round
+ * from the same state with judgeComparison, so the evaluation it records says what the fold decides.
  */
+import { MINUTE } from '../policy/duration.ts';
 import type { Gate } from '../policy/schema.ts';
-import type { Evaluation } from './types.ts';
-import { digitsApart, sig } from './format.ts';
-import { mannWhitney, median } from './mann-whitney.ts';
-
-/** Fewest samples on each side for a comparison to say anything. */
-export const MIN_SAMPLES = 5;
+import type { Evaluation, MinuteSample, SequentialSettings } from './types.ts';
+import { sig } from './format.ts';
+import { LEARNING_MINUTES, boundary, crossed, initialSequential, sequentialMargin, statistic, updateSequential, type SequentialState } from './sequential.ts';
 
 export type CompareGate = Gate & { compare: NonNullable<Gate['compare']> };
 
-function samples(n: number): string {
-  return `${n} sample${n === 1 ? '' : 's'}`;
+function compareOf(gateName: string, gate: Gate): NonNullable<Gate['compare']> {
+  if (gate.compare === undefined) throw new TypeError(`gate "${gateName}" has no compare block, so it is not a comparison gate`);
+  return gate.compare;
 }
 
-export function compareSamples(
-  gateName: string,
-  gate: Gate,
-  region: string,
-  at: number,
-  canary: readonly number[],
-  baseline: readonly number[],
-): Evaluation {
-  const c = gate.compare;
-  if (c === undefined) throw new TypeError(`gate "${gateName}" has no compare block, so it is not a comparison gate`);
-  const metric = c.metric;
-  const base = { gate: gateName, region, at, kind: 'compare' as const };
+/** The test of a comparison gate in a ring baking `bake` ms: its band, α and horizon (bake after warmup, in minutes). */
+export function compareSettings(gateName: string, gate: Gate, bake: number): SequentialSettings {
+  const c = compareOf(gateName, gate);
+  return {
+    ...(c.maxIncrease !== undefined ? { maxIncrease: c.maxIncrease } : {}),
+    ...(c.maxRatio !== undefined ? { maxRatio: c.maxRatio } : {}),
+    alpha: Math.round((1 - c.confidence) * 1e12) / 1e12,
+    horizon: Math.max(1, Math.ceil((bake - gate.warmup) / MINUTE)),
+  };
+}
 
-  const cs = canary.filter(Number.isFinite);
-  const bs = baseline.filter(Number.isFinite);
-  if (cs.length < MIN_SAMPLES || bs.length < MIN_SAMPLES) {
-    const short =
-      cs.length < MIN_SAMPLES && bs.length < MIN_SAMPLES
-        ? `canary has ${samples(cs.length)} and baseline ${samples(bs.length)} (need at least ${MIN_SAMPLES} each)`
-        : cs.length < MIN_SAMPLES
-          ? `canary has ${samples(cs.length)} (need at least ${MIN_SAMPLES})`
-          : `baseline has ${samples(bs.length)} (need at least ${MIN_SAMPLES})`;
-    return { ...base, result: 'inconclusive', value: null, detail: `too few samples to compare ${metric} in ${region}: ${short}` };
+function bandText(s: Pick<SequentialSettings, 'maxIncrease' | 'maxRatio'>): string {
+  const parts = [s.maxIncrease !== undefined ? `maxIncrease ${sig(s.maxIncrease)}` : '', s.maxRatio !== undefined ? `maxRatio ${sig(s.maxRatio)}` : ''].filter(Boolean);
+  return parts.length > 0 ? parts.join(' or ') : 'no band (significance alone)';
+}
+
+function minutes(n: number): string {
+  return `${n} min`;
+}
+
+function signed(x: number): string {
+  return x > 0 ? `+${sig(x)}` : sig(x);
+}
+
+function percent(shift: number, base: number): string {
+  if (base === 0) return '';
+  return ` (${signed(Math.round((1000 * shift) / Math.abs(base)) / 10)}%)`;
+}
+
+export interface ComparisonRound {
+  gateName: string;
+  gate: Gate;
+  region: string;
+  /** When the round was made: the end of the window it read. */
+  at: number;
+  /** The gate's state before this round (null for its first). */
+  prior: SequentialState | null;
+  /** The round's minutes; minutes without both values are left out. */
+  minutes: readonly MinuteSample[];
+  settings: SequentialSettings;
+  /** What the baseline is, for people: `stable regions (12)`, `us-east-1`, `its own v1 over 7 days`. */
+  baseline: string;
+}
+
+/** No comparison this round: missing data, a provider error, no baseline. Never a pass. */
+export function inconclusiveComparison(gateName: string, region: string, at: number, detail: string): Evaluation {
+  return { gate: gateName, region, at, kind: 'compare', result: 'inconclusive', value: null, detail };
+}
+
+/** Judge one round: fold its new minutes into the prior state and say what the statistic says now. */
+export function judgeComparison(round: ComparisonRound): Evaluation {
+  const { gateName, gate, region, at, settings } = round;
+  const metric = compareOf(gateName, gate).metric;
+  const prior = round.prior ?? initialSequential();
+  const fresh = round.minutes.filter((m) => Number.isFinite(m.canary) && Number.isFinite(m.baseline) && (prior.last === null || m.at > prior.last));
+  if (fresh.length === 0) {
+    return inconclusiveComparison(gateName, region, at, `no minute to compare ${metric} in ${region} with ${round.baseline}: the canary or the baseline has no samples`);
   }
-
-  const test = mannWhitney(cs, bs);
-  const shift = test.shift;
-  const cMed = median(cs);
-  const bMed = median(bs);
-  const alpha = 1 - c.confidence;
-  const pd = Math.max(2, digitsApart(test.pGreater, alpha, 2));
-  const p = `p=${sig(test.pGreater, pd)}`;
-  const medians = `median ${sig(cMed)} vs ${sig(bMed)}`;
-
-  if (!(test.pGreater < alpha)) {
-    return {
-      ...base,
-      result: 'pass',
-      value: shift,
-      detail: `${metric} in ${region} shows no significant increase over baseline (${medians}, ${p} ≥ ${sig(alpha, pd)})`,
-    };
-  }
-
-  const ratio = bMed === 0 ? (cMed > 0 ? Infinity : cMed < 0 ? -Infinity : 0) : cMed / bMed - 1;
-  const exceeded: string[] = [];
-  if (c.maxIncrease !== undefined && shift > c.maxIncrease) exceeded.push(`maxIncrease ${sig(c.maxIncrease)}`);
-  if (c.maxRatio !== undefined && ratio > c.maxRatio) exceeded.push(`relative increase ${sig(ratio)} > maxRatio ${sig(c.maxRatio)}`);
-  const banded = c.maxIncrease !== undefined || c.maxRatio !== undefined;
-  const higher = `${metric} in ${region} is higher than baseline by ${sig(shift)} (${medians}, ${p} < ${sig(alpha, pd)}`;
-
-  if (!banded || exceeded.length > 0) {
-    return { ...base, result: 'fail', value: shift, detail: `${higher}${exceeded.length ? `; ${exceeded.join('; ')}` : ''})` };
-  }
-  const band = [
-    c.maxIncrease !== undefined ? `maxIncrease ${sig(c.maxIncrease)}` : '',
-    c.maxRatio !== undefined ? `maxRatio ${sig(c.maxRatio)}` : '',
-  ].filter(Boolean);
-  return { ...base, result: 'pass', value: shift, detail: `${higher}) but within ${band.join(' and ')}` };
+  const next = updateSequential(prior, fresh, settings);
+  const stat = statistic(next);
+  const bound = boundary(next.n, settings);
+  const canary = fresh.reduce((a, m) => a + m.canary, 0) / fresh.length;
+  const base = fresh.reduce((a, m) => a + m.baseline, 0) / fresh.length;
+  const recent = `${sig(canary)} vs ${sig(base)} over the last ${minutes(fresh.length)}`;
+  const shift = `shift ${signed(next.shift)}${percent(next.shift, next.base)}`;
+  const evidence = `evidence ${sig(stat, 3)} of ${sig(bound, 3)} after ${minutes(next.n)}`;
+  const fail = crossed(next, settings);
+  const detail = fail
+    ? `${metric} in ${region} is higher than ${round.baseline} beyond ${bandText(settings)}: ${recent}, ${shift}; ${evidence} (false alarms ≤ ${sig(settings.alpha)} per bake)`
+    : next.n <= LEARNING_MINUTES
+      ? `${metric} in ${region} vs ${round.baseline}: ${recent}, ${shift}; learning its noise (${next.n} of ${LEARNING_MINUTES} min)`
+      : `${metric} in ${region} vs ${round.baseline}: ${recent}, ${shift}; no sustained increase beyond ${bandText(settings)} (${evidence})`;
+  return {
+    gate: gateName,
+    region,
+    at,
+    kind: 'compare',
+    result: fail ? 'fail' : 'pass',
+    value: next.shift,
+    detail,
+    margin: sequentialMargin(next, settings),
+    samples: { ...settings, minutes: fresh.map((m) => ({ at: m.at, canary: m.canary, baseline: m.baseline })) },
+  };
 }

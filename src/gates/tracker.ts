@@ -19,6 +19,7 @@
  */
 import type { Gate } from '../policy/schema.ts';
 import { criticalBound } from './threshold.ts';
+import { foldCompare } from './compare-fold.ts';
 import type { Evaluation, GateResult } from './types.ts';
 
 export interface TrackerState {
@@ -38,6 +39,7 @@ export function initialTracker(): TrackerState {
 }
 
 export function track(state: TrackerState, ev: Evaluation, gate: TrackedGate): { state: TrackerState; verdict: Verdict } {
+  if (ev.kind === 'compare' && ev.samples) return foldCompare(state, ev, (s, e) => track(s, e, { ...gate, failures: 1 }));
   const conclusive = state.conclusive ?? 0; // absent from a state built before it was kept
   if (ev.kind === 'hour') {
     if (ev.result === 'fail') return { state: { ...state, conclusive, last: 'fail' }, verdict: 'failed' };

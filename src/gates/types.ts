@@ -8,7 +8,8 @@ export type GateResult = 'pass' | 'fail' | 'inconclusive';
 
 /**
  * What was evaluated: `interval` reads the metric over the last interval; `hour` checks the mean over
- * one hour bucket of the bake; `compare` is one Mann–Whitney comparison against the baseline.
+ * one hour bucket of the bake; `compare` is one round of a comparison against the baseline (its
+ * sequential statistic after the round's new minutes).
  */
 export type EvaluationKind = 'interval' | 'hour' | 'compare';
 
@@ -30,4 +31,32 @@ export interface Evaluation {
    * closest margin a gate came to on good releases.
    */
   margin?: number;
+  /**
+   * A comparison's new minutes and the test they were judged by (kind `compare`, conclusive only).
+   * The sequential statistic is a fold of these over the bake (compare-fold.ts, foldCompare), so a
+   * release rebuilt from its recorded evaluations has exactly the statistic it had.
+   */
+  samples?: CompareSamples;
+}
+
+/** One minute of a comparison: its start (epoch ms), the canary's value and the baseline's then. */
+export interface MinuteSample {
+  at: number;
+  canary: number;
+  baseline: number;
+}
+
+/** The test a comparison gate runs: its band, α = 1 − confidence, and the minutes α is spent over. */
+export interface SequentialSettings {
+  maxIncrease?: number;
+  maxRatio?: number;
+  /** 1 − confidence: the most often a canary no worse than its baseline may fail a bake. */
+  alpha: number;
+  /** Minutes within which all but a tenth of α is spent: the ring's bake after the warmup. */
+  horizon: number;
+}
+
+/** What a comparison round records: its new minutes, oldest first, with the settings they were judged by. */
+export interface CompareSamples extends SequentialSettings {
+  minutes: MinuteSample[];
 }

@@ -133,11 +133,14 @@ export const Ring = z.strictObject({
 
 export const Compare = z.strictObject({
   metric: z.string().min(1),
-  baseline: z.string().prefault('stable-regions'),
+  baseline: z.string().prefault('stable-regions').meta({
+    description: "stable-regions (production regions still on the previous version), a region's name, or self (the region's own previous version at the same local hours over history)",
+  }),
   maxIncrease: z.number().min(0).optional(),
   maxRatio: z.number().min(0).optional(),
-  confidence: z.number().gt(0).lt(1).prefault(0.98),
-  lookback: Duration.prefault('1h'),
+  confidence: z.number().gt(0).lt(1).prefault(0.98).meta({ description: 'A canary no worse than its baseline fails a bake with probability at most 1 − confidence' }),
+  lookback: Duration.prefault('1h').meta({ description: 'The most a round reads back (its first one, or after a gap); the test itself covers the whole bake' }),
+  history: Duration.prefault('7d').meta({ description: 'With baseline: self, how many days before the deploy the baseline reads (whole days)' }),
 });
 
 export const Gate = z.strictObject({

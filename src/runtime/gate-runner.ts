@@ -2,12 +2,24 @@
  * @module Carries out an evaluate-gates effect: reads the metrics each check needs through the
  * Metrics port and judges them with the pure evaluators of src/gates. A provider failure becomes an
  * inconclusive evaluation, never a pass.
+ *
+ * Comparison checks of one round are read together. Each reads only the minutes after the last
+ * one its gate's statistic folded (the ring's trackers, when the caller passes them; at most its
+ * lookback), so a round costs what its new minutes cost, however long the bake. The baseline pool
+ * of a round (the same metric over the same baseline regions) is fetched once, over the union of
+ * the windows its canaries need, and its per-minute centre (baseline.ts) is shared by every canary
+ * region of the round: a ring of 25 regions against 475 stable ones reads 500 series a round, not
+ * 25 × 475. A `self` baseline reads the canary region's own history with the previous version:
+ * the same local minutes on each of `history / 1d` earlier days before its bake (selfWindows).
  */
-import { compareSamples } from '../gates/comparison.ts';
+import { baselineCenter, selfWindows } from '../gates/baseline.ts';
+import { sequentialOf } from '../gates/compare-fold.ts';
+import { compareSettings, inconclusiveComparison, judgeComparison } from '../gates/comparison.ts';
 import { checkThreshold } from '../gates/threshold.ts';
-import type { Evaluation } from '../gates/types.ts';
+import type { TrackerState } from '../gates/tracker.ts';
+import type { Evaluation, MinuteSample } from '../gates/types.ts';
 import type { GateCheck } from '../engine/types.ts';
-import type { Policy } from '../policy/schema.ts';
+import type { Gate, Policy } from '../policy/schema.ts';
 import type { Metrics, MetricQuery } from '../ports.ts';
 
 const SAMPLE_STEP_MS = 60_000;
@@ -22,46 +34,170 @@ export interface GateRunContext {
   ring: string;
   version: string;
   previousVersion: string;
+  /**
+   * The ring's trackers by `gate@region`, as the release state holds them (RingState.trackers). A
+   * comparison then reads only the minutes after those its statistic already folded and judges
+   * from that statistic. Without them each round starts afresh over its whole lookback; the ring's
+   * verdict, which the tracker's own fold makes, is the same either way.
+   */
+  trackers?: Readonly<Record<string, TrackerState>>;
 }
 
-async function runCheck(ctx: GateRunContext, check: GateCheck): Promise<Evaluation> {
-  const gate = ctx.policy.spec.gates[check.gate];
-  if (!gate) throw new Error(`gate ${check.gate} is not in the policy`);
-  const q = (metric: string, region: string, version: string): MetricQuery => ({ metric, region, ring: ctx.ring, version });
-  if (check.kind === 'compare' && gate.compare) {
-    const baselineRegions = check.baselineRegions ?? [];
-    if (baselineRegions.length === 0) {
-      return {
-        gate: check.gate, region: check.region, at: check.to, kind: 'compare', result: 'inconclusive', value: null,
-        detail: `no baseline: no other production region still runs ${ctx.previousVersion}`,
-      };
-    }
-    // Samples are whole steps: in real time a check rarely falls on a minute boundary.
-    const from = Math.ceil(check.from / SAMPLE_STEP_MS) * SAMPLE_STEP_MS;
-    const to = Math.floor(check.to / SAMPLE_STEP_MS) * SAMPLE_STEP_MS;
-    try {
-      const canary = await ctx.metrics.series(q(gate.compare.metric, check.region, ctx.version), from, to, SAMPLE_STEP_MS);
-      const baseline: number[] = [];
-      for (const b of baselineRegions) baseline.push(...(await ctx.metrics.series(q(gate.compare.metric, b, ctx.previousVersion), from, to, SAMPLE_STEP_MS)));
-      return compareSamples(check.gate, gate, check.region, check.to, canary, baseline);
-    } catch (e) {
-      return { gate: check.gate, region: check.region, at: check.to, kind: 'compare', result: 'inconclusive', value: null, detail: message(e) };
-    }
-  }
+async function runThreshold(ctx: GateRunContext, check: GateCheck, gate: Gate): Promise<Evaluation> {
   const metric = gate.metric ?? '';
   const kind = check.kind === 'hour' ? 'hour' : 'interval';
   let value: number | null | { error: string };
   try {
-    value = await ctx.metrics.value(q(metric, check.region, ctx.version), check.from, check.to);
+    value = await ctx.metrics.value({ metric, region: check.region, ring: ctx.ring, version: ctx.version }, check.from, check.to);
   } catch (e) {
     value = { error: message(e) };
   }
-  const ev = checkThreshold(check.gate, gate, check.region, check.to, kind, value);
-  return ev;
+  return checkThreshold(check.gate, gate, check.region, check.to, kind, value);
+}
+
+/**
+ * One value per whole minute of [from, to) (NaN where there is none). The port leaves missing
+ * points out, so a short series is read again minute by minute to know which ones are missing:
+ * only where there are gaps does a round cost more than one query.
+ */
+async function readMinutes(metrics: Metrics, q: MetricQuery, from: number, to: number): Promise<Float64Array> {
+  const n = Math.max(0, Math.round((to - from) / SAMPLE_STEP_MS));
+  const out = new Float64Array(n).fill(NaN);
+  if (n === 0) return out;
+  const all = await metrics.series(q, from, to, SAMPLE_STEP_MS);
+  if (all.length === n) {
+    out.set(all);
+    return out;
+  }
+  if (all.length === 0) return out;
+  for (let i = 0; i < n; i++) {
+    const t = from + i * SAMPLE_STEP_MS;
+    const one = await metrics.series(q, t, t + SAMPLE_STEP_MS, SAMPLE_STEP_MS);
+    if (one.length > 0) out[i] = one[0]!;
+  }
+  return out;
+}
+
+/** A baseline pool read once for the round: the centre of its regions' values at each minute of [from, to). */
+interface Pool {
+  from: number;
+  centers: Float64Array;
+  regions: number;
+  /** The first error a region's read gave, if any (a region that cannot be read is left out). */
+  error: string | null;
+}
+
+interface Planned {
+  index: number;
+  check: GateCheck;
+  gate: Gate & { compare: NonNullable<Gate['compare']> };
+  from: number;
+  to: number;
+  poolKey: string | null;
+}
+
+async function readPool(ctx: GateRunContext, metric: string, regions: readonly string[], from: number, to: number): Promise<Pool> {
+  const n = Math.max(0, Math.round((to - from) / SAMPLE_STEP_MS));
+  const values: Float64Array[] = regions.map(() => new Float64Array(n).fill(NaN));
+  let error: string | null = null;
+  for (let r = 0; r < regions.length; r++) {
+    try {
+      values[r] = await readMinutes(ctx.metrics, { metric, region: regions[r]!, ring: ctx.ring, version: ctx.previousVersion }, from, to);
+    } catch (e) {
+      error ??= `${regions[r]}: ${message(e)}`;
+    }
+  }
+  const column = new Float64Array(regions.length);
+  const centers = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < regions.length; r++) column[r] = values[r]![i]!;
+    centers[i] = baselineCenter(column);
+  }
+  return { from, centers, regions: regions.length, error };
+}
+
+function pair(from: number, canary: Float64Array, baseline: (i: number) => number): MinuteSample[] {
+  const out: MinuteSample[] = [];
+  for (let i = 0; i < canary.length; i++) {
+    const c = canary[i]!;
+    const b = baseline(i);
+    if (Number.isFinite(c) && Number.isFinite(b)) out.push({ at: from + i * SAMPLE_STEP_MS, canary: c, baseline: b });
+  }
+  return out;
+}
+
+async function runComparison(ctx: GateRunContext, p: Planned, pools: ReadonlyMap<string, Pool>): Promise<Evaluation> {
+  const { check, gate } = p;
+  const c = gate.compare;
+  const prior = sequentialOf(ctx.trackers?.[`${check.gate}@${check.region}`]);
+  const inconclusive = (detail: string): Evaluation => inconclusiveComparison(check.gate, check.region, check.to, detail);
+  if (!(p.to > p.from)) return inconclusive(`no new minute of ${c.metric} in ${check.region} to compare since the last round`);
+  const bake = ctx.policy.spec.rings.find((r) => r.name === ctx.ring)?.bake ?? 0;
+  const settings = compareSettings(check.gate, gate, bake);
+  const pool = p.poolKey === null ? null : pools.get(p.poolKey)!;
+  if (pool?.regions === 0) return inconclusive(`no baseline: no other production region still runs ${ctx.previousVersion}`);
+  try {
+    const canary = await readMinutes(ctx.metrics, { metric: c.metric, region: check.region, ring: ctx.ring, version: ctx.version }, p.from, p.to);
+    let minutes: MinuteSample[];
+    let label: string;
+    if (pool === null) {
+      const zone = ctx.policy.spec.regions.find((r) => r.name === check.region)?.timezone ?? 'UTC';
+      // When the ring became healthy: its first compared minute (this one, at the first round) less the warmup.
+      const bakeStart = (prior?.first ?? p.from) - gate.warmup;
+      const windows = selfWindows(p.from, p.to, zone, bakeStart, c.history);
+      const days: Float64Array[] = [];
+      for (const w of windows) days.push(await readMinutes(ctx.metrics, { metric: c.metric, region: check.region, ring: ctx.ring, version: ctx.previousVersion }, w.from, w.to));
+      const column = new Float64Array(days.length);
+      minutes = pair(p.from, canary, (i) => {
+        for (let d = 0; d < days.length; d++) column[d] = days[d]![i]!;
+        return baselineCenter(column);
+      });
+      label = `its own ${ctx.previousVersion || 'previous version'} at these hours over ${windows.length} day${windows.length === 1 ? '' : 's'}`;
+    } else {
+      const offset = Math.round((p.from - pool.from) / SAMPLE_STEP_MS);
+      minutes = pair(p.from, canary, (i) => pool.centers[offset + i] ?? NaN);
+      if (minutes.length === 0 && pool.error !== null) return inconclusive(`could not read the baseline of ${c.metric}: ${pool.error}`);
+      label = c.baseline === 'stable-regions' ? `stable regions (${pool.regions})` : c.baseline;
+    }
+    return judgeComparison({ gateName: check.gate, gate, region: check.region, at: check.to, prior, minutes, settings, baseline: label });
+  } catch (e) {
+    return inconclusive(message(e));
+  }
 }
 
 export async function runGateChecks(ctx: GateRunContext, checks: GateCheck[]): Promise<Evaluation[]> {
-  const out: Evaluation[] = [];
-  for (const c of checks) out.push(await runCheck(ctx, c));
+  const out = new Array<Evaluation>(checks.length);
+  const planned: Planned[] = [];
+  const windows = new Map<string, { metric: string; regions: string[]; from: number; to: number }>();
+  for (const [index, check] of checks.entries()) {
+    const gate = ctx.policy.spec.gates[check.gate];
+    if (!gate) throw new Error(`gate ${check.gate} is not in the policy`);
+    if (check.kind !== 'compare' || !gate.compare) {
+      out[index] = await runThreshold(ctx, check, gate);
+      continue;
+    }
+    // Samples are whole steps: in real time a check rarely falls on a minute boundary.
+    const last = sequentialOf(ctx.trackers?.[`${check.gate}@${check.region}`])?.last ?? null;
+    const from = Math.max(Math.ceil(check.from / SAMPLE_STEP_MS) * SAMPLE_STEP_MS, last === null ? -Infinity : last + SAMPLE_STEP_MS);
+    const to = Math.floor(check.to / SAMPLE_STEP_MS) * SAMPLE_STEP_MS;
+    let poolKey: string | null = null;
+    if (gate.compare.baseline !== 'self') {
+      const regions = check.baselineRegions ?? [];
+      poolKey = `${gate.compare.metric}\u0000${regions.join('\u0000')}`;
+      const w = windows.get(poolKey);
+      if (to > from) {
+        if (!w) windows.set(poolKey, { metric: gate.compare.metric, regions, from, to });
+        else {
+          w.from = Math.min(w.from, from);
+          w.to = Math.max(w.to, to);
+        }
+      } else if (!w) windows.set(poolKey, { metric: gate.compare.metric, regions, from: to, to });
+    }
+    planned.push({ index, check, gate: gate as Planned['gate'], from, to, poolKey });
+  }
+  // One read per pool, one after the other: a provider is asked one thing at a time, in a fixed order.
+  const pools = new Map<string, Pool>();
+  for (const [key, w] of windows) pools.set(key, await readPool(ctx, w.metric, w.regions, w.from, w.to));
+  for (const p of planned) out[p.index] = await runComparison(ctx, p, pools);
   return out;
 }
