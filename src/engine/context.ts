@@ -63,6 +63,7 @@ export function halt(ctx: Ctx, reason: string, resumeTo: ResumeTo | null): void 
   ctx.s.phase = 'halted';
   ctx.s.haltReason = reason;
   ctx.s.resumeTo = resumeTo;
+  ctx.s.haltedAt = ctx.now;
   emit(ctx, 'release.halted', { detail: reason });
 }
 

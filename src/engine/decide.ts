@@ -6,8 +6,9 @@
 import type { Policy } from '../policy/schema.ts';
 import { draft, emit, refuse, requestTraffic, ringAt, ringIndex, TERMINAL, wake, type Ctx } from './context.ts';
 import { beginRollback, continueRollback, nextRollback, onRollbackHealth, onRolledBack, operatorRollback, resumeTarget } from './failure.ts';
+import { onWatchResults, watchDue } from './watch.ts';
 import { onTrafficDone, onTrafficFailed, onTrafficRefused, retryTraffic } from './traffic.ts';
-import { afterSchedule, complete, enterRing, onDeployed, onDeployHealth, onGateResults, runHook, tryDeploy } from './progress.ts';
+import { afterSchedule, complete, enterRing, extendBake, onDeployed, onDeployHealth, onGateResults, runHook, tryDeploy } from './progress.ts';
 import type { Decision, EngineInput, Refusal, ReleaseRequestData, ReleaseState, RingState } from './types.ts';
 import { isApprover } from './approvers.ts';
 
@@ -40,6 +41,7 @@ function onTick(ctx: Ctx): void {
   retryTraffic(ctx);
   checkRegions(ctx);
   if (TERMINAL.has(s.phase) || s.phase === 'halted' || s.pendingHook) return;
+  watchDue(ctx);
   if (s.phase === 'rolling-back') {
     const name = s.rollbackQueue[0];
     if (name === undefined) return;
@@ -47,7 +49,10 @@ function onTick(ctx: Ctx): void {
     if (rs.status === 'rolling-back' && rs.rollbackRef !== null) ctx.effects.push({ type: 'check-health', ring: name, ref: rs.rollbackRef });
     return;
   }
-  if (s.current >= s.rings.length) return;
+  if (s.current >= s.rings.length) {
+    if (s.watchUntil != null && ctx.now >= s.watchUntil) complete(ctx);
+    return;
+  }
   const { rs } = ringAt(ctx, s.current);
   // Woken early (a regional health check) while a window is still closed: nothing to do yet.
   if (rs.status === 'waiting-window' && rs.waitUntil !== null && ctx.now < rs.waitUntil) return;
@@ -109,11 +114,22 @@ function onResume(ctx: Ctx, by: string): Refusal | undefined {
   } else if (to === 'deploy') {
     tryDeploy(ctx, ctx.s.current);
   } else if (to === 'bake') {
-    const { rs } = ringAt(ctx, ctx.s.current);
-    for (const key of Object.keys(rs.trackers)) rs.trackers[key] = { ...rs.trackers[key]!, consecutiveInconclusive: 0 };
-    // Evaluations missed while halted are not replayed: the next one is now, then the grid goes on.
-    rs.schedule = [ctx.now, ...rs.schedule.filter((t) => t > ctx.now)];
-    afterSchedule(ctx, ctx.s.current);
+    const halted = Math.max(0, ctx.now - (ctx.s.haltedAt ?? ctx.now));
+    for (const rs of ctx.s.rings) {
+      for (const key of Object.keys(rs.trackers)) rs.trackers[key] = { ...rs.trackers[key]!, consecutiveInconclusive: 0 };
+      // A watched ring is evaluated again now; what it missed while halted is not replayed.
+      if (rs.watchNext != null) rs.watchNext = ctx.now;
+    }
+    const current = ctx.s.rings[ctx.s.current];
+    if (current?.status === 'baking') {
+      // Halted time is not observed bake: the bake ends that much later, and the next evaluation is now.
+      extendBake(ctx, ctx.s.current, halted);
+      current.schedule = [ctx.now, ...current.schedule.filter((t) => t > ctx.now)];
+      afterSchedule(ctx, ctx.s.current);
+    } else if (current?.status === 'awaiting-approval' || current?.status === 'waiting-window') {
+      ctx.s.phase = 'waiting';
+    }
+    watchDue(ctx);
   }
   return undefined;
 }
@@ -164,7 +180,11 @@ export function decide(state: ReleaseState | null, input: EngineInput, policy: P
       if (i >= 0 && ctx.s.rings[i]!.status === 'deploying' && ctx.s.phase === 'running') onDeployHealth(ctx, i, input.report);
       else if (i >= 0 && ctx.s.rings[i]!.status === 'rolling-back' && ctx.s.phase === 'rolling-back') onRollbackHealth(ctx, i, input.report);
       break;
-    case 'gates': if (i >= 0 && ctx.s.phase === 'running') onGateResults(ctx, i, input.evaluatedAt, input.evaluations); break;
+    case 'gates':
+      if (i < 0) break;
+      if (ctx.s.rings[i]!.status === 'passed' && (ctx.s.phase === 'running' || ctx.s.phase === 'waiting')) onWatchResults(ctx, i, input.evaluations);
+      else if (ctx.s.phase === 'running') onGateResults(ctx, i, input.evaluatedAt, input.evaluations);
+      break;
     case 'approval': rejected = onApproval(ctx, input.ring, input.by, input.groups); break;
     case 'rolled-back': if (i >= 0) onRolledBack(ctx, i, input.ref); break;
     case 'rollback-failed':

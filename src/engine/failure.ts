@@ -25,7 +25,20 @@ export function failRing(ctx: Ctx, i: number, gate: string | null, region: strin
   if (ctx.s.detection === null) ctx.s.detection = { at: ctx.now, ring: ring.name, gate: gate ?? 'deploy' };
   if (gate !== null) emit(ctx, 'gate.failed', { ring: ring.name, ...(region ? { region } : {}), detail });
   emit(ctx, 'ring.failed', { ring: ring.name, detail: `${detail}; downstream rings will not be deployed` });
-  const queue = rollbackRings(ctx.policy, ring).map((r) => r.name).filter((n) => touched(ctx, n));
+  // Nothing moves on: no ring is watched any more, no waiting ring starts, no bake goes on.
+  for (const other of ctx.s.rings) {
+    other.watchNext = null;
+    other.schedule = [];
+    if (other.status === 'awaiting-approval' || other.status === 'waiting-window') {
+      other.status = 'pending';
+      other.waitUntil = null;
+    }
+  }
+  // The rings its policy names, and every deployed ring downstream of it (a ring that failed after
+  // promotion has rings after it on the new version): downstream first.
+  const names = new Set(rollbackRings(ctx.policy, ring).map((r) => r.name));
+  ctx.policy.spec.rings.forEach((r, j) => { if (j > i) names.add(r.name); });
+  const queue = ctx.policy.spec.rings.map((r) => r.name).filter((n) => names.has(n) && touched(ctx, n)).reverse();
   if (ring.onFailure.drain && isProductionRing(ctx.policy, ring)) {
     for (const region of ring.regions) requestTraffic(ctx, 'drain', region, 'failure');
   }

@@ -8,9 +8,11 @@ import type { Evaluation } from '../gates/types.ts';
 import { gatesOf, isProductionRing, productionRegions } from '../policy/model.ts';
 import { isDeployAllowed, nextDeployMoment } from '../plan/windows.ts';
 import { HEALTH_POLL_MS, countCheck, emit, halt, iso, pastDeadline, ringAt, wake, type Ctx } from './context.ts';
-import { bakeSchedule, checksAt } from './bake-checks.ts';
+import { bakeSchedule, checksAt, type Bake } from './bake-checks.ts';
 import { failRing } from './failure.ts';
-import type { GateCheck } from './types.ts';
+import { startWatch } from './watch.ts';
+import { stableBaseline } from './baseline.ts';
+import type { GateCheck, RingState } from './types.ts';
 import type { HealthReport } from '../ports.ts';
 import { formatDuration } from '../policy/duration.ts';
 
@@ -106,17 +108,27 @@ export function onDeployHealth(ctx: Ctx, i: number, report: HealthReport): void 
   wake(ctx, ctx.now + HEALTH_POLL_MS);
 }
 
-/** Regions still on the previous version that a comparison gate compares against. */
-function baselineRegions(ctx: Ctx, baseline: string, ringRegionNames: string[]): string[] {
-  if (baseline !== 'stable-regions') return [baseline];
-  return productionRegions(ctx.policy)
-    .map((r) => r.name)
-    .filter((r) => !ringRegionNames.includes(r) && ctx.s.versions[r] === ctx.s.release.previousVersion && !ctx.s.drained.includes(r));
+/** The bake as its gates see it: the grid starts later by the time that was not observed. */
+function observedBake(rs: RingState): Bake {
+  return { healthyAt: rs.healthyAt! + (rs.unobserved ?? 0), bakeUntil: rs.bakeUntil! };
 }
 
 function checksDue(ctx: Ctx, i: number, t: number): GateCheck[] {
   const { ring, rs } = ringAt(ctx, i);
-  return checksAt(ctx.policy, ring, { healthyAt: rs.healthyAt!, bakeUntil: rs.bakeUntil! }, t, (b) => baselineRegions(ctx, b, ring.regions));
+  return checksAt(ctx.policy, ring, observedBake(rs), t, (b) => stableBaseline(ctx, b, ring.regions));
+}
+
+/**
+ * `ms` of ring i's bake were not observed (the release was halted, or a gate had no data): the
+ * bake ends that much later, and its evaluations go on to the new end.
+ */
+export function extendBake(ctx: Ctx, i: number, ms: number): void {
+  const { ring, rs } = ringAt(ctx, i);
+  if (!(ms > 0) || rs.healthyAt === null || rs.bakeUntil === null) return;
+  rs.unobserved = (rs.unobserved ?? 0) + ms;
+  rs.bakeUntil += ms;
+  rs.schedule = bakeSchedule(ctx.policy, ring, observedBake(rs)).filter((t) => t > ctx.now);
+  if (rs.schedule.length > 0) wake(ctx, rs.schedule[0]!);
 }
 
 /** Ask for every evaluation that is due, then wake at the next one. */
@@ -140,31 +152,31 @@ function minInterval(ctx: Ctx, i: number): number {
 export function onGateResults(ctx: Ctx, i: number, evaluatedAt: number, evaluations: Evaluation[]): void {
   const { ring, rs } = ringAt(ctx, i);
   if (rs.status !== 'baking') return;
+  let unobserved = 0;
   for (const ev of evaluations) {
     const gate = ctx.policy.spec.gates[ev.gate];
     if (!gate) continue;
+    if (ev.result === 'inconclusive' && ev.kind === 'interval') unobserved = Math.max(unobserved, gate.interval);
     const key = `${ev.gate}@${ev.region}`;
     const step = track(rs.trackers[key] ?? initialTracker(), ev, gate);
     rs.trackers[key] = step.state;
-    if (ev.result === 'inconclusive') emit(ctx, 'gate.inconclusive', { ring: ring.name, region: ev.region, detail: `${ev.gate}: ${ev.detail}` });
+    // The sliding hour's lack of data is the interval's: one event says it.
+    if (ev.result === 'inconclusive' && ev.kind !== 'hour') emit(ctx, 'gate.inconclusive', { ring: ring.name, region: ev.region, detail: `${ev.gate}: ${ev.detail}` });
     if (step.verdict === 'failed') {
       failRing(ctx, i, ev.gate, ev.region, `${ev.gate}: ${ev.detail}`);
       return;
     }
     if (step.verdict === 'halt') {
+      extendBake(ctx, i, unobserved);
       halt(ctx, `${gate.inconclusiveLimit} consecutive inconclusive evaluations of ${ev.gate} in ${ev.region}: ${ev.detail}`, 'bake');
       return;
     }
   }
   if (ctx.s.phase !== 'running') return;
+  // An interval in which a gate had no data in some region is not observed bake: it is baked again.
+  extendBake(ctx, i, unobserved);
   if (evaluatedAt >= rs.bakeUntil! && rs.schedule.length === 0) {
-    const relevant = Object.entries(rs.trackers)
-      .filter(([key, t]) => {
-        const gate = ctx.policy.spec.gates[key.slice(0, key.lastIndexOf('@'))];
-        return !(gate && !gate.mustHaveData && t.last === 'inconclusive');
-      })
-      .map(([, t]) => t);
-    if (readyToPromote(relevant)) {
+    if (readyToPromote(rs.trackers, ctx.policy.spec.gates)) {
       passRing(ctx, i);
       return;
     }
@@ -177,7 +189,9 @@ function passRing(ctx: Ctx, i: number): void {
   const { ring, rs } = ringAt(ctx, i);
   rs.status = 'passed';
   rs.verdict = 'passed';
+  rs.schedule = [];
   emit(ctx, 'ring.passed', { ring: ring.name, detail: `baked ${formatDuration(ring.bake)} with every gate passing` });
+  startWatch(ctx, i);
   enterRing(ctx, i + 1);
 }
 
@@ -192,7 +206,17 @@ export function complete(ctx: Ctx): void {
     runHook(ctx, 'replication.resume', 'complete');
     return;
   }
+  const after = ctx.policy.spec.watch.afterComplete;
+  if (after > 0 && ctx.s.watchUntil == null) {
+    ctx.s.watchUntil = ctx.now + after;
+    ctx.s.phase = 'running';
+    emit(ctx, 'release.watching', { detail: `${ctx.s.release.version} runs in every region; every ring stays watched by its gates for ${formatDuration(after)}, until ${iso(ctx.s.watchUntil)}` });
+    wake(ctx, ctx.s.watchUntil);
+    return;
+  }
   ctx.s.phase = 'completed';
   ctx.s.completedAt = ctx.now;
+  ctx.s.watchUntil = null;
+  for (const rs of ctx.s.rings) rs.watchNext = null;
   emit(ctx, 'release.completed', { detail: `${ctx.s.release.version} runs in every region` });
 }

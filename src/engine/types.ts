@@ -46,6 +46,12 @@ export interface RingState {
   /** Trackers per `gate@region`. */
   trackers: Record<string, TrackerState>;
   failedGate: string | null;
+  /** Bake time not observed (halted, or a gate without data): the bake ends that much later. */
+  unobserved?: number;
+  /** When the ring passed its bake. */
+  passedAt?: number | null;
+  /** While a passed ring is watched by its gates: when it is evaluated next. */
+  watchNext?: number | null;
   /** The ring's own outcome, kept when it is later rolled back. */
   verdict: 'passed' | 'failed' | null;
   rolledBack: boolean;
@@ -85,6 +91,8 @@ export interface ReleaseState {
   events: ReleaseEvent[];
   /** Rings still to roll back, in order (downstream first). */
   rollbackQueue: string[];
+  /** When the release last halted (halted time is not observed bake). */
+  haltedAt?: number | null;
   /** Why the release is halted, when it is. */
   haltReason: string | null;
   /** What a resume retries; null when the release cannot be resumed (a ring failed). */
@@ -103,6 +111,8 @@ export interface ReleaseState {
   pendingTraffic: PendingTraffic[];
   detection: { at: number; ring: string; gate: string } | null;
   completedAt: number | null;
+  /** Every ring passed and `spec.watch.afterComplete` runs: the release completes at this time. */
+  watchUntil?: number | null;
 }
 
 /** A drain or restore asked for and not yet done. A restore that failed carries its failures and when it is tried again. */

@@ -45,29 +45,24 @@ describe('the sliding hour', () => {
     expect(slidingWindow(T0 + 5 * HOUR + 35 * MINUTE, T0, warmup)).toEqual({ from: T0 + 4 * HOUR + 35 * MINUTE, to: T0 + 5 * HOUR + 35 * MINUTE });
   });
 
-  it('averages what there is since the warmup ended before that', () => {
-    expect(slidingWindow(T0 + 15 * MINUTE, T0, warmup)).toEqual({ from: T0 + 10 * MINUTE, to: T0 + 15 * MINUTE });
-    expect(slidingWindow(T0 + 35 * MINUTE, T0, warmup)).toEqual({ from: T0 + 10 * MINUTE, to: T0 + 35 * MINUTE });
+  it('is not checked until the ring has run an hour past its warmup (the interval readings judge before that)', () => {
+    expect(slidingWindow(T0 + 15 * MINUTE, T0, warmup)).toBeNull();
+    expect(slidingWindow(T0 + 69 * MINUTE, T0, warmup)).toBeNull();
+    expect(slidingWindow(T0 + 70 * MINUTE, T0, warmup)).toEqual({ from: T0 + 10 * MINUTE, to: T0 + 70 * MINUTE });
+    expect(slidingWindow(T0 + 59 * MINUTE, T0, 0)).toBeNull();
+    expect(slidingWindow(T0 + 60 * MINUTE, T0, 0)).toEqual({ from: T0, to: T0 + 60 * MINUTE });
   });
 
-  it('is not checked over less than 5 minutes', () => {
-    expect(slidingWindow(T0 + 14 * MINUTE, T0, warmup)).toBeNull();
-    expect(slidingWindow(T0 + 8 * MINUTE, T0, warmup)).toBeNull();
-    expect(slidingWindow(T0 + 4 * MINUTE, T0, 0)).toBeNull();
-    expect(slidingWindow(T0 + 5 * MINUTE, T0, 0)).toEqual({ from: T0, to: T0 + 5 * MINUTE });
-  });
-
-  it('never averages more than one hour, nor less than 5 minutes, nor anything before the warmup ends', () => {
+  it('always averages exactly one hour, nothing before the warmup ends', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 4 * 24 * 60 }), fc.integer({ min: 0, max: 90 }), (atMinutes, warmupMinutes) => {
         const w = slidingWindow(T0 + atMinutes * MINUTE, T0, warmupMinutes * MINUTE);
         if (w === null) {
-          expect(atMinutes - warmupMinutes).toBeLessThan(5);
+          expect(atMinutes - warmupMinutes).toBeLessThan(60);
           return;
         }
         expect(w.to).toBe(T0 + atMinutes * MINUTE);
-        expect(w.to - w.from).toBeLessThanOrEqual(HOUR);
-        expect(w.to - w.from).toBeGreaterThanOrEqual(5 * MINUTE);
+        expect(w.to - w.from).toBe(HOUR);
         expect(w.from).toBeGreaterThanOrEqual(T0 + warmupMinutes * MINUTE);
         if (atMinutes - warmupMinutes >= 60) expect(w.to - w.from).toBe(HOUR);
       }),

@@ -21,8 +21,8 @@ import { HOUR, MINUTE } from '../policy/duration.ts';
 /** The widest mean any verdict rests on: the sliding window of every threshold gate. */
 export const SLIDING_WINDOW = HOUR;
 
-/** The shortest sliding window that gets a check of its own. */
-export const MIN_SLIDING_WINDOW = 5 * MINUTE;
+/** The shortest sliding window that gets a check of its own: a full one (policy.md, "once the ring has run that long"). */
+export const MIN_SLIDING_WINDOW = SLIDING_WINDOW;
 
 function assertInstants(...xs: number[]): void {
   for (const x of xs) if (!Number.isFinite(x)) throw new RangeError(`expected an instant in epoch milliseconds, got ${x}`);
@@ -54,8 +54,8 @@ export function isEvaluationTime(gate: Pick<Gate, 'interval' | 'warmup'>, health
 }
 
 /**
- * The sliding window a threshold gate checks at `at`: [max(at − 1h, healthyAt + warmup), at), or
- * null while it would span less than 5 minutes.
+ * The sliding window a threshold gate checks at `at`: [at − 1h, at), or null until the ring has
+ * been healthy an hour past its warmup.
  */
 export function slidingWindow(at: number, healthyAt: number, warmup: number): { from: number; to: number } | null {
   assertInstants(at, healthyAt);

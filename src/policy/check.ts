@@ -186,7 +186,7 @@ export function checkPolicy(policy: Draft<Policy>, failures: Failures = NO_FAILU
       if (compare) {
         if (metricsKnown && isString(compare.metric) && !metricNames.includes(compare.metric)) issues.push({ path: [...p, 'compare', 'metric'], message: `${unknownName('metric', compare.metric, metricNames)} in ${metricSource}` });
         const b = compare.baseline;
-        if (isString(b) && b !== 'stable-regions' && regionNamesKnown && !regionIndex.has(b)) issues.push({ path: [...p, 'compare', 'baseline'], message: `baseline is "stable-regions" or a region; ${unknownName('region', b, regionNames)}` });
+        if (isString(b) && b !== 'stable-regions' && b !== 'self' && regionNamesKnown && !regionIndex.has(b)) issues.push({ path: [...p, 'compare', 'baseline'], message: `baseline is "stable-regions", "self" or a region; ${unknownName('region', b, regionNames)}` });
       }
     }
     if (isNumber(gate.interval) && gate.interval <= 0) issues.push({ path: [...p, 'interval'], message: 'interval must be longer than 0m' });

@@ -112,7 +112,7 @@ export async function backtest(policy: Policy, ringName: string, range: Backtest
     const t = schedule.shift()!;
     result.endedAt = t;
     const checks = checksAt(policy, ring, bake, t, baseline);
-    const evaluations = await runGateChecks(ctx, checks);
+    const evaluations = await runGateChecks({ ...ctx, trackers: Object.fromEntries(trackers) }, checks);
     for (const ev of evaluations) {
       result.evaluations.push({ at: ev.at, gate: ev.gate, region: ev.region, value: ev.value, result: ev.result, kind: ev.kind, detail: ev.detail });
     }

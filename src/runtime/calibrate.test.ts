@@ -99,16 +99,17 @@ describe('runCalibration (simulated good releases)', () => {
     expect(seen).toEqual([1, 2]);
     expect(c.seeds).toBe(2);
     expect(c.outcomes).toEqual({ completed: 2 });
-    // A threshold gate reads its last interval and its sliding hour at each evaluation: two evaluations a time.
+    // A threshold gate reads its last interval, and its sliding hour once the ring has run an hour;
+    // a ring that passed stays watched until the release completes (ring-0 from the first hour on).
     expect(c.gates.map((g) => [g.gate, g.ring, g.evaluations, g.failures, g.bakesFailed])).toEqual([
-      ['error-rate', 'ring-0', 40, 0, 0],
-      ['error-rate', 'ring-1', 1144, 0, 0],
-      ['error-rate', 'ring-2', 568, 0, 0],
-      ['error-rate', 'ring-3', 280, 0, 0],
-      ['p99-latency', 'ring-1', 1144, 0, 0],
-      ['p99-latency', 'ring-2', 568, 0, 0],
-      ['p99-latency', 'ring-3', 280, 0, 0],
-      ['vs-baseline', 'ring-1', 572, 0, 0],
+      ['error-rate', 'ring-0', 2262, 0, 0],
+      ['error-rate', 'ring-1', 2210, 0, 0],
+      ['error-rate', 'ring-2', 846, 0, 0],
+      ['error-rate', 'ring-3', 258, 0, 0],
+      ['p99-latency', 'ring-1', 2210, 0, 0],
+      ['p99-latency', 'ring-2', 846, 0, 0],
+      ['p99-latency', 'ring-3', 258, 0, 0],
+      ['vs-baseline', 'ring-1', 972, 0, 0],
     ]);
     expect(c.exceeded).toBe(false);
   });

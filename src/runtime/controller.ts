@@ -34,6 +34,8 @@ interface Live {
   /** Inputs and effects of one release run one at a time, in order. */
   chain: Promise<void>;
   timers: Array<() => void>;
+  /** Instants a wake timer is armed for. */
+  armed: Set<number>;
 }
 
 export interface ControllerOptions {
@@ -123,7 +125,7 @@ export class Controller implements ReleaseController {
       if (e instanceof ConflictError) throw await this.#refused(actor, 'release.start', service, e);
       throw e;
     }
-    const live: Live = { id, state: decision.state, seq: 1, evaluations: [], chain: Promise.resolve(), timers: [] };
+    const live: Live = { id, state: decision.state, seq: 1, evaluations: [], chain: Promise.resolve(), timers: [], armed: new Set() };
     this.#live.set(id, live);
     await this.#run(live, () => this.#afterDecision(live, undefined, decision));
     return { id };
@@ -273,7 +275,7 @@ export class Controller implements ReleaseController {
       if (i.type === 'gates') for (const ev of i.evaluations) evaluations.push({ ...ev, ring: i.ring });
     }
     if (!state) return null;
-    const live: Live = { id, state, seq: inputs.length ? inputs[inputs.length - 1]!.seq : 0, evaluations, chain: Promise.resolve(), timers: [] };
+    const live: Live = { id, state, seq: inputs.length ? inputs[inputs.length - 1]!.seq : 0, evaluations, chain: Promise.resolve(), timers: [], armed: new Set() };
     this.#live.set(id, live);
     return live;
   }
@@ -331,7 +333,11 @@ export class Controller implements ReleaseController {
     const owed = effect.type === 'restore' || (effect.type === 'wake' && live.state.pendingTraffic.length > 0);
     if (this.#closed || (SETTLED.has(live.state.phase) && !owed)) return;
     if (effect.type === 'wake') {
+      // One timer per instant: a tick at that time does everything due then, so another is waste.
+      if (live.armed.has(effect.at)) return;
+      live.armed.add(effect.at);
       const cancel = this.#clock.at(effect.at, () => {
+        live.armed.delete(effect.at);
         live.timers = live.timers.filter((c) => c !== cancel);
         if (!this.#closed) void this.#run(live, () => this.#apply(live, { type: 'tick', at: this.#clock.now() }).then(() => undefined));
       });

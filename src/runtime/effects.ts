@@ -106,7 +106,11 @@ export async function perform(policy: Policy, state: ReleaseState, ports: Runtim
       }
     case 'evaluate-gates': {
       const evaluations = await runGateChecks(
-        { policy, metrics: ports.metrics, ring: effect.ring, version: state.release.version, previousVersion: state.release.previousVersion },
+        {
+          policy, metrics: ports.metrics, ring: effect.ring, version: state.release.version, previousVersion: state.release.previousVersion,
+          // A comparison reads only the minutes its statistic has not folded yet.
+          trackers: state.rings.find((r) => r.name === effect.ring)?.trackers ?? {},
+        },
         effect.checks,
       );
       return { type: 'gates', at: now(), ring: effect.ring, evaluatedAt: effect.at, evaluations };

@@ -30,6 +30,10 @@ writeFileSync(
   ),
 );
 
+/** A release a little worse than its baseline in the canary (0.3% errors against 0.2%): what a hair-trigger gate trips on. */
+const slightlyWorse = join(tmp, 'slightly-worse.yaml');
+writeFileSync(slightlyWorse, `${readFileSync(GOOD, 'utf8').replace('name: good-release', 'name: slightly-worse')}  faults:\n    - { kind: error-rate, regions: [ap-south-1], value: 0.003 }\n`);
+
 describe('meridian gates calibrate', () => {
   it('prints a row per gate and ring, then a verdict per gate, and exits 0 when every gate is within its bound', async () => {
     const r = await cli('gates', 'calibrate', POLICY, '--scenario', GOOD, '--seeds', '3');
@@ -40,14 +44,14 @@ describe('meridian gates calibrate', () => {
     expect(lines[2]!.split(/ {2,}/)).toEqual(['GATE', 'RING', 'KIND', 'EVALUATIONS', 'FALSE FAILURES', 'BAKES FAILED', 'FALSE-ALARM RATE', 'BOUND', 'CLOSEST MARGIN', 'WHERE', 'VALUE']);
     // The counts; the closest-margin columns are tested with made-up margins below.
     expect(lines.slice(3, 11).map((l) => l.split(/ {2,}/).slice(0, 8))).toEqual([
-      ['error-rate', 'ring-0', 'threshold', '60', '0', '0', '0', '-'],
-      ['error-rate', 'ring-1', 'threshold', '1716', '0', '0', '0', '-'],
-      ['error-rate', 'ring-2', 'threshold', '852', '0', '0', '0', '-'],
-      ['error-rate', 'ring-3', 'threshold', '420', '0', '0', '0', '-'],
-      ['p99-latency', 'ring-1', 'threshold', '1716', '0', '0', '0', '-'],
-      ['p99-latency', 'ring-2', 'threshold', '852', '0', '0', '0', '-'],
-      ['p99-latency', 'ring-3', 'threshold', '420', '0', '0', '0', '-'],
-      ['vs-baseline', 'ring-1', 'comparison', '858', '0', '0', '0', '0.02'],
+      ['error-rate', 'ring-0', 'threshold', '3393', '0', '0', '0', '-'],
+      ['error-rate', 'ring-1', 'threshold', '3315', '0', '0', '0', '-'],
+      ['error-rate', 'ring-2', 'threshold', '1269', '0', '0', '0', '-'],
+      ['error-rate', 'ring-3', 'threshold', '387', '0', '0', '0', '-'],
+      ['p99-latency', 'ring-1', 'threshold', '3315', '0', '0', '0', '-'],
+      ['p99-latency', 'ring-2', 'threshold', '1269', '0', '0', '0', '-'],
+      ['p99-latency', 'ring-3', 'threshold', '387', '0', '0', '0', '-'],
+      ['vs-baseline', 'ring-1', 'comparison', '1458', '0', '0', '0', '0.02'],
     ]);
     expect(lines.slice(11, 15)).toEqual([
       '',
@@ -63,14 +67,14 @@ describe('meridian gates calibrate', () => {
     const doc = JSON.parse(r.out) as { seeds: number; gates: Array<Record<string, unknown>> };
     expect(doc.seeds).toBe(3);
     expect(doc.gates.map((g) => [g.gate, g.ring, g.evaluations, g.failures, g.bakesFailed, g.falseAlarmRate, g.bound])).toEqual([
-      ['error-rate', 'ring-0', 60, 0, 0, 0, null],
-      ['error-rate', 'ring-1', 1716, 0, 0, 0, null],
-      ['error-rate', 'ring-2', 852, 0, 0, 0, null],
-      ['error-rate', 'ring-3', 420, 0, 0, 0, null],
-      ['p99-latency', 'ring-1', 1716, 0, 0, 0, null],
-      ['p99-latency', 'ring-2', 852, 0, 0, 0, null],
-      ['p99-latency', 'ring-3', 420, 0, 0, 0, null],
-      ['vs-baseline', 'ring-1', 858, 0, 0, 0, 0.02],
+      ['error-rate', 'ring-0', 3393, 0, 0, 0, null],
+      ['error-rate', 'ring-1', 3315, 0, 0, 0, null],
+      ['error-rate', 'ring-2', 1269, 0, 0, 0, null],
+      ['error-rate', 'ring-3', 387, 0, 0, 0, null],
+      ['p99-latency', 'ring-1', 3315, 0, 0, 0, null],
+      ['p99-latency', 'ring-2', 1269, 0, 0, 0, null],
+      ['p99-latency', 'ring-3', 387, 0, 0, 0, null],
+      ['vs-baseline', 'ring-1', 1458, 0, 0, 0, 0.02],
     ]);
     const regions: Record<string, string[]> = { 'ring-0': ['internal'], 'ring-1': ['ap-south-1'], 'ring-2': ['eu-west-1'], 'ring-3': ['us-east-1'] };
     for (const g of doc.gates) {
@@ -83,11 +87,11 @@ describe('meridian gates calibrate', () => {
     }
   });
 
-  it('exits 1 when a comparison gate fails more bakes of a good release than 1 − confidence allows', async () => {
-    const r = await cli('gates', 'calibrate', tightPolicy, '--scenario', GOOD, '--seeds', '3');
+  it('exits 1 when a comparison gate fails more bakes than 1 − confidence allows', async () => {
+    const r = await cli('gates', 'calibrate', tightPolicy, '--scenario', slightlyWorse, '--seeds', '3');
     expect(r.code).toBe(1);
     expect(r.out).toContain('vs-baseline: observed false-alarm rate 1 (3 of 3 bakes in ring-1) EXCEEDS its bound 0.5 (1 − confidence)\n');
-    const json = await cli('gates', 'calibrate', tightPolicy, '--scenario', GOOD, '--seeds', '3', '--json');
+    const json = await cli('gates', 'calibrate', tightPolicy, '--scenario', slightlyWorse, '--seeds', '3', '--json');
     expect(json.code).toBe(1);
     expect((JSON.parse(json.out) as { gates: Array<{ gate: string; falseAlarmRate: number; bound: number | null }> }).gates.find((g) => g.gate === 'vs-baseline'))
       .toMatchObject({ failures: 3, bakesFailed: 3, falseAlarmRate: 1, bound: 0.5 });
