@@ -102,7 +102,7 @@ describe('meridian backtest', () => {
         '2026-03-03 00:05Z  error-rate  ap-south-1  interval  fail    0.15     error_rate 0.15 > max 0.01',
         '2026-03-03 00:05Z  error-rate  ap-south-1  hour      fail    0.01433  error_rate 0.01433 > max 0.01 (mean over the hour to 00:05Z)',
         '',
-        '462 evaluations: 460 pass, 2 fail, 0 inconclusive (failures and inconclusives shown; --verbose shows all)',
+        '451 evaluations: 449 pass, 2 fail, 0 inconclusive (failures and inconclusives shown; --verbose shows all)',
         'verdict: failed: error-rate failed ring-1 in ap-south-1 at 2026-03-03T00:05:00Z: error_rate 0.01433 > max 0.01 (mean over the hour to 00:05Z)',
         '',
       ].join('\n'),
@@ -111,9 +111,10 @@ describe('meridian backtest', () => {
 
   it('lists every evaluation with --verbose', async () => {
     const r = await cli('backtest', policy, ...RANGE, '--verbose');
-    // 231 evaluation times from 04:55 to 00:05 the next day, each an interval and a sliding hour
-    expect(r.out.split('\n').filter((l) => l.startsWith('2026-'))).toHaveLength(462);
-    expect(r.out).toContain('\n462 evaluations: 460 pass, 2 fail, 0 inconclusive\n');
+    // 231 evaluation times from 04:55 to 00:05 the next day, each an interval, and from 05:50 (an hour
+    // past warmup) on a sliding hour too: 231 + 220
+    expect(r.out.split('\n').filter((l) => l.startsWith('2026-'))).toHaveLength(451);
+    expect(r.out).toContain('\n451 evaluations: 449 pass, 2 fail, 0 inconclusive\n');
   });
 
   it('passes a ring whose history is clean', async () => {
@@ -127,8 +128,8 @@ describe('meridian backtest', () => {
     writeFileSync(p, policyText(`http://127.0.0.1:${await closedPort()}`));
     const r = await cli('backtest', p, ...RANGE);
     expect(r.code).toBe(0);
-    // an interval and a sliding hour at 04:55, 05:00 and 05:05, where the third interval halts
-    expect(r.out).toContain('6 evaluations: 0 pass, 0 fail, 6 inconclusive');
+    // an interval at 04:55, 05:00 and 05:05, where the third halts (no sliding hour before 05:50)
+    expect(r.out).toContain('3 evaluations: 0 pass, 0 fail, 3 inconclusive');
     expect(r.out).toContain('connection refused');
     expect(r.out).toMatch(/verdict: inconclusive: 3 consecutive inconclusive evaluations of error-rate in ap-south-1 halted the release at 2026-03-02T05:05:00Z/);
   });
