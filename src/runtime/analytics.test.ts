@@ -33,9 +33,8 @@ describe('release analytics', () => {
     const a = releaseAnalytics(await controller.list(), policy.spec.rings.map((r) => r.name));
     expect(a).toMatchObject({ releases: 2, completed: 1, rolledBack: 1, changeFailureRate: 0.5 });
     expect(a.leadTimeHours.n).toBe(1);
-    // Healthy, 10m warmup, then the first 5-minute check: its sliding window (5 minutes since the
-    // warmup) is over max, which fails the ring at once: caught 15 minutes in.
-    expect(a.detectMinutes).toEqual({ n: 1, median: 15 });
+    // Healthy, 10m warmup, then two failing 5-minute checks in a row (failures: 2): caught 20 minutes in.
+    expect(a.detectMinutes).toEqual({ n: 1, median: 20 });
     expect(a.rollbackMinutes).toEqual({ n: 2, median: 1 });
     expect(a.rings.map((r) => [r.ring, r.deployed, r.passed, r.failed])).toEqual([
       ['ring-0', 2, 2, 0], ['ring-1', 2, 2, 0], ['ring-2', 2, 1, 1], ['ring-3', 1, 1, 0],
