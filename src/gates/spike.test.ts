@@ -55,7 +55,8 @@ describe('a 15-minute spike of 15% errors inside a 24h bake', () => {
         break;
       }
     }
-    expect(hours.length).toBe((9 * 60 + 25 - 10) / 5);
+    // One sliding hour per evaluation from an hour past warmup on, until the one that fails.
+    expect(hours.length).toBe((9 * 60 + 25 - 10 - 60) / 5 + 1);
     // (55 × 0.002 + 5 × 0.15) / 60: five minutes into the spike the hour already tells.
     expect(failedAt?.detail).toBe('error_rate 0.01433 > max 0.01 (mean over the hour to 09:25Z)');
     expect(failedAt?.at).toBe(spikeFrom + 5 * MINUTE);
