@@ -12,24 +12,9 @@ import { appendToken, hashToken, newToken } from '../../src/api/tokens.ts';
 import type { AuditEntry } from '../../src/ports.ts';
 import type { ReleaseView } from '../../src/runtime/controller-types.ts';
 import { killAll, startServe, type ServeProcess } from './support/serve-process.ts';
+import { shopPolicy } from './support/shop-policy.ts';
 
-const POLICY = `apiVersion: meridian.dev/v1alpha1
-kind: ReleasePolicy
-metadata: { name: shop }
-spec:
-  service: { name: shop }
-  regions:
-    - { name: internal, internal: true, timezone: UTC, clusters: [{ name: staging }] }
-    - { name: ap-south-1, timezone: Asia/Kolkata, userShare: 0.4, capacity: 2, clusters: [{ name: ap1 }] }
-    - { name: eu-west-1, timezone: Europe/London, userShare: 0.6, capacity: 2, clusters: [{ name: eu1 }] }
-  rings:
-    - { name: ring-0, regions: [internal], bake: 10m, gates: [error-rate] }
-    - { name: ring-1, regions: [ap-south-1], bake: 1h, gates: [error-rate], approval: { approvers: [olga] } }
-    - { name: ring-2, regions: [eu-west-1], bake: 1h, gates: [error-rate] }
-  gates:
-    error-rate: { metric: error_rate, max: 0.05 }
-  windows: { deploy: always }
-`;
+const POLICY = shopPolicy({ ring1: 'approval: { approvers: [olga] }' });
 
 let dir: string;
 let token: string;

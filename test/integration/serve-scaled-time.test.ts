@@ -13,24 +13,9 @@ import { appendToken, hashToken, newToken } from '../../src/api/tokens.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import type { ReleaseView } from '../../src/runtime/controller-types.ts';
 import { killAll, pollUntil, startServe } from './support/serve-process.ts';
+import { shopPolicy } from './support/shop-policy.ts';
 
-const policyText = (repo: string | null): string => `apiVersion: meridian.dev/v1alpha1
-kind: ReleasePolicy
-metadata: { name: shop }
-spec:
-  service: { name: shop }
-  regions:
-    - { name: internal, internal: true, timezone: UTC, clusters: [{ name: staging }] }
-    - { name: ap-south-1, timezone: Asia/Kolkata, userShare: 0.4, capacity: 2, clusters: [{ name: ap1 }] }
-    - { name: eu-west-1, timezone: Europe/London, userShare: 0.6, capacity: 2, clusters: [{ name: eu1 }] }
-  rings:
-    - { name: ring-0, regions: [internal], bake: 2h, gates: [error-rate] }
-    - { name: ring-1, regions: [ap-south-1], bake: 2h, gates: [error-rate] }
-    - { name: ring-2, regions: [eu-west-1], bake: 2h, gates: [error-rate] }
-  gates:
-    error-rate: { metric: error_rate, max: 0.05 }
-  windows: { deploy: always }
-${repo === null ? '' : `  delivery:\n    gitops: { repo: ${JSON.stringify(repo)}, branch: main, approach: applicationset-revision, applicationSet: deploy/applicationset.yaml }\n`}`;
+const policyText = (repo: string | null): string => shopPolicy({ bakes: ['2h', '2h', '2h'], repo });
 
 let dir: string;
 let token: string;
