@@ -10,11 +10,9 @@
 import type { EngineInput, ReleaseState } from '../engine/types.ts';
 import type { Evaluation } from '../gates/types.ts';
 import type { Policy } from '../policy/schema.ts';
-import { createFleet } from '../sim/fleet.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { outcomeOf, type Outcome } from './report.ts';
-import { VirtualClock } from './virtual-clock.ts';
-import { runInVirtualTime } from './virtual-run.ts';
+import { runSimulation } from './simulate.ts';
 
 /** One gate round of a run: the evaluations a ring's gates made at one time. */
 export interface GateRound {
@@ -178,35 +176,10 @@ export function calibrate(policy: Policy, runs: Iterable<CalibrationRun>): Calib
   return finishTally(tally);
 }
 
-/**
- * One simulated run that keeps its gate rounds. This is `runSimulation` (simulate.ts) with the
- * engine's inputs recorded, since its result does not carry the evaluations themselves.
- */
+/** One simulated run that keeps its gate rounds (the engine's recorded `gates` inputs). */
 export async function simulateWithRounds(policy: Policy, scenario: Scenario, seed: number): Promise<CalibrationRun> {
-  const spec = scenario.spec;
-  const clock = new VirtualClock(spec.start);
-  const fleet = createFleet(policy, scenario, clock, { seed });
   const record: EngineInput[] = [];
-  const { state } = await runInVirtualTime(
-    policy,
-    {
-      type: 'start',
-      at: spec.start,
-      release: {
-        id: `sim-${scenario.metadata.name}-${seed}`,
-        service: policy.spec.service.name,
-        version: spec.release.version,
-        previousVersion: spec.release.previous,
-        changes: spec.release.changes,
-        schemaPhase: spec.release.schemaPhase,
-      },
-      versions: {},
-    },
-    { delivery: fleet, health: fleet, metrics: fleet, traffic: fleet, hooks: fleet, approvalsFor: (ring) => fleet.approvalsFor(ring) },
-    clock,
-    spec.start + spec.horizon,
-    { record },
-  );
+  const { state } = await runSimulation(policy, scenario, { seed, record });
   const rounds: GateRound[] = [];
   for (const input of record) if (input.type === 'gates') rounds.push({ ring: input.ring, evaluations: input.evaluations });
   return { seed, state, rounds };

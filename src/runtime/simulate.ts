@@ -32,6 +32,8 @@ export interface SimulationOptions {
   onProgress?: (state: ReleaseState, now: number) => void;
   /** Replace some of the fleet's ports (e.g. real GitOps delivery over the simulated fleet). */
   ports?: (fleet: Fleet) => Partial<RuntimePorts>;
+  /** Every engine input of the run is appended here, in order (calibration reads the gate rounds). */
+  record?: EngineInput[];
 }
 
 export async function runSimulation(policy: Policy, scenario: Scenario, opts: SimulationOptions = {}): Promise<SimulationRun> {
@@ -58,7 +60,10 @@ export async function runSimulation(policy: Policy, scenario: Scenario, opts: Si
     },
     versions: {},
   };
-  const { state, evaluations } = await runInVirtualTime(policy, start, ports, clock, horizonAt, opts.onProgress ? { onProgress: opts.onProgress } : {});
+  const { state, evaluations } = await runInVirtualTime(policy, start, ports, clock, horizonAt, {
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.record ? { record: opts.record } : {}),
+  });
   const finalState = state;
   const endedAt = clock.now();
   const accounting = fleet.accounting(horizonAt);
