@@ -3,6 +3,7 @@
  * for so far, and small helpers (emit an event, halt). Nothing here performs an effect.
  */
 import type { Policy, Ring } from '../policy/schema.ts';
+import { FINISHED_PHASES } from './actions.ts';
 import type { Effect, Refusal, ReleaseEvent, ReleaseState, ResumeTo, RingState } from './types.ts';
 
 export interface Ctx {
@@ -67,7 +68,7 @@ export function halt(ctx: Ctx, reason: string, resumeTo: ResumeTo | null): void 
   emit(ctx, 'release.halted', { detail: reason });
 }
 
-export const TERMINAL = new Set(['completed', 'rolled-back', 'aborted']);
+export const TERMINAL: ReadonlySet<string> = new Set(FINISHED_PHASES);
 
 /** Ask for a drain or restore once; it stays pending until its result comes back. */
 export function requestTraffic(ctx: Ctx, action: 'drain' | 'restore', region: string, cause: 'failure' | 'outage'): void {

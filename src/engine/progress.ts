@@ -5,12 +5,12 @@
  */
 import { initialTracker, readyToPromote, track } from '../gates/tracker.ts';
 import type { Evaluation } from '../gates/types.ts';
-import { gatesOf, isProductionRing, productionRegions } from '../policy/model.ts';
+import { isProductionRing } from '../policy/model.ts';
 import { isDeployAllowed, nextDeployMoment } from '../plan/windows.ts';
 import { HEALTH_POLL_MS, countCheck, emit, halt, iso, pastDeadline, ringAt, wake, type Ctx } from './context.ts';
 import { bakeSchedule, checksAt, type Bake } from './bake-checks.ts';
 import { failRing } from './failure.ts';
-import { startWatch } from './watch.ts';
+import { ringInterval, startWatch } from './watch.ts';
 import { stableBaseline } from './baseline.ts';
 import type { GateCheck, RingState } from './types.ts';
 import type { HealthReport } from '../ports.ts';
@@ -143,12 +143,6 @@ export function afterSchedule(ctx: Ctx, i: number): void {
   if (rs.status === 'baking' && rs.schedule.length > 0 && ctx.s.phase === 'running') wake(ctx, rs.schedule[0]!);
 }
 
-function minInterval(ctx: Ctx, i: number): number {
-  const { ring } = ringAt(ctx, i);
-  const intervals = gatesOf(ctx.policy, ring).map(({ gate }) => gate.interval);
-  return intervals.length > 0 ? Math.min(...intervals) : 5 * 60_000;
-}
-
 export function onGateResults(ctx: Ctx, i: number, evaluatedAt: number, evaluations: Evaluation[]): void {
   const { ring, rs } = ringAt(ctx, i);
   if (rs.status !== 'baking') return;
@@ -180,7 +174,7 @@ export function onGateResults(ctx: Ctx, i: number, evaluatedAt: number, evaluati
       passRing(ctx, i);
       return;
     }
-    rs.schedule.push(evaluatedAt + minInterval(ctx, i));
+    rs.schedule.push(evaluatedAt + ringInterval(ctx, i));
     wake(ctx, rs.schedule[0]!);
   }
 }

@@ -4,14 +4,14 @@
  * idempotent per release, ring and step, so nothing is written twice); a hook in flight runs again;
  * everything time-driven resumes with a tick.
  */
+import { isFinished } from './actions.ts';
 import type { Effect, ReleaseState } from './types.ts';
 
-const SETTLED = new Set(['completed', 'rolled-back', 'aborted']);
 
 export function recoveryEffects(state: ReleaseState, now: number): Effect[] {
   // Traffic first: a drain or restore asked before the crash is owed even by a halted release.
   const effects: Effect[] = state.pendingTraffic.map((p) => ({ type: p.action, region: p.region, cause: p.cause }));
-  if (SETTLED.has(state.phase) || state.phase === 'halted') return effects;
+  if (isFinished(state.phase) || state.phase === 'halted') return effects;
   if (state.pendingHook) effects.push({ type: 'run-hook', step: state.pendingHook.step });
   for (const rs of state.rings) {
     if (rs.status === 'deploying' && rs.ref === null && state.phase === 'running') effects.push({ type: 'deploy', ring: rs.name });

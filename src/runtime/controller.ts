@@ -24,7 +24,6 @@ import type { Timers } from './real-clock.ts';
 import { releaseView } from './release-view.ts';
 
 const SNAPSHOT_EVERY = 50;
-const SETTLED = new Set(['completed', 'rolled-back', 'aborted']);
 
 interface Live {
   id: string;
@@ -331,7 +330,7 @@ export class Controller implements ReleaseController {
   async #effect(live: Live, effect: Effect): Promise<void> {
     // A settled release still retries the restores it owes (a failed restore is retried with backoff).
     const owed = effect.type === 'restore' || (effect.type === 'wake' && live.state.pendingTraffic.length > 0);
-    if (this.#closed || (SETTLED.has(live.state.phase) && !owed)) return;
+    if (this.#closed || (isFinished(live.state.phase) && !owed)) return;
     if (effect.type === 'wake') {
       // One timer per instant: a tick at that time does everything due then, so another is waste.
       if (live.armed.has(effect.at)) return;

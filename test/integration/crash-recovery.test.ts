@@ -19,6 +19,7 @@ import type { Delivery, DeliveryResult, Health, RingTarget } from '../../src/por
 import type { Actor, ReleaseView } from '../../src/runtime/controller-types.ts';
 import { Controller } from '../../src/runtime/controller.ts';
 import { ManualClock } from '../../src/runtime/manual-clock.ts';
+import { shopPolicy } from './support/shop-policy.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -28,24 +29,9 @@ let failEu = false;
 
 /** Three rings with short bakes; ring-2 failing rolls back ring-2 then ring-1. */
 function policyText(repo: string | null): string {
-  return `apiVersion: meridian.dev/v1alpha1
-kind: ReleasePolicy
-metadata: { name: shop }
-spec:
-  service: { name: shop }
-  regions:
-    - { name: internal, internal: true, timezone: UTC, clusters: [{ name: staging }] }
-    - { name: ap-south-1, timezone: Asia/Kolkata, userShare: 0.4, capacity: 2, clusters: [{ name: ap1 }] }
-    - { name: eu-west-1, timezone: Europe/London, userShare: 0.6, capacity: 2, clusters: [{ name: eu1 }] }
-  rings:
-    - { name: ring-0, regions: [internal], bake: 10m, gates: [error-rate] }
-    - { name: ring-1, regions: [ap-south-1], bake: 20m, gates: [error-rate] }
-    - { name: ring-2, regions: [eu-west-1], bake: 20m, gates: [error-rate], onFailure: { rollback: [ring-1, ring-2] } }
-  gates:
-    error-rate: { metric: error_rate, max: 0.01, interval: 5m, warmup: 0m }
-  windows: { deploy: always }
-${repo === null ? '' : `  delivery:\n    gitops: { repo: ${JSON.stringify(repo)}, branch: main, approach: applicationset-revision, applicationSet: deploy/applicationset.yaml }\n`}`;
+  return shopPolicy({ bakes: ['10m', '20m', '20m'], gate: 'max: 0.01, interval: 5m, warmup: 0m', ring2: 'onFailure: { rollback: [ring-1, ring-2] }', repo });
 }
+
 
 function git(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
