@@ -24,7 +24,8 @@ spec:
     - { name: us-east-1, timezone: America/New_York, userShare: 0.45, capacity: 1.5, clusters: [{ name: us1 }] }
   rings:
     - { name: ring-0, regions: [internal], bake: 1h, gates: [error-rate] }
-    - { name: ring-1, regions: [ap-south-1], bake: 2h, gates: [error-rate] }
+    # Evidence (the local peak hour, on by default for the first production ring) has its own tests.
+    - { name: ring-1, regions: [ap-south-1], bake: 2h, gates: [error-rate], evidence: { coverPeak: false } }
     - { name: ring-2, regions: [eu-west-1], bake: 1h, gates: [error-rate], onFailure: { rollback: [ring-1, ring-2] } }
     - { name: ring-3, regions: [us-east-1], bake: 1h, gates: [error-rate], approval: { approvers: [alice, group:release-team] } }
   gates:

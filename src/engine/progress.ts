@@ -12,6 +12,7 @@ import { bakeSchedule, checksAt, type Bake } from './bake-checks.ts';
 import { failRing } from './failure.ts';
 import { ringInterval, startWatch } from './watch.ts';
 import { stableBaseline } from './baseline.ts';
+import { missingEvidence, requestChecks } from './evidence.ts';
 import type { GateCheck, RingState } from './types.ts';
 import type { HealthReport } from '../ports.ts';
 import { formatDuration } from '../policy/duration.ts';
@@ -113,9 +114,12 @@ function observedBake(rs: RingState): Bake {
   return { healthyAt: rs.healthyAt! + (rs.unobserved ?? 0), bakeUntil: rs.bakeUntil! };
 }
 
+/** The gate checks due at t and, from the bake's end on, the request counts of its evidence. */
 function checksDue(ctx: Ctx, i: number, t: number): GateCheck[] {
   const { ring, rs } = ringAt(ctx, i);
-  return checksAt(ctx.policy, ring, observedBake(rs), t, (b) => stableBaseline(ctx, b, ring.regions));
+  const checks = checksAt(ctx.policy, ring, observedBake(rs), t, (b) => stableBaseline(ctx, b, ring.regions));
+  if (t >= rs.bakeUntil!) checks.push(...requestChecks(ctx.policy, i, rs.healthyAt!, t));
+  return checks;
 }
 
 /**
@@ -148,7 +152,7 @@ export function onGateResults(ctx: Ctx, i: number, evaluatedAt: number, evaluati
   if (rs.status !== 'baking') return;
   let unobserved = 0;
   for (const ev of evaluations) {
-    const gate = ctx.policy.spec.gates[ev.gate];
+    const gate = ev.kind === 'requests' ? undefined : ctx.policy.spec.gates[ev.gate];
     if (!gate) continue;
     if (ev.result === 'inconclusive' && ev.kind === 'interval') unobserved = Math.max(unobserved, gate.interval);
     const key = `${ev.gate}@${ev.region}`;
@@ -170,7 +174,7 @@ export function onGateResults(ctx: Ctx, i: number, evaluatedAt: number, evaluati
   // An interval in which a gate had no data in some region is not observed bake: it is baked again.
   extendBake(ctx, i, unobserved);
   if (evaluatedAt >= rs.bakeUntil! && rs.schedule.length === 0) {
-    if (readyToPromote(rs.trackers, ctx.policy.spec.gates)) {
+    if (readyToPromote(rs.trackers, ctx.policy.spec.gates) && enoughEvidence(ctx, i, evaluations)) {
       passRing(ctx, i);
       return;
     }
@@ -179,8 +183,22 @@ export function onGateResults(ctx: Ctx, i: number, evaluatedAt: number, evaluati
   }
 }
 
+/**
+ * The bake's time is up: has the ring seen enough? While it has not, it stays baking (its gates go
+ * on) and `ring.waiting` says what is missing, once per kind of wait, not at every round.
+ */
+function enoughEvidence(ctx: Ctx, i: number, evaluations: Evaluation[]): boolean {
+  const { ring, rs } = ringAt(ctx, i);
+  const missing = missingEvidence(ctx.policy, i, rs.healthyAt!, ctx.now, evaluations);
+  if (missing === null) return true;
+  if (rs.evidence?.key !== missing.key) emit(ctx, 'ring.waiting', { ring: ring.name, detail: missing.detail });
+  rs.evidence = missing;
+  return false;
+}
+
 function passRing(ctx: Ctx, i: number): void {
   const { ring, rs } = ringAt(ctx, i);
+  rs.evidence = null;
   rs.status = 'passed';
   rs.verdict = 'passed';
   rs.schedule = [];

@@ -48,6 +48,8 @@ export interface RingState {
   failedGate: string | null;
   /** Bake time not observed (halted, or a gate without data): the bake ends that much later. */
   unobserved?: number;
+  /** While the bake's time is up but its evidence is short: what is missing (evidence.ts). */
+  evidence?: { key: string; detail: string } | null;
   /** When the ring passed its bake. */
   passedAt?: number | null;
   /** While a passed ring is watched by its gates: when it is evaluated next. */
@@ -149,7 +151,7 @@ export type EngineInput =
 export interface GateCheck {
   gate: string;
   region: string;
-  kind: 'interval' | 'hour' | 'compare';
+  kind: 'interval' | 'hour' | 'compare' | 'requests';
   from: number;
   to: number;
   /** Regions whose samples form the baseline of a comparison gate. */

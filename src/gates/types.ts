@@ -9,9 +9,10 @@ export type GateResult = 'pass' | 'fail' | 'inconclusive';
 /**
  * What was evaluated: `interval` reads the metric over the last interval; `hour` checks the mean over
  * one hour bucket of the bake; `compare` is one round of a comparison against the baseline (its
- * sequential statistic after the round's new minutes).
+ * sequential statistic after the round's new minutes); `requests` counts the requests a region served
+ * on the new version over the bake so far (evidence, not a gate: its value is the count).
  */
-export type EvaluationKind = 'interval' | 'hour' | 'compare';
+export type EvaluationKind = 'interval' | 'hour' | 'compare' | 'requests';
 
 export interface Evaluation {
   /** The gate's name in `spec.gates`. */
@@ -19,7 +20,7 @@ export interface Evaluation {
   region: string;
   /** Epoch milliseconds at which the evaluation was made (the end of the window it read). */
   at: number;
-  kind: 'interval' | 'hour' | 'compare';
+  kind: EvaluationKind;
   result: GateResult;
   /** The metric value (threshold), the hour mean (hour), the estimated shift (compare); null when inconclusive. */
   value: number | null;

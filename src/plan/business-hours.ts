@@ -103,7 +103,8 @@ export function formatDays(days: readonly number[]): string {
   return runs.join(', ');
 }
 
-function hhmm(minutes: number): string {
+/** Minutes after local midnight as `HH:MM` (1440 is the end of the day, 24:00). */
+export function hhmm(minutes: number): string {
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 

@@ -89,8 +89,27 @@ describe('planning the webapp release', () => {
 });
 
 describe('planning any release', () => {
+  it('shows the wait of a short first production bake for its local peak hour (evidence.coverPeak)', () => {
+    // ring-1 healthy Mon 07:10Z = 12:40 IST; its 2 h bake ends at 14:40 IST, inside the peak hour;
+    // 14:00–15:00 IST is covered at 15:00 IST = 09:30Z. ring-2 then waits for nothing more.
+    const shortCanary = loadPolicy(readFileSync(new URL('../../examples/webapp.yaml', import.meta.url), 'utf8').replace('      bake: 24h\n', '      bake: 2h\n'), 'webapp.yaml').policy;
+    const plan = planRelease(shortCanary, { start: at('2026-03-02T06:00:00Z') });
+    if (!plan.ok) throw new Error('expected a plan');
+    expect(plan.timeline.rings[1]).toMatchObject({
+      healthyAt: at('2026-03-02T07:10:00Z'),
+      bakeUntil: at('2026-03-02T09:30:00Z'),
+      waits: [{ reason: 'evidence', until: at('2026-03-02T09:30:00Z'), detail: 'evidence: the local peak hour in ap-south-1' }],
+    });
+    // Off, the ring ends its bake on time; later rings never wait for it (on by default for the first production ring only).
+    const off = loadPolicy(readFileSync(new URL('../../examples/webapp.yaml', import.meta.url), 'utf8').replace('      bake: 24h\n', '      bake: 2h\n      evidence: { coverPeak: false }\n'), 'webapp.yaml').policy;
+    const plain = planRelease(off, { start: at('2026-03-02T06:00:00Z') });
+    if (!plain.ok) throw new Error('expected a plan');
+    expect(plain.timeline.rings[1]).toMatchObject({ bakeUntil: at('2026-03-02T09:10:00Z'), waits: [] });
+    expect(plain.timeline.rings.flatMap((r) => r.waits).filter((w) => w.reason === 'evidence')).toEqual([]);
+  });
+
   it('takes the deploy time from the policy', () => {
-    const p = policyOf([region('eu-west-1', 'UTC', { userShare: 1 })], [{ name: 'ring-1', regions: ['eu-west-1'], bake: '2h' }], { deploy: 'always' }, '30m');
+    const p = policyOf([region('eu-west-1', 'UTC', { userShare: 1 })], [{ name: 'ring-1', regions: ['eu-west-1'], bake: '2h', evidence: { coverPeak: false } }], { deploy: 'always' }, '30m');
     const plan = planRelease(p, { start: at('2026-03-07T00:00:00Z') });
     expect(plan).toEqual({
       ok: true,

@@ -1,10 +1,12 @@
 /**
  * @module The planned timeline of a release (cli.md, `plan`): when each ring deploys, is healthy
- * and ends its bake, given windows, freezes and the deploy time, with approval assumed instant.
+ * and ends its bake, given windows, freezes, the deploy time and the local peak hour a ring must
+ * bake through (evidence.coverPeak), with approval assumed instant.
  * Pure: the start comes in as a value.
  */
 import { HOUR } from '../policy/duration.ts';
-import { ringUserShare, round } from '../policy/model.ts';
+import { firstProductionRingIndex, ringUserShare, round } from '../policy/model.ts';
+import { peakWaits } from './peak-hour.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { Issue } from '../policy/source.ts';
 import { nextDeployMoment, type Wait } from './windows.ts';
@@ -20,7 +22,7 @@ export interface PlannedRing {
   deployAt: number;
   /** deployAt + spec.delivery.deployTime */
   healthyAt: number;
-  /** healthyAt + the ring's bake */
+  /** healthyAt + the ring's bake, or later when it waits for evidence (the local peak hour, coverPeak) */
   bakeUntil: number;
   waits: Wait[];
 }
@@ -60,7 +62,15 @@ export function planRelease(policy: Policy, opts: { start: number }): PlanResult
       waits.push({ reason: 'approval', until: deployAt, detail: `approval by ${ring.approval.approvers.join(' or ')}` });
     }
     const healthyAt = deployAt + policy.spec.delivery.deployTime;
-    const bakeUntil = healthyAt + ring.bake;
+    let bakeUntil = healthyAt + ring.bake;
+    // Evidence the policy predicts: the local peak hour of each region (requests it cannot predict).
+    if (ring.evidence.coverPeak ?? i === firstProductionRingIndex(policy)) {
+      const short = peakWaits(policy, ring, healthyAt, bakeUntil);
+      if (short.until > bakeUntil) {
+        waits.push({ reason: 'evidence', until: short.until, detail: `evidence: the local peak hour in ${short.regions.join(', ')}` });
+        bakeUntil = short.until;
+      }
+    }
     const share = ringUserShare(policy, ring);
     cumulative += share;
     rings.push({

@@ -10,7 +10,8 @@ import type { Freeze, Policy, Region, Ring } from '../policy/schema.ts';
 import { commonBusinessSpans, describeBusinessHours, isInBusinessHours, nextCommonBusinessMoment, OVERLAP_HORIZON } from './business-hours.ts';
 import { isoInstant } from './iso.ts';
 
-export type Wait = { reason: 'business-hours' | 'freeze' | 'approval'; until: number; detail: string };
+/** Why a ring waits: before it deploys (windows, approval), or after its bake for evidence it can predict (the peak hour). */
+export type Wait = { reason: 'business-hours' | 'freeze' | 'approval' | 'evidence'; until: number; detail: string };
 
 export type DeployMoment = { at: number; waits: Wait[] } | { never: string };
 

@@ -192,6 +192,14 @@ export function checkPolicy(policy: Draft<Policy>, failures: Failures = NO_FAILU
     if (isNumber(gate.interval) && gate.interval <= 0) issues.push({ path: [...p, 'interval'], message: 'interval must be longer than 0m' });
   }
 
+  // Evidence: requests are counted from the request rate, so that metric must be there.
+  if (metricsKnown && !metricNames.includes('qps')) {
+    rings.forEach((ring, i) => {
+      const min = ring?.evidence?.minRequests;
+      if (isNumber(min) && min > 0) issues.push({ path: ['spec', 'rings', i, 'evidence', 'minRequests'], message: `minRequests counts requests from the qps metric (requests per second), which is not in ${metricSource}` });
+    });
+  }
+
   // Windows
   (spec.windows?.freeze ?? []).forEach((f, i) => {
     if (f && isNumber(f.from) && isNumber(f.to) && f.to <= f.from) issues.push({ path: ['spec', 'windows', 'freeze', i, 'to'], message: 'a freeze must end after it starts' });

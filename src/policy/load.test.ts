@@ -123,6 +123,22 @@ describe('loading a policy', () => {
     const text = webapp.replace('  traffic:\n', '  metrics: { provider: prometheus }\n  traffic:\n');
     expect(errorsOf(text)).toEqual(['policy.yaml:71:12: spec.metrics: provider prometheus needs a prometheus: { url, queries } section']);
   });
+
+  it('refuses minRequests when there is no qps metric to count requests from', () => {
+    const prometheus = readFileSync(new URL('../../examples/prometheus/webapp-prometheus.yaml', import.meta.url), 'utf8');
+    const text = prometheus
+      .replace('      onFailure: { rollback: [ring-1] }\n', '      onFailure: { rollback: [ring-1] }\n      evidence: { minRequests: 50000 }\n')
+      .replace(/\n        qps: .*\n/, '\n');
+    expect(errorsOf(text)).toEqual([
+      'policy.yaml:47:32: spec.rings[1].evidence.minRequests: minRequests counts requests from the qps metric (requests per second), which is not in spec.metrics.prometheus.queries',
+    ]);
+    expect(errorsOf(prometheus.replace('      onFailure: { rollback: [ring-1] }\n', '      onFailure: { rollback: [ring-1] }\n      evidence: { minRequests: 50000 }\n'))).toEqual([]);
+  });
+
+  it('reads a region\'s peak hour, 14:00 local unless given', () => {
+    const { policy } = loadPolicy(webapp.replace('      timezone: Asia/Kolkata\n', '      timezone: Asia/Kolkata\n      peakHour: "20:30"\n'), 'policy.yaml');
+    expect(policy.spec.regions.map((r) => r.peakHour)).toEqual([14 * 60, 20 * 60 + 30, 14 * 60, 14 * 60]);
+  });
 });
 
 describe('loading a release file', () => {

@@ -111,6 +111,7 @@ export const Region = z.strictObject({
   monitored: z.boolean().prefault(true),
   representative: z.boolean().prefault(true),
   businessHours: BusinessHours.prefault({ days: ['Mon-Fri'], start: '09:00', end: '17:00' }),
+  peakHour: ClockTime.prefault('14:00').meta({ description: 'Local start of the busiest hour of traffic (evidence.coverPeak); the simulator\'s default curve peaks at 14:00' }),
   clusters: z.array(Cluster).min(1, { error: 'a region needs at least one cluster' }),
 });
 

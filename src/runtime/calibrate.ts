@@ -129,6 +129,7 @@ export function addRun(tally: Tally, run: CalibrationRun): void {
   tally.outcomes[o] = (tally.outcomes[o] ?? 0) + 1;
   for (const round of run.rounds) {
     for (const ev of round.evaluations) {
+      if (ev.kind === 'requests') continue; // evidence, not a gate
       const row = tally.rows.get(rowKey(ev.gate, round.ring));
       if (!row) continue;
       row.evaluations++;

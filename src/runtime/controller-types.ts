@@ -39,6 +39,8 @@ export interface RingView {
   rolledBack: boolean;
   approvers: string[];
   bakeMinutes: number;
+  /** While its bake's time is up but its evidence is short: what is missing (the last `ring.waiting` for evidence, with the count of then). */
+  evidence: string | null;
 }
 
 export interface EvaluationView extends Omit<Evaluation, 'at'> {

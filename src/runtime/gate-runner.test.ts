@@ -190,3 +190,25 @@ describe('running gate checks through the Metrics port', () => {
     expect(evs.map((e) => `${e.gate}@${e.region}`)).toEqual(['cmp@a', 'err@a', 'cmp@b']);
   });
 });
+
+describe('counting the requests of a ring (evidence)', () => {
+  const check: GateCheck = { gate: 'evidence', region: 'a', kind: 'requests', from: 0, to: 2 * 60 * MIN };
+
+  it('counts requests from the mean qps over the bake, on the new version', async () => {
+    const asked: MetricQuery[] = [];
+    const metrics: Metrics = {
+      value: async (q) => { asked.push(q); return 12.5; },
+      series: async () => [],
+    };
+    const [ev] = await runGateChecks(ctx(metrics), [check]);
+    expect(ev).toMatchObject({ gate: 'evidence', region: 'a', kind: 'requests', result: 'pass', value: 90_000, detail: '90000 requests in a on v2' });
+    expect(asked).toEqual([{ metric: 'qps', region: 'a', ring: 'ring-1', version: 'v2' }]);
+  });
+
+  it('is inconclusive, with the reason, when qps cannot be read or has no data', async () => {
+    const failing: Metrics = { value: async () => { throw new AdapterError('prometheus at http://127.0.0.1:1 is unreachable', { retryable: true }); }, series: async () => [] };
+    const empty: Metrics = { value: async () => null, series: async () => [] };
+    expect((await runGateChecks(ctx(failing), [check]))[0]).toMatchObject({ result: 'inconclusive', value: null, detail: 'requests in a could not be read: prometheus at http://127.0.0.1:1 is unreachable' });
+    expect((await runGateChecks(ctx(empty), [check]))[0]).toMatchObject({ result: 'inconclusive', value: null, detail: 'no qps data in a' });
+  });
+});

@@ -56,6 +56,24 @@ async function runThreshold(ctx: GateRunContext, check: GateCheck, gate: Gate): 
 }
 
 /**
+ * Evidence: the requests a region served on the new version over [from, to), from its mean request
+ * rate (the `qps` metric, requests per second) over that window. Unreadable is inconclusive: the
+ * ring waits, it never passes on a count it could not make.
+ */
+async function countRequests(ctx: GateRunContext, check: GateCheck): Promise<Evaluation> {
+  const base = { gate: check.gate, region: check.region, at: check.to, kind: 'requests' as const };
+  let rate: number | null;
+  try {
+    rate = await ctx.metrics.value({ metric: 'qps', region: check.region, ring: ctx.ring, version: ctx.version }, check.from, check.to);
+  } catch (e) {
+    return { ...base, result: 'inconclusive', value: null, detail: `requests in ${check.region} could not be read: ${message(e)}` };
+  }
+  if (rate === null || !Number.isFinite(rate)) return { ...base, result: 'inconclusive', value: null, detail: `no qps data in ${check.region}` };
+  const requests = Math.round(Math.max(0, rate) * ((check.to - check.from) / 1000));
+  return { ...base, result: 'pass', value: requests, detail: `${requests} requests in ${check.region} on ${ctx.version}` };
+}
+
+/**
  * One value per whole minute of [from, to) (NaN where there is none). The port leaves missing
  * points out, so a short series is read again minute by minute to know which ones are missing:
  * only where there are gaps does a round cost more than one query.
@@ -170,6 +188,10 @@ export async function runGateChecks(ctx: GateRunContext, checks: GateCheck[]): P
   const planned: Planned[] = [];
   const windows = new Map<string, { metric: string; regions: string[]; from: number; to: number }>();
   for (const [index, check] of checks.entries()) {
+    if (check.kind === 'requests') {
+      out[index] = await countRequests(ctx, check);
+      continue;
+    }
     const gate = ctx.policy.spec.gates[check.gate];
     if (!gate) throw new Error(`gate ${check.gate} is not in the policy`);
     if (check.kind !== 'compare' || !gate.compare) {

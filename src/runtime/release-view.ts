@@ -38,6 +38,7 @@ export function releaseView(policy: Policy, state: ReleaseState, evaluations: Ar
         rolledBack: rs.rolledBack,
         approvers: ring.approval?.approvers ?? [],
         bakeMinutes: Math.round(ring.bake / 60_000),
+        evidence: rs.evidence?.detail ?? null,
       };
     }),
     versions: { ...state.versions },

@@ -42,7 +42,7 @@ spec:
     - { name: eu-west-1, timezone: Europe/London, userShare: 0.30, capacity: 1.6, clusters: [{ name: eu-west-1 }] }
     - { name: us-east-1, timezone: America/New_York, userShare: 0.45, capacity: 1.4, clusters: [{ name: us-east-1 }] }
   rings:
-    - { name: ring-1, regions: [ap-south-1], bake: 30m, gates: [error-rate] }
+    - { name: ring-1, regions: [ap-south-1], bake: 30m, gates: [error-rate], evidence: { coverPeak: false } }
     - { name: ring-2, regions: [eu-west-1], bake: 30m, gates: [error-rate], onFailure: { rollback: [ring-2] } }
     - { name: ring-3, regions: [us-east-1], bake: 30m, gates: [error-rate], approval: { approvers: ["group:release-team"] } }
   gates:

@@ -5,7 +5,7 @@ import { actionsFor } from './actions.ts';
 
 const ring = (name: string, status: string, extra: Partial<RingView> = {}): RingView => ({
   name, regions: [`${name}-region`], userShare: 0.25, status, verdict: 'not-started', deployedAt: null, healthyAt: null,
-  bakeUntil: null, rolledBack: false, approvers: [], bakeMinutes: 60, ...extra,
+  bakeUntil: null, rolledBack: false, approvers: [], bakeMinutes: 60, evidence: null, ...extra,
 });
 const deployed = { deployedAt: '2026-03-02T10:00:00.000Z', verdict: 'passed' as const };
 const none: AllowedActions = { approve: [], resume: false, abort: false, rollback: [] };

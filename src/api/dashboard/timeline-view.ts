@@ -49,6 +49,7 @@ function statusOf(view: ReleaseView, ring: RingView, now: number): RingStatus {
       const until = Date.parse(ring.bakeUntil!);
       const left = until - now;
       const progress = until > from ? Math.min(1, Math.max(0, (now - from) / (until - from))) : 1;
+      if (ring.evidence) return { label: 'Waiting for evidence', tone: 'wait', progress, detail: ring.evidence };
       return { label: 'Baking', tone: 'active', progress, detail: `${minutes(left)} left of ${minutes(ring.bakeMinutes * 60_000)}, until ${utcMinute(until)}` };
     }
     case 'awaiting-approval': {

@@ -13,7 +13,7 @@ const MIN = 60_000;
 
 const ring = (name: string, regions: string[], status: string, extra: Partial<RingView> = {}): RingView => ({
   name, regions, userShare: 0.3, status, verdict: 'not-started', deployedAt: null, healthyAt: null, bakeUntil: null,
-  rolledBack: false, approvers: [], bakeMinutes: 240, ...extra,
+  rolledBack: false, approvers: [], bakeMinutes: 240, evidence: null, ...extra,
 });
 
 function view(rings: RingView[], more: Partial<ReleaseView> = {}): ReleaseView {
@@ -28,6 +28,8 @@ describe('a ring in the timeline', () => {
   it('says how long a bake has left, from the controller\'s clock', () => {
     const baking = ring('ring-2', ['eu-west-1'], 'baking', { deployedAt: iso(T - 65 * MIN), healthyAt: iso(T - 60 * MIN), bakeUntil: iso(T + 180 * MIN) });
     expect(ringStatus(view([baking]), baking, T)).toMatchObject({ label: 'Baking', tone: 'active', progress: 0.25, detail: '3h left of 4h, until 2026-03-03 01:00 UTC' });
+    const short = { ...baking, evidence: 'evidence: 3,200 of 10,000 requests in sa-east-1' };
+    expect(ringStatus(view([short]), short, T)).toMatchObject({ label: 'Waiting for evidence', tone: 'wait', detail: 'evidence: 3,200 of 10,000 requests in sa-east-1' });
   });
 
   it('says first that a ring stopped when its release halted, then what it was doing', () => {

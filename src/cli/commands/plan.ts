@@ -45,7 +45,7 @@ export function timelineJson(t: Timeline): unknown {
 const percent = (share: number): string => `${round(share * 100, 2)}%`;
 
 function waitCell(w: Wait): string {
-  return w.reason === 'business-hours' ? `${w.detail} until ${isoMinute(w.until)}` : w.detail;
+  return w.reason === 'business-hours' || w.reason === 'evidence' ? `${w.detail} until ${isoMinute(w.until)}` : w.detail;
 }
 
 /** The timeline as a table, then the completion line. */
