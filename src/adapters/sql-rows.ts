@@ -3,7 +3,7 @@
  * their mapping to the Store port's records: one table layout, written once.
  */
 import type { AuditEntry, ReleaseRecord } from '../ports.ts';
-import { FINISHED_PHASES } from '../runtime/memory-store.ts';
+import { FINISHED_PHASES } from '../engine/actions.ts';
 
 export interface ReleaseRow {
   id: string;

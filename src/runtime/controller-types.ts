@@ -3,6 +3,7 @@
  * requests they make, and the view of a release (the `release status --json` shape and more).
  */
 import type { AllowedActions } from '../engine/actions.ts';
+import type { Phase, RingStatus } from '../engine/types.ts';
 import type { Evaluation } from '../gates/types.ts';
 import type { ChangeKind, Policy } from '../policy/schema.ts';
 import type { AuditEntry } from '../ports.ts';
@@ -30,8 +31,7 @@ export interface RingView {
   name: string;
   regions: string[];
   userShare: number;
-  /** pending | awaiting-approval | waiting-window | deploying | baking | passed | failed | rolling-back | rolled-back */
-  status: string;
+  status: RingStatus;
   verdict: 'passed' | 'failed' | 'not-started' | 'in-progress';
   deployedAt: string | null;
   healthyAt: string | null;
@@ -54,7 +54,7 @@ export interface ReleaseView {
   service: string;
   version: string;
   previousVersion: string;
-  phase: string;
+  phase: Phase;
   haltReason: string | null;
   startedAt: string;
   completedAt: string | null;

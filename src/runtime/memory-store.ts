@@ -6,10 +6,8 @@
  */
 import { AdapterError, ConflictError, NotFoundError } from '../errors.ts';
 import type { AuditEntry, NewAuditEntry, NewRelease, ReleaseRecord, Store } from '../ports.ts';
+import { isFinished } from '../engine/actions.ts';
 import { sealAuditEntry } from './audit-chain.ts';
-
-/** Phases after which a release no longer holds its service. */
-export const FINISHED_PHASES: readonly string[] = ['completed', 'rolled-back', 'aborted'];
 
 /** The phase of a release created but not yet given its first input. */
 export const INITIAL_PHASE = 'running';
@@ -71,7 +69,7 @@ export class MemoryStore implements Store {
     const first = rec.first ? toJson('input', rec.first.input) : null;
     if (this.#releases.has(rec.id)) throw new ConflictError(`release ${rec.id} already exists`);
     for (const r of this.#releases.values()) {
-      if (r.record.service === rec.service && !FINISHED_PHASES.includes(r.record.phase)) throw conflictInProgress(rec.service, r.record);
+      if (r.record.service === rec.service && !isFinished(r.record.phase)) throw conflictInProgress(rec.service, r.record);
     }
     // Everything that can refuse runs before anything is kept.
     const sealed = rec.audit ? sealAuditEntry(this.#audit[this.#audit.length - 1] ?? null, rec.audit) : null;
@@ -95,7 +93,7 @@ export class MemoryStore implements Store {
   }
 
   async activeReleases(): Promise<ReleaseRecord[]> {
-    return (await this.listReleases()).filter((r) => !FINISHED_PHASES.includes(r.phase));
+    return (await this.listReleases()).filter((r) => !isFinished(r.phase));
   }
 
   async appendInput(id: string, seq: number, input: unknown, phase: string, at: number): Promise<void> {

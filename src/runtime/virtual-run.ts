@@ -2,6 +2,7 @@
  * @module Drives one release in virtual time with any implementations of the ports: the loop of
  * decide → perform effects → feed results back, with a timer queue for wake-ups and approvals.
  */
+import { isFinished } from '../engine/actions.ts';
 import { decide } from '../engine/decide.ts';
 import type { EngineInput, ReleaseState } from '../engine/types.ts';
 import type { Policy } from '../policy/schema.ts';
@@ -35,8 +36,8 @@ export async function runInVirtualTime(
   let state: ReleaseState | null = null;
   let evaluations = 0;
   let lastTick = -1;
-  const still = (s: ReleaseState | null): boolean =>
-    s !== null && (s.phase === 'completed' || s.phase === 'rolled-back' || s.phase === 'aborted' || s.phase === 'halted');
+  /** Finished, or halted for a person: nothing more happens in virtual time. */
+  const stopped = (s: ReleaseState | null): boolean => s !== null && (isFinished(s.phase) || s.phase === 'halted');
 
   for (;;) {
     while (queue.length > 0) {
@@ -60,7 +61,7 @@ export async function runInVirtualTime(
       }
       opts.onProgress?.(state, clock.now());
     }
-    if (still(state)) {
+    if (stopped(state)) {
       // Nothing moves a settled or halted release but an input from outside (a person, in tests).
       let next = timers.pop();
       while (next && next.item.kind === 'tick') next = timers.pop();

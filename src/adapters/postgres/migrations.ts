@@ -14,6 +14,7 @@
  */
 import type pg from 'pg';
 import { AdapterError } from '../../errors.ts';
+import { FINISHED_SQL } from '../sql-rows.ts';
 import { advisoryKey } from './advisory-key.ts';
 
 export interface Migration {
@@ -40,7 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       -- At most one unfinished release per service, enforced by the database itself.
       CREATE UNIQUE INDEX releases_one_unfinished_per_service ON releases (service)
-        WHERE phase NOT IN ('completed', 'rolled-back', 'aborted');
+        WHERE phase NOT IN (${FINISHED_SQL});
       CREATE INDEX releases_newest_first ON releases (created_at DESC, created_order DESC);
 
       CREATE TABLE inputs (

@@ -6,6 +6,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { AdapterError } from '../../errors.ts';
+import { FINISHED_SQL } from '../sql-rows.ts';
 
 export interface Migration {
   version: number;
@@ -29,7 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       -- At most one unfinished release per service, enforced by the database itself.
       CREATE UNIQUE INDEX releases_one_unfinished_per_service ON releases (service)
-        WHERE phase NOT IN ('completed', 'rolled-back', 'aborted');
+        WHERE phase NOT IN (${FINISHED_SQL});
       CREATE INDEX releases_by_created_at ON releases (created_at);
 
       CREATE TABLE inputs (

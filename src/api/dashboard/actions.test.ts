@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { AllowedActions } from '../../engine/actions.ts';
+import type { Phase, RingStatus } from '../../engine/types.ts';
 import type { Actor, ReleaseView, RingView } from '../../runtime/controller-types.ts';
 import { actionsFor } from './actions.ts';
 
-const ring = (name: string, status: string, extra: Partial<RingView> = {}): RingView => ({
+const ring = (name: string, status: RingStatus, extra: Partial<RingView> = {}): RingView => ({
   name, regions: [`${name}-region`], userShare: 0.25, status, verdict: 'not-started', deployedAt: null, healthyAt: null,
   bakeUntil: null, rolledBack: false, approvers: [], bakeMinutes: 60, evidence: null, ...extra,
 });
 const deployed = { deployedAt: '2026-03-02T10:00:00.000Z', verdict: 'passed' as const };
 const none: AllowedActions = { approve: [], resume: false, abort: false, rollback: [] };
 
-function view(phase: string, rings: RingView[], actions: Partial<AllowedActions>): ReleaseView {
+function view(phase: Phase, rings: RingView[], actions: Partial<AllowedActions>): ReleaseView {
   return {
     id: 'shop-v2-1', service: 'shop', version: 'v2', previousVersion: 'v1', phase, haltReason: null, startedAt: '2026-03-02T10:00:00.000Z',
     completedAt: null, rings, versions: {}, events: [], evaluations: [], blastRadius: { userShare: 0.25 }, actions: { ...none, ...actions }, leftBehind: null,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { policyOf } from '../../engine/fake-ports.test-helper.ts';
+import type { RingStatus } from '../../engine/types.ts';
 import type { ComparisonRow } from '../../runtime/comparison.ts';
 import type { EvaluationView, ReleaseView, RingView } from '../../runtime/controller-types.ts';
 import { chart, chartInputs, niceCeil } from './charts.ts';
@@ -11,7 +12,7 @@ const T = Date.parse('2026-03-02T22:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 const MIN = 60_000;
 
-const ring = (name: string, regions: string[], status: string, extra: Partial<RingView> = {}): RingView => ({
+const ring = (name: string, regions: string[], status: RingStatus, extra: Partial<RingView> = {}): RingView => ({
   name, regions, userShare: 0.3, status, verdict: 'not-started', deployedAt: null, healthyAt: null, bakeUntil: null,
   rolledBack: false, approvers: [], bakeMinutes: 240, evidence: null, ...extra,
 });

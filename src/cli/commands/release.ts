@@ -7,6 +7,7 @@
  * per line, per change).
  */
 import type { Command } from 'commander';
+import { isFinished } from '../../engine/actions.ts';
 import { UsageError } from '../../errors.ts';
 import { CHANGE_KINDS, type ChangeKind } from '../../policy/schema.ts';
 import type { ReleaseView, RingView } from '../../runtime/controller-types.ts';
@@ -33,7 +34,6 @@ interface Common {
   json?: boolean;
 }
 
-const SETTLED = new Set(['completed', 'rolled-back', 'aborted']);
 const LAST_EVENTS = 10;
 const CLEAR = '\x1b[H\x1b[2J';
 
@@ -161,10 +161,10 @@ export function registerRelease(program: Command, io: Io, done: (code: number) =
       const poll = async (): Promise<{ text: string; settled: boolean; doc: unknown }> => {
         if (id !== undefined) {
           const v = await api.get(id);
-          return { doc: v, text: releaseText(v), settled: SETTLED.has(v.phase) };
+          return { doc: v, text: releaseText(v), settled: isFinished(v.phase) };
         }
         const views = await api.list();
-        return { doc: { releases: views }, text: releaseListText(views), settled: views.every((v) => SETTLED.has(v.phase)) };
+        return { doc: { releases: views }, text: releaseListText(views), settled: views.every((v) => isFinished(v.phase)) };
       };
       if (!opts.watch) {
         const { doc, text } = await poll();

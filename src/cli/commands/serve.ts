@@ -18,6 +18,7 @@ import { tokensFileAuth } from '../../api/auth.ts';
 import { answerClientErrors } from '../../api/client-errors.ts';
 import { dashboardRoutes } from '../../api/dashboard/index.ts';
 import { DEFAULT_TOKENS_FILE } from '../../api/tokens.ts';
+import { isFinished } from '../../engine/actions.ts';
 import { UsageError } from '../../errors.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import type { Store } from '../../ports.ts';
@@ -126,7 +127,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // The simulated fleet lives in memory: before anything resumes, tell it what the recorded
       // releases already deployed.
       for (const view of await controller.list()) {
-        if (view.phase === 'completed' || view.phase === 'rolled-back' || view.phase === 'aborted') continue;
+        if (isFinished(view.phase)) continue;
         for (const [region, version] of Object.entries(view.versions)) if (version === view.version) wiring.fleet.assume(region, version);
       }
     }
