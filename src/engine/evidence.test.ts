@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HOUR, MINUTE } from '../policy/duration.ts';
 import { regionByName } from '../policy/model.ts';
@@ -88,5 +89,28 @@ describe('evidence before a pass', () => {
     expect(waits(state.events)).toEqual([
       'evidence: 3,600 of 10,000 requests in ap-south-1; the local peak hour (14:00–15:00 Asia/Kolkata) not yet baked in ap-south-1, until 2026-03-03T09:30Z',
     ]);
+  });
+
+  it('never passes the first production ring before its peak hour and its requests are in, whatever the start and the traffic (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 24 * 60 - 1 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.double({ min: 0.2, max: 3, noNaN: true }),
+        async (startMinute, bakeHours, qps) => {
+          const policy = policyOf(BASE.replace(RING1, `{ name: ring-1, regions: [ap-south-1], bake: ${bakeHours}h, gates: [error-rate], evidence: { minRequests: 20000 } }`));
+          const start = T0 + startMinute * MINUTE;
+          const { state } = await run(policy, { start, horizon: 3 * 86_400_000, errorRate: (_r, _t, q) => (q.metric === 'qps' ? qps : 0.001) });
+          const rs = state.rings[1]!;
+          const passed = state.events.find((e) => e.type === 'ring.passed' && e.ring === 'ring-1');
+          expect(passed).toBeDefined();
+          const kolkata = regionByName(policy, 'ap-south-1');
+          expect(passed!.at).toBeGreaterThanOrEqual(rs.healthyAt! + bakeHours * HOUR);
+          expect(passed!.at).toBeGreaterThanOrEqual(peakCoveredAt(kolkata, rs.healthyAt!));
+          expect((passed!.at - rs.healthyAt!) / 1000 * qps).toBeGreaterThanOrEqual(20000 - 1);
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 });
