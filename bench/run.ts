@@ -2,7 +2,7 @@
  * @module Benchmarks (npm run bench): medians of repeated runs of the main jobs, in-process.
  * Never part of npm test. The machine is small and noisy: read medians, not single runs.
  * `npm run bench -- 'lint,'` runs the cases whose name contains the text; BENCH_RUNS=N caps the
- * runs of each case. Large fleets (800 and 2,000 regions) come from src/policy/testing.ts.
+ * runs of each case. Large fleets (500, 800 and 2,000 regions) come from src/policy/testing.ts.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -12,9 +12,10 @@ import { lineOf } from '../src/policy/source.ts';
 import { planRelease } from '../src/plan/timeline.ts';
 import { compareStrategies } from '../src/runtime/compare.ts';
 import { runSimulation } from '../src/runtime/simulate.ts';
-import { loadScenario } from '../src/sim/scenario.ts';
+import { loadScenario, type Scenario } from '../src/sim/scenario.ts';
 import { fleetPolicy } from '../src/policy/testing.ts';
-import { simulationReport } from '../src/runtime/report.ts';
+import { simulationReport, type Outcome } from '../src/runtime/report.ts';
+import type { Policy } from '../src/policy/schema.ts';
 import { comparisonRound, type RoundCase } from './comparison.ts';
 
 const policyText = readFileSync('examples/webapp.yaml', 'utf8');
@@ -36,6 +37,54 @@ const round = (canaries: number, stable: number, minute: number) => {
   let c: RoundCase | undefined;
   return () => (c ??= comparisonRound(canaries, stable, minute)).run();
 };
+/**
+ * Whole releases over 500 regions with a comparison gate: ring-0 internal, then production rings of
+ * 1 (the canary), 25, 100 and the other 373; every production ring but the last also compares its
+ * metric with the stable regions (the last leaves none to compare with). Deploys may start at any
+ * hour: rings that span eight time zones share no business hours. Policy and scenario are built on
+ * the first (untimed) run; each run checks the outcome it exists to time.
+ */
+const fleet500 = (metric: 'error_rate' | 'p99_latency_ms', maxRatio: number) =>
+  loadPolicy(fleetPolicy({ regions: 500, rings: [1, 25, 100], compare: { metric, maxRatio }, deployWindow: 'always' }), 'fleet-500.yaml').policy;
+/** good-release.yaml's start, seed and versions (its approval is for webapp's ring-3), with `faults` if given. */
+const fleetScenario = (policy: Policy, faults: string[] = []) =>
+  loadScenario(
+    [
+      'apiVersion: meridian.dev/v1alpha1',
+      'kind: Scenario',
+      'metadata: { name: fleet-500 }',
+      'spec:',
+      '  start: "2026-03-02T03:30:00Z"',
+      '  seed: 1',
+      '  release: { version: v2.1.0, previous: v2.0.0 }',
+      ...(faults.length > 0 ? ['  faults:', ...faults.map((f) => `    - ${f}`)] : []),
+    ].join('\n'),
+    'fleet-500.yaml',
+    policy,
+  ).scenario;
+const wholeRelease = (build: () => { policy: Policy; scenario: Scenario }, outcome: Outcome, failedRing?: string) => {
+  let c: { policy: Policy; scenario: Scenario } | undefined;
+  return async () => {
+    c ??= build();
+    const report = simulationReport(await runSimulation(c.policy, c.scenario));
+    const failed = report.rings.filter((r) => r.verdict === 'failed').map((r) => r.name).join(', ');
+    if (report.outcome !== outcome || failed !== (failedRing ?? '')) {
+      const said = (o: string, f: string | undefined) => `${o}${f ? ` (${f} failed)` : ''}`;
+      throw new Error(`expected ${said(outcome, failedRing)}, got ${said(report.outcome, failed)}`);
+    }
+    return report;
+  };
+};
+const goodRelease500 = (metric: 'error_rate' | 'p99_latency_ms', maxRatio: number) =>
+  wholeRelease(() => {
+    const policy = fleet500(metric, maxRatio);
+    return { policy, scenario: fleetScenario(policy) };
+  }, 'completed');
+/** Error rate 0.005 everywhere (2.5 × the baseline's 0.002, under the threshold gate's max 0.01): only the comparison sees it. */
+const canaryCatches500 = wholeRelease(() => {
+  const policy = fleet500('error_rate', 0.5);
+  return { policy, scenario: fleetScenario(policy, ['{ kind: error-rate, value: 0.005 }']) };
+}, 'rolled-back', 'ring-1');
 /** What `meridian lint` computes: the findings and the line of each. */
 const lintFile = ({ policy, source }: LoadedPolicy) => lint({ policy }).map((f) => lineOf(source, f.path));
 
@@ -69,6 +118,9 @@ const cases: Array<[string, number, () => unknown]> = [
   ['simulate good-release (to completion)', 20, async () => simulationReport(await runSimulation(policy, scenario('good-release')))],
   ['simulate midnight-spike', 20, async () => runSimulation(policy, scenario('midnight-spike'))],
   ['compare ring-2-fails, 5 seeds x 4 strategies', 5, () => compareStrategies(policy, scenario('ring-2-fails'), 5)],
+  ['simulate 500 regions, error_rate vs stable', 5, goodRelease500('error_rate', 0.5)],
+  ['simulate 500 regions, p99_latency_ms vs stable', 5, goodRelease500('p99_latency_ms', 0.2)],
+  ['simulate 500 regions, fault caught in canary', 10, canaryCatches500],
   ['comparison round, 1 vs 499 regions', 50, round(1, 499, 60)],
   ['comparison round, ring of 25 vs 475', 20, round(25, 475, 60)],
   ['comparison check at minute 60 of a bake', 500, round(1, 20, 60)],

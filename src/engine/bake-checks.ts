@@ -36,13 +36,22 @@ export function checksAt(policy: Policy, ring: Ring, bake: Bake, t: number, base
   const { healthyAt, bakeUntil } = bake;
   const extension = t > bakeUntil;
   const checks: GateCheck[] = [];
+  // One baseline list per baseline the ring's gates name, shared by every region's check: the
+  // regions of a ring compare against the same stable pool.
+  const pools = new Map<string, string[]>();
+  const poolOf = (spec: string): string[] => {
+    let regions = pools.get(spec);
+    if (!regions) pools.set(spec, (regions = baseline(spec)));
+    return regions;
+  };
   for (const { name, gate } of gatesOf(policy, ring)) {
     if (!extension && !isEvaluationTime(gate, healthyAt, bakeUntil, t)) continue;
     const window = gate.compare ? null : slidingWindow(t, healthyAt, gate.warmup);
+    const baselineRegions = gate.compare ? poolOf(gate.compare.baseline) : null;
     for (const region of ring.regions) {
       if (gate.compare) {
         const from = Math.max(healthyAt + gate.warmup, t - gate.compare.lookback);
-        checks.push({ gate: name, region, kind: 'compare', from, to: t, baselineRegions: baseline(gate.compare.baseline) });
+        checks.push({ gate: name, region, kind: 'compare', from, to: t, baselineRegions: baselineRegions! });
         continue;
       }
       checks.push({ gate: name, region, kind: 'interval', from: t - gate.interval, to: t });

@@ -9,7 +9,11 @@ import type { Ctx } from './context.ts';
 export function stableBaseline(ctx: Ctx, baseline: string, ringRegions: readonly string[]): string[] {
   if (baseline !== 'stable-regions') return [baseline];
   const s = ctx.s;
-  return productionRegions(ctx.policy)
-    .map((r) => r.name)
-    .filter((r) => !ringRegions.includes(r) && s.versions[r] === s.release.previousVersion && !s.drained.includes(r) && s.outages[r] === undefined);
+  const inRing = new Set(ringRegions);
+  const drained = new Set(s.drained);
+  const out: string[] = [];
+  for (const { name } of productionRegions(ctx.policy)) {
+    if (!inRing.has(name) && s.versions[name] === s.release.previousVersion && !drained.has(name) && s.outages[name] === undefined) out.push(name);
+  }
+  return out;
 }

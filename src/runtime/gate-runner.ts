@@ -183,6 +183,14 @@ async function runComparison(ctx: GateRunContext, p: Planned, pools: ReadonlyMap
   }
 }
 
+/** The regions of a pool as one key; the regions of a ring share one list, which is joined once. */
+const joined = new WeakMap<readonly string[], string>();
+function regionsKey(regions: readonly string[]): string {
+  let key = joined.get(regions);
+  if (key === undefined) joined.set(regions, (key = regions.join('\u0000')));
+  return key;
+}
+
 export async function runGateChecks(ctx: GateRunContext, checks: GateCheck[]): Promise<Evaluation[]> {
   const out = new Array<Evaluation>(checks.length);
   const planned: Planned[] = [];
@@ -205,7 +213,7 @@ export async function runGateChecks(ctx: GateRunContext, checks: GateCheck[]): P
     let poolKey: string | null = null;
     if (gate.compare.baseline !== 'self') {
       const regions = check.baselineRegions ?? [];
-      poolKey = `${gate.compare.metric}\u0000${regions.join('\u0000')}`;
+      poolKey = `${gate.compare.metric}\u0000${regionsKey(regions)}`;
       const w = windows.get(poolKey);
       if (to > from) {
         if (!w) windows.set(poolKey, { metric: gate.compare.metric, regions, from, to });

@@ -276,6 +276,33 @@ describe('the fleet’s metrics', () => {
     expect(await fleet.series(q, at('03:25'), at('04:05'), 5 * MINUTE)).toEqual([120, 120, 120, 120, 240, 240, 240]);
   });
 
+  it('keep a minute’s values once it has ended, however often it is read and whatever is deployed, drained or rolled back after', async () => {
+    const extra = '  faults: [{ kind: error-rate, value: 0.02, regions: [eu-west-1] }, { kind: latency, factor: 1.5 }]\n';
+    const noisy = '  baseline: { noise: 0.1 }\n';
+    const metrics = ['error_rate', 'p99_latency_ms', 'cpu', 'qps'];
+    const regions = ['internal', 'eu-west-1', 'us-east-1'];
+    const readAll = async (fleet: Fleet) => {
+      const out: Array<number[]> = [];
+      for (const metric of metrics) for (const region of regions) out.push(await fleet.series({ metric, region, ring: 'any', version: 'v2.1.0' }, at('03:00'), at('05:00'), MINUTE));
+      return out;
+    };
+    const steps = async ({ fleet, clock, deploy, rollback }: Setup, readOften: boolean) => {
+      await deploy('ring-2');
+      for (let i = 0; i < 12; i++) {
+        clock.advance(10 * MINUTE);
+        if (readOften) await readAll(fleet);
+        if (i === 4) await fleet.setWeights({ 'us-east-1': 0 });
+        if (i === 8) await rollback('ring-2');
+      }
+      clock.set(at('07:00'));
+      return readAll(fleet);
+    };
+    const often = await steps(setup(extra, { baseline: noisy }), true);
+    const once = await steps(setup(extra, { baseline: noisy }), false);
+    expect(often).toEqual(once);
+    expect(often[metrics.indexOf('qps') * regions.length + 2]).toContain(0);
+  });
+
   it('refuse an unknown metric or region, and a step under a minute', async () => {
     const { fleet, read } = setup();
     expect(await adapterErrorOf(read('latency', 'eu-west-1', START - HOUR))).toEqual({

@@ -6,12 +6,18 @@
  * minute's requests; see model.ts); outages, metrics gaps and failing hooks come from the scenario.
  * Also answers what the run needs to report: approvals, versions, history, onset and exposure. Pure:
  * time comes from the injected Clock, randomness from the seed.
+ *
+ * A minute's values never change once it has ended (deploys, rollbacks and weights take effect
+ * from now on, and the draws are a function of the seed), so each region's recent minutes are kept
+ * (minute-cache.ts): the sliding hour a threshold gate reads every interval, and a stable region
+ * that several rings compare with, are drawn once per minute, not once per read.
  */
 import { AdapterError } from '../errors.ts';
 import { MINUTE } from '../policy/duration.ts';
 import { SIMULATED_METRICS, type Policy } from '../policy/schema.ts';
 import type { Clock, Delivery, DeliveryResult, Health, HealthReport, HookContext, Hooks, MetricQuery, Metrics, RingTarget, Traffic } from '../ports.ts';
 import { account, type Accounting } from './accounting.ts';
+import { MinuteCache } from './minute-cache.ts';
 import { FleetModel, METRIC_INDEX, emptyBehaviour, type MetricName, type SimRegion } from './model.ts';
 import { deployTimeOf } from './scenario.ts';
 import type { Scenario } from './scenario-schema.ts';
@@ -148,6 +154,32 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     return model.errors(r.index, m, requests, behaviour.errorRate);
   }
 
+  const held = new MinuteCache(model.regions.length, Object.keys(METRIC_INDEX).length);
+
+  /**
+   * Minute `m` of the region's metric, a minute that has ended and reports, into held.first and
+   * held.second: for the error rate its requests and failed requests; for the others its sample,
+   * or NaN when there is none (no traffic, no latency to measure).
+   */
+  function minuteOf(metric: number, r: SimRegion, m: number): void {
+    if (held.find(r.index, metric, m)) return;
+    if (metric === ERROR_RATE) {
+      const count = requestsIn(r, m);
+      held.store(r.index, metric, m, count, count === 0 ? 0 : errorsIn(r, m, count));
+      return;
+    }
+    const t = m * MINUTE;
+    const scale = metric === QPS ? 1 : model.noiseScale(r.index, t);
+    if (scale === Infinity) {
+      held.store(r.index, metric, m, NaN, 0);
+      return;
+    }
+    const run = versions.runAt(r.index, t);
+    model.behave(r.index, t, run.version === model.newVersion ? run.from : null, behaviour);
+    const served = lb.valueAt(r.index, t) > 0 || r.internal ? 1 : 0;
+    held.store(r.index, metric, m, model.sample(metric, r.index, m, model.expected(metric, r.index, t, behaviour, served), scale), 0);
+  }
+
   /**
    * The metric over the whole minutes in [from, to) that have data, or null when fewer than half do.
    * The error rate is the window's failed requests over its requests (a minute without requests has
@@ -164,19 +196,14 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     let errors = 0;
     for (let m = first; m < end; m++) {
       if (!reports(r, m, now)) continue;
-      const t = m * MINUTE;
+      minuteOf(metric, r, m);
       if (metric === ERROR_RATE) {
-        const count = requestsIn(r, m);
-        if (count === 0) continue;
-        errors += errorsIn(r, m, count);
-        requests += count;
+        if (held.first === 0) continue;
+        requests += held.first;
+        errors += held.second;
       } else {
-        const scale = metric === QPS ? 1 : model.noiseScale(r.index, t);
-        if (scale === Infinity) continue;
-        const run = versions.runAt(r.index, t);
-        model.behave(r.index, t, run.version === model.newVersion ? run.from : null, behaviour);
-        const served = lb.valueAt(r.index, t) > 0 || r.internal ? 1 : 0;
-        sum += model.sample(metric, r.index, m, model.expected(metric, r.index, t, behaviour, served), scale);
+        if (Number.isNaN(held.first)) continue;
+        sum += held.first;
       }
       n++;
     }
@@ -263,8 +290,8 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
       const r = regionNamed(region);
       const m = Math.floor(minute / MINUTE);
       if (m * MINUTE !== minute || !reports(r, m, clock.now())) return null;
-      const requests = requestsIn(r, m);
-      return requests === 0 ? null : { requests, errors: errorsIn(r, m, requests) };
+      minuteOf(ERROR_RATE, r, m);
+      return held.first === 0 ? null : { requests: held.first, errors: held.second };
     },
   };
 }
