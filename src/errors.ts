@@ -45,6 +45,19 @@ export class ForbiddenError extends MeridianError {}
 
 export class UnauthorizedError extends MeridianError {}
 
+/**
+ * A change asked of a replica that does not lead: only the replica holding the leader lock runs
+ * releases. `leader` names the one that does (`HOST:PID`), or is null when none is known; the
+ * request may be retried there.
+ */
+export class NotLeaderError extends MeridianError {
+  readonly leader: string | null;
+  constructor(leader: string | null) {
+    super(`this replica is not the leader; the leader is ${leader ?? 'unknown (no replica holds the leader lock right now)'}`);
+    this.leader = leader;
+  }
+}
+
 /** A technology behind a port failed. `retryable` says whether trying again may help. */
 export class AdapterError extends MeridianError {
   readonly retryable: boolean;

@@ -1,13 +1,15 @@
 /**
  * @module The HTTP application served by `meridian serve`: /api/v1 (JSON, bearer tokens),
  * /healthz and /metrics. Build it with `createApp(controller, auth)` and serve it with
- * @hono/node-server; the dashboard is mounted on it by its own module.
+ * @hono/node-server; the dashboard is mounted on it by its own module. With `leadership`, a
+ * replica that does not lead refuses every change (leadership.ts).
  */
 import { Hono } from 'hono';
 import type { ReleaseController } from '../runtime/controller-types.ts';
 import type { Auth } from './auth.ts';
 import { installErrorHandling } from './errors.ts';
 import type { ApiEnv } from './guard.ts';
+import { leaderGuard, type Leadership } from './leadership.ts';
 import { ApiMetrics } from './metrics.ts';
 import { Refusals } from './refusals.ts';
 import { apiRoutes } from './routes.ts';
@@ -19,6 +21,8 @@ export interface AppOptions {
   heartbeatMs?: number;
   /** Include Node's process metrics in /metrics. Default true. */
   processMetrics?: boolean;
+  /** Whether this replica may change releases now (several replicas on one store). Default: always. */
+  leadership?: Leadership;
 }
 
 export function createApp(controller: ReleaseController, auth: Auth, opts: AppOptions = {}): Hono<ApiEnv> {
@@ -27,6 +31,7 @@ export function createApp(controller: ReleaseController, auth: Auth, opts: AppOp
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   app.use('*', metrics.middleware);
   installErrorHandling(app, log, new Refusals(controller, metrics.registry, { log }));
+  if (opts.leadership) app.use('*', leaderGuard(auth, opts.leadership));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/metrics', async (c) => c.text(await metrics.scrape(), 200, { 'Content-Type': metrics.registry.contentType }));
   app.route('/api/v1', apiRoutes(controller, auth, opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }));

@@ -2,12 +2,15 @@
  * @module The one place where the HTTP API turns errors into responses:
  * `{ "error": { "code", "message" } }` with 400 (UsageError, bad JSON or body), 401
  * (UnauthorizedError), 403 (ForbiddenError), 404 (NotFoundError, unknown route), 409
- * (ConflictError) and 500 for anything else, whose details go only to the server log.
+ * (ConflictError), 503 `not-leader` (NotLeaderError: a replica that does not lead was asked for a
+ * change; the message names the leader, to retry there) and 500 for anything else, whose details
+ * go only to the server log. A 503 is not written to the audit log: nothing about the caller was
+ * judged, and a replica that does not lead writes nothing.
  */
 import type { Context, Env, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, UsageError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, NotLeaderError, UnauthorizedError, UsageError } from '../errors.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string };
@@ -30,6 +33,7 @@ function classify(err: unknown): Mapped | null {
   if (err instanceof ForbiddenError) return m(403, err.message);
   if (err instanceof NotFoundError) return m(404, err.message);
   if (err instanceof ConflictError) return m(409, err.message);
+  if (err instanceof NotLeaderError) return { status: 503, code: 'not-leader', message: err.message };
   if (err instanceof HTTPException && err.status < 500) return m(err.status === 413 ? 400 : (err.status as ContentfulStatusCode), err.message || 'bad request');
   return null;
 }
@@ -51,7 +55,7 @@ export function installErrorHandling<E extends Env>(app: Hono<E>, log: (line: st
     const mapped = classify(err);
     if (mapped) {
       if (mapped.status === 401) refusals?.unauthenticated(c, /missing/.test(mapped.message) ? 'missing' : 'invalid');
-      else await refusals?.audit(c, err, mapped.message);
+      else if (mapped.status < 500) await refusals?.audit(c, err, mapped.message);
       return errorResponse(c, mapped.status, mapped.code, mapped.message);
     }
     log(`meridian: ${c.req.method} ${c.req.path} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -1,10 +1,10 @@
 /**
  * @module The controller a replica of `serve` shows the API and the dashboard: the real one while
  * this replica holds the leader lock, otherwise a read-only view of the releases as recorded, with
- * live events found by polling. Changing calls on a replica that does not lead are refused,
- * naming the leader.
+ * live events found by polling. Changing calls on a replica that does not lead are refused with
+ * NotLeaderError, naming the leader.
  */
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { NotFoundError, NotLeaderError } from '../errors.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { ComparisonRow } from './comparison.ts';
 import type { Actor, LiveEvent, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
@@ -16,13 +16,13 @@ const FOLLOWER_POLL_MS = 1000;
  * What the API and the dashboard talk to. While this replica leads: its controller. Otherwise the
  * releases as recorded, read afresh from the store on every call (a replica that does not lead
  * runs nothing and keeps nothing), with live events found by polling what subscribers watch;
- * changing calls are refused, naming the leader.
+ * changing calls are refused with NotLeaderError, naming the leader.
  */
 export class ReplicaController implements ReleaseController {
   readonly policy: Policy;
   readonly policyText: string;
   readonly #reader: () => Controller;
-  readonly #notLeader: () => Promise<string>;
+  readonly #leaderName: () => Promise<string | null>;
   readonly #listeners = new Map<string, Set<(e: LiveEvent) => void>>();
   /** While following: how many events of each watched release subscribers have been given. */
   readonly #seen = new Map<string, number>();
@@ -31,11 +31,15 @@ export class ReplicaController implements ReleaseController {
   #poll: NodeJS.Timeout | null = null;
   #polling = false;
 
-  constructor(opts: { policy: Policy; policyText: string; reader: () => Controller; notLeader: () => Promise<string> }) {
+  /**
+   * `reader` makes the read-only controller of a replica that does not lead; `leader` says who
+   * leads instead (`HOST:PID`), or null when that is not known.
+   */
+  constructor(opts: { policy: Policy; policyText: string; reader: () => Controller; leader: () => Promise<string | null> }) {
     this.policy = opts.policy;
     this.policyText = opts.policyText;
     this.#reader = opts.reader;
-    this.#notLeader = opts.notLeader;
+    this.#leaderName = opts.leader;
   }
 
   /** Lead with `controller`, or (null) stop leading. Subscribers carry on across the switch. */
@@ -56,7 +60,7 @@ export class ReplicaController implements ReleaseController {
 
   async #writes(): Promise<Controller> {
     if (this.#leader) return this.#leader;
-    throw new ConflictError(await this.#notLeader());
+    throw new NotLeaderError(await this.#leaderName());
   }
 
   async start(req: StartRequest, actor: Actor): Promise<{ id: string }> {

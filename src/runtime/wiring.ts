@@ -2,7 +2,8 @@
  * @module Which implementation serves each port, from the policy: GitOps or simulated delivery,
  * Argo CD or simulated health, Prometheus or simulated metrics, HAProxy or simulated traffic, real
  * hooks. Simulated providers share one simulated fleet that runs on the given clock. With GitOps
- * delivery but simulated health, the fleet applies each commit as Argo CD would.
+ * delivery but simulated health, the fleet applies each commit as Argo CD would. Also the metrics a
+ * backtest reads recorded history from.
  */
 import { join } from 'node:path';
 import { ArgoCdHealth } from '../adapters/argocd/index.ts';
@@ -10,9 +11,10 @@ import { GitOpsDelivery } from '../adapters/gitops/index.ts';
 import { HaproxyTraffic } from '../adapters/haproxy/index.ts';
 import { HookRunner } from '../adapters/hooks/hooks.ts';
 import { PrometheusMetrics } from '../adapters/prometheus/metrics.ts';
+import { UsageError } from '../errors.ts';
 import { loadPolicy } from '../policy/load.ts';
 import type { Policy } from '../policy/schema.ts';
-import type { Clock, Delivery, Health } from '../ports.ts';
+import type { Clock, Delivery, Health, Metrics } from '../ports.ts';
 import { createFleet, type Fleet } from '../sim/fleet.ts';
 import { loadScenario, type Scenario } from '../sim/scenario.ts';
 import { DEMO_POLICY, DEMO_POLICY_FILE } from './demo-default.ts';
@@ -96,4 +98,17 @@ export function wirePorts(policy: Policy, opts: WiringOptions): Wiring {
 /** The embedded default policy (the demo's three regions), for `serve` without --policy. */
 export function defaultPolicy(): { policy: Policy; text: string; file: string } {
   return { policy: loadPolicy(DEMO_POLICY, DEMO_POLICY_FILE).policy, text: DEMO_POLICY, file: DEMO_POLICY_FILE };
+}
+
+/**
+ * The metrics a backtest reads (`meridian backtest`): the policy's Prometheus. The simulated fleet
+ * has no recorded history to test against: a UsageError naming `file` says so.
+ */
+export function historyMetrics(policy: Policy, file: string, env?: NodeJS.ProcessEnv): Metrics {
+  if (policy.spec.metrics.provider !== 'prometheus') {
+    throw new UsageError(
+      `backtest needs provider prometheus: ${file} has spec.metrics.provider ${policy.spec.metrics.provider}, which has no recorded history (see examples/prometheus/webapp-prometheus.yaml)`,
+    );
+  }
+  return new PrometheusMetrics(policy, env ? { env } : {});
 }

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../adapters/sqlite/sqlite-store.ts';
-import { SCHEMA_VERSION } from '../../adapters/sqlite/migrations.ts';
+import { openStore } from '../../runtime/open-store.ts';
 import { EXIT, reportError } from '../exit-codes.ts';
 import { memoryIo } from '../io.ts';
 import { registerAudit } from './audit.ts';
@@ -20,11 +19,11 @@ let n = 0;
 /** A database whose audit log has `count` entries. */
 async function database(count: number): Promise<string> {
   const file = join(dir, `audit-${++n}.db`);
-  const store = SqliteStore.open(file);
+  const { store, close } = await openStore({ kind: 'sqlite', file });
   for (let i = 1; i <= count; i++) {
     await store.appendAudit({ at: T0 + i * 60_000, actor: 'alice', action: 'release.approve', target: 'webapp-v2.1.0-1a2b3c4d', outcome: 'ok', detail: `ring-${i}` });
   }
-  await store.close();
+  await close();
   return file;
 }
 
@@ -120,11 +119,15 @@ describe('meridian audit verify', () => {
 
   it('is a usage error (exit 2) for a database from a newer meridian, naming both versions', async () => {
     const file = await database(1);
-    sql(file, `PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    const raw = new Database(file, { readonly: true });
+    // The schema version this meridian writes.
+    const current = raw.pragma('user_version', { simple: true }) as number;
+    raw.close();
+    sql(file, `PRAGMA user_version = ${current + 1}`);
     expect(await run('verify', '--db', file)).toEqual({
       code: EXIT.usage,
       stdout: '',
-      stderr: `meridian: ${file}: the database has schema version ${SCHEMA_VERSION + 1}, newer than this version of meridian knows (${SCHEMA_VERSION}); upgrade meridian to open it\n`,
+      stderr: `meridian: ${file}: the database has schema version ${current + 1}, newer than this version of meridian knows (${current}); upgrade meridian to open it\n`,
     });
   });
 });

@@ -1,43 +1,15 @@
 /**
  * @module `meridian audit verify --db FILE | --postgres URL [--json]`: checks the audit log's hash
- * chain in a SQLite or PostgreSQL database, opened read-only (safe next to running servers). The
- * checking is in runtime/audit-chain.ts; this file parses, opens and prints.
+ * chain in a SQLite or PostgreSQL database, opened read-only (safe next to running servers; a
+ * missing or unreadable database is a usage error, exit 2). Opening is runtime/open-store.ts, the
+ * checking runtime/audit-chain.ts; this file parses, calls and prints.
  */
-import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { PostgresStore } from '../../adapters/postgres/postgres-store.ts';
-import { SqliteStore } from '../../adapters/sqlite/sqlite-store.ts';
-import { AdapterError, UsageError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { verifyAuditChain } from '../../runtime/audit-chain.ts';
+import { openStore } from '../../runtime/open-store.ts';
 import { EXIT } from '../exit-codes.ts';
 import { json, type Io } from '../io.ts';
-
-/** Open an existing database read-only; a missing or unreadable one is a usage error (exit 2). */
-function openForReading(file: string): SqliteStore {
-  try {
-    if (statSync(file).isDirectory()) throw new UsageError(`${file}: is a directory, not a file`);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? 'unknown error'})`);
-  }
-  try {
-    return SqliteStore.open(file, { readonly: true });
-  } catch (e) {
-    if (e instanceof AdapterError) throw new UsageError(e.message, { cause: e });
-    throw e;
-  }
-}
-
-/** Open a PostgreSQL database read-only; a URL or schema it cannot read is a usage error (exit 2). */
-async function openPostgresForReading(url: string): Promise<PostgresStore> {
-  try {
-    return await PostgresStore.open(url, { readonly: true, maxConnections: 1 });
-  } catch (e) {
-    if (e instanceof AdapterError) throw new UsageError(e.message, { cause: e });
-    throw e;
-  }
-}
 
 const entries = (n: number): string => `${n} ${n === 1 ? 'entry' : 'entries'}`;
 
@@ -52,12 +24,12 @@ export function registerAudit(program: Command, io: Io, done: (code: number) => 
     .action(async (opts: { db?: string; postgres?: string; json?: boolean }) => {
       if (opts.db !== undefined && opts.postgres !== undefined) throw new UsageError('audit verify takes --db FILE or --postgres URL, not both');
       if (!opts.db && !opts.postgres) throw new UsageError('audit verify needs --db FILE (the database meridian serve writes)');
-      const store = opts.postgres ? await openPostgresForReading(opts.postgres) : openForReading(opts.db!);
+      const opened = await openStore(opts.postgres ? { kind: 'postgres', url: opts.postgres } : { kind: 'sqlite', file: opts.db! }, { readonly: true });
       let log;
       try {
-        log = await store.audit();
+        log = await opened.store.audit();
       } finally {
-        await store.close();
+        await opened.close();
       }
       const verdict = verifyAuditChain(log);
       if (verdict.ok) {

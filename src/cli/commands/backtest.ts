@@ -4,14 +4,13 @@
  * output. Parses, calls, formats; nothing else.
  */
 import type { Command } from 'commander';
-import { PrometheusMetrics } from '../../adapters/prometheus/metrics.ts';
 import { UsageError } from '../../errors.ts';
 import { sig } from '../../gates/format.ts';
 import { isoMinute } from '../../plan/iso.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import { Instant, type Policy } from '../../policy/schema.ts';
-import type { Metrics } from '../../ports.ts';
 import { backtest, type BacktestResult } from '../../runtime/backtest.ts';
+import { historyMetrics } from '../../runtime/wiring.ts';
 import { EXIT } from '../exit-codes.ts';
 import { table } from '../format/table.ts';
 import { json, readInput, type Io } from '../io.ts';
@@ -44,16 +43,6 @@ export function parseBacktestFlags(policy: Policy, flags: BacktestFlags): { ring
   if (flags.ring === undefined) throw new UsageError(`--ring RING is required (one of ${known.join(', ')})`);
   if (!known.includes(flags.ring)) throw new UsageError(`--ring "${flags.ring}" is not a ring of policy ${policy.metadata.name} (known: ${known.join(', ')})`);
   return { ring: flags.ring, from, to, deployedAt };
-}
-
-/** The metrics a backtest reads: the policy's Prometheus. The simulator has no history to test against. */
-export function backtestMetrics(policy: Policy, file: string, io: Io): Metrics {
-  if (policy.spec.metrics.provider !== 'prometheus') {
-    throw new UsageError(
-      `backtest needs provider prometheus: ${file} has spec.metrics.provider ${policy.spec.metrics.provider}, which has no recorded history (see examples/prometheus/webapp-prometheus.yaml)`,
-    );
-  }
-  return new PrometheusMetrics(policy, { env: io.env });
 }
 
 const isoJson = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -109,7 +98,7 @@ export function registerBacktest(program: Command, io: Io, done: (code: number) 
     .action(async (file: string, flags: BacktestFlags) => {
       const { policy } = loadPolicy(readInput(file), file);
       const parsed = parseBacktestFlags(policy, flags);
-      const metrics = backtestMetrics(policy, file, io);
+      const metrics = historyMetrics(policy, file, io.env);
       const result = await backtest(
         policy,
         parsed.ring,

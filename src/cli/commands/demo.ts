@@ -7,26 +7,26 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runsNewVersion } from '../../engine/actions.ts';
 import type { Command } from 'commander';
-import { GitOpsDelivery, initDemoRepo, withDemoGitOps } from '../../adapters/gitops/index.ts';
-import { SimulatedApply } from '../../runtime/simulated-apply.ts';
 import { appendToken, hashToken, newToken } from '../../api/tokens.ts';
+import { runsNewVersion } from '../../engine/actions.ts';
 import { UsageError } from '../../errors.ts';
-import { startServer } from './serve.ts';
 import type { ReleaseState } from '../../engine/types.ts';
 import { slidingWindow } from '../../gates/schedule.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import { comparisonRows } from '../../runtime/comparison.ts';
 import { DEMO_POLICY, DEMO_POLICY_FILE, DEMO_SCENARIO, DEMO_SCENARIO_FILE } from '../../runtime/demo-default.ts';
+import { createDemoRepository, demoDelivery } from '../../runtime/demo-gitops.ts';
 import { simulationReport } from '../../runtime/report.ts';
+import { startService } from '../../runtime/service.ts';
 import { runSimulation } from '../../runtime/simulate.ts';
 import { loadScenario } from '../../sim/scenario.ts';
 import { EXIT } from '../exit-codes.ts';
 import { comparisonTable } from '../format/comparison.ts';
 import { eventLines, minuteUtc, releaseStateTable, ringStatusText } from '../format/release.ts';
 import { json, type Io } from '../io.ts';
+import { portFlag } from './serve.ts';
 
 const HOUR = 3_600_000;
 
@@ -41,23 +41,23 @@ function progressLine(state: ReleaseState, now: number, start: number): string {
 async function serveDemo(io: Io, opts: { dir?: string; port: string; timeScale: string }): Promise<number> {
   const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'meridian-demo-'));
   mkdirSync(dir, { recursive: true });
-  const port = Number(opts.port);
+  const port = portFlag(opts.port);
   const scale = Number(opts.timeScale);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${opts.port}" is not a port number`);
   if (!(scale > 0 && scale <= 100_000)) throw new UsageError(`--time-scale "${opts.timeScale}" must be a number above 0 and at most 100000`);
   const tokensFile = join(dir, 'tokens.json');
   const token = newToken();
   appendToken(tokensFile, { user: 'release-lead', groups: ['release-team'], role: 'operator', hash: hashToken(token) });
   const { policy: base } = loadPolicy(DEMO_POLICY, DEMO_POLICY_FILE);
-  const remote = await initDemoRepo(dir, base, 'applicationset-revision', { previousVersion: 'v2.0.0' });
-  const running = await startServer({
-    transformPolicy: (p) => withDemoGitOps(p, remote, 'applicationset-revision'),
-    db: join(dir, 'meridian.db'), port, host: '127.0.0.1', tokensFile, timeScale: scale, workDir: join(dir, 'work'),
-    scenarioText: { text: DEMO_SCENARIO, file: DEMO_SCENARIO_FILE },
+  const { remote, withRepository } = await createDemoRepository(dir, base, 'v2.0.0');
+  const running = await startService({
+    transformPolicy: withRepository,
+    store: { kind: 'sqlite', file: join(dir, 'meridian.db') }, port, host: '127.0.0.1', tokensFile, timeScale: scale, workDir: join(dir, 'work'),
+    scenario: { text: DEMO_SCENARIO, file: DEMO_SCENARIO_FILE },
     // Live, the story should take minutes, not a weekend of waiting for business hours.
-    policyText: { text: DEMO_POLICY.replace('windows: { deploy: business-hours }', 'windows: { deploy: always }'), file: DEMO_POLICY_FILE },
+    policy: { text: DEMO_POLICY.replace('windows: { deploy: business-hours }', 'windows: { deploy: always }'), file: DEMO_POLICY_FILE },
     log: (line) => io.err(`${line}\n`),
   });
+  for (const line of running.describe) io.err(`${line}\n`);
   const { id } = await running.controller.start({ version: 'v2.1.0', changes: ['app'] }, { user: 'release-lead', groups: ['release-team'], role: 'operator' });
   io.out(`release ${id} started: open ${running.url}/releases/${id}\n`);
   io.out(`every ring deploy and rollback is a commit in ${remote} (git -C ${join(dir, 'work', 'gitops')} log)\n`);
@@ -85,17 +85,14 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
       const { policy: base } = loadPolicy(DEMO_POLICY, DEMO_POLICY_FILE);
       const { scenario } = loadScenario(DEMO_SCENARIO, DEMO_SCENARIO_FILE, base);
       const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'meridian-demo-'));
-      const remote = await initDemoRepo(dir, base, 'applicationset-revision', { previousVersion: scenario.spec.release.previous });
-      const policy = withDemoGitOps(base, remote, 'applicationset-revision');
-      const gitops = new GitOpsDelivery(policy, { workDir: join(dir, 'work') });
+      const { remote, withRepository } = await createDemoRepository(dir, base, scenario.spec.release.previous);
+      const policy = withRepository(base);
+      const gitops = demoDelivery(policy, join(dir, 'work'));
       const started = performance.now();
       let lastDrawnHour = -1;
       let atDetection: { versions: Record<string, string>; at: number } | null = null;
       const run = await runSimulation(policy, scenario, {
-        ports: (fleet) => {
-          const applied = new SimulatedApply(gitops, fleet);
-          return { delivery: applied, health: applied };
-        },
+        ports: gitops.ports,
         onProgress: (state, now) => {
           if (state.detection && !atDetection) atDetection = { versions: { ...state.versions }, at: state.detection.at };
           const hour = Math.floor(now / HOUR);

@@ -5,18 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../policy/load.ts';
 import type { Calibration } from '../../runtime/calibrate.ts';
-import { memoryIo } from '../io.ts';
-import { main } from '../main.ts';
 import { calibrationText } from './gates.ts';
+import { cli } from '../run.test-helper.ts';
 
 const POLICY = 'examples/webapp.yaml';
 const GOOD = 'examples/scenarios/good-release.yaml';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = memoryIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'meridian-gates-'));
 

@@ -2,16 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryIo } from '../io.ts';
-import { main } from '../main.ts';
+import { cli } from '../run.test-helper.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'meridian-windows-'));
-
-async function cli(...argv: string[]) {
-  const io = memoryIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
 
 describe('meridian windows', () => {
   it('prints each production ring’s windows for the week and the quietest start', async () => {
