@@ -1,7 +1,7 @@
 /**
  * @module Exit codes (cli.md) and the one place that maps errors to them.
  */
-import { ConflictError, ForbiddenError, MeridianError, NotFoundError, PolicyError, UnauthorizedError, UsageError, formatLocated } from '../errors.ts';
+import { MeridianError, PolicyError, UsageError, formatLocated } from '../errors.ts';
 import type { Io } from './io.ts';
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2, internal: 3 } as const;
@@ -16,10 +16,6 @@ export function reportError(io: Io, e: unknown, opts: { debug: boolean; json: bo
   if (e instanceof UsageError) {
     io.err(`meridian: ${e.message}\n`);
     return EXIT.usage;
-  }
-  if (e instanceof NotFoundError || e instanceof ConflictError || e instanceof ForbiddenError || e instanceof UnauthorizedError) {
-    io.err(`meridian: ${e.message}\n`);
-    return EXIT.invalid;
   }
   if (e instanceof MeridianError) {
     io.err(`meridian: ${e.message}\n`);

@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
-import { MAX_INPUT_BYTES } from '../policy/source.ts';
+import { MAX_INPUT_BYTES, oversized } from '../policy/source.ts';
 
 export interface Io {
   out(text: string): void;
@@ -42,10 +42,8 @@ export function readInput(path: string): string {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${code ?? 'unknown error'})`);
   }
-  if (size > MAX_INPUT_BYTES) {
-    // Let the loader report it as invalid input with a position, without reading it all.
-    return 'x'.repeat(MAX_INPUT_BYTES + 1);
-  }
+  // Refused as invalid input, with its real size, without reading it.
+  if (size > MAX_INPUT_BYTES) throw oversized(path, size);
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {

@@ -17,6 +17,11 @@ describe('meridian (exit codes and messages)', () => {
     expect(await cli('validate', 'examples/webapp.yaml')).toEqual({ code: 0, out: '', err: 'examples/webapp.yaml: valid\n' });
   });
 
+  it('refuses an oversized file with its real size, without reading it, and exits 1', async () => {
+    const big = file('big.yaml', `# ${'é'.repeat(600_000)}\n`);
+    expect(await cli('validate', big)).toEqual({ code: 1, out: '', err: `${big}:1:1: the file is 1200003 bytes; the limit is 1048576 (is this the right file?)\n` });
+  });
+
   it('prints every error of an invalid policy as FILE:LINE:COL: PATH: MESSAGE and exits 1', async () => {
     const bad = file('bad.yaml', 'apiVersion: meridian.dev/v1alpha1\nkind: ReleasePolicy\nmetadata: { name: x }\nspec:\n  servise: { name: x }\n');
     const r = await cli('validate', bad);

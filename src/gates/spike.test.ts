@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Gate } from '../policy/schema.ts';
 import { HOUR, MINUTE } from '../policy/duration.ts';
-import { checkThreshold, evaluationTimes, initialTracker, slidingWindow, track, type Evaluation } from './index.ts';
+import { evaluationTimes, slidingWindow } from './schedule.ts';
+import { checkThreshold } from './threshold.ts';
+import { initialTracker, track } from './tracker.ts';
+import type { Evaluation } from './types.ts';
 
 const gate: Gate = {
   metric: 'error_rate',

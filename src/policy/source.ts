@@ -23,6 +23,11 @@ export interface Issue {
 
 export const MAX_INPUT_BYTES = 1024 * 1024;
 
+/** A file over MAX_INPUT_BYTES, refused before it is parsed (or read). */
+export function oversized(file: string, bytes: number): PolicyError {
+  return new PolicyError([{ file, line: 1, col: 1, path: '', message: `the file is ${bytes} bytes; the limit is ${MAX_INPUT_BYTES} (is this the right file?)` }]);
+}
+
 export interface SourceDocument {
   file: string;
   doc: Document.Parsed;
@@ -38,8 +43,10 @@ export function formatPath(path: Path): string {
 
 /** Parse YAML text; syntax errors, binary or oversized input become a PolicyError with positions. */
 export function parseSource(text: string, file: string): SourceDocument {
-  if (text.length > MAX_INPUT_BYTES) {
-    throw new PolicyError([{ file, line: 1, col: 1, path: '', message: `the file is ${text.length} bytes; the limit is ${MAX_INPUT_BYTES} (is this the right file?)` }]);
+  // A character is 1 to 4 bytes of UTF-8: only text that may be over the limit is measured.
+  if (text.length > MAX_INPUT_BYTES / 4) {
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > MAX_INPUT_BYTES) throw oversized(file, bytes);
   }
   const nul = text.indexOf('\u0000');
   if (nul >= 0) {

@@ -10,16 +10,6 @@ export const STRATEGIES = ['ring', 'simultaneous', 'sequential', 'canary-then-al
 export type Strategy = (typeof STRATEGIES)[number];
 
 /**
- * Internal rings stay in front as written. The first new ring takes the first production ring's
- * gates and bake, the others the last ring's. A comparison gate against stable regions is left off
- * a ring that holds every production region: there is no baseline left to compare with. Approvals
- * are kept only by `ring` (the policy as written). A failure rolls back every production ring.
- */
-export function applyStrategy(policy: Policy, strategy: Strategy): Policy {
-  return strategyPolicy(policy, strategy).policy;
-}
-
-/**
  * The policy under a strategy, and a note when the strategy had to change something else: a ring
  * of regions whose business hours never overlap could never deploy, so such a policy deploys at
  * any time (`windows.deploy: always`, freezes kept), as the textbook strategies do.
@@ -35,6 +25,12 @@ export function strategyPolicy(policy: Policy, strategy: Strategy): { policy: Po
   return { policy: p, note: null };
 }
 
+/**
+ * Internal rings stay in front as written. The first new ring takes the first production ring's
+ * gates and bake, the others the last ring's. A comparison gate against stable regions is left off
+ * a ring that holds every production region: there is no baseline left to compare with. Approvals
+ * are kept only by `ring` (the policy as written). A failure rolls back every production ring.
+ */
 function reshape(policy: Policy, strategy: Strategy): Policy {
   if (strategy === 'ring') return policy;
   const rings = policy.spec.rings;

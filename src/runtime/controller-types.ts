@@ -64,7 +64,7 @@ export interface ReleaseView {
   events: SimulationReport['events'];
   /** Every gate evaluation so far, oldest first. */
   evaluations: EvaluationView[];
-  /** Share of global users on the new version now, and user-minutes on it so far. */
+  /** Share of global users on the new version now. */
   blastRadius: { userShare: number };
   /** What a person may do to the release now (the engine's answer). */
   actions: AllowedActions;

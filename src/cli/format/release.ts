@@ -1,5 +1,5 @@
 /**
- * @module Human views of a release shared by simulate, demo and status: the global state per ring
+ * @module Human views of a release shared by simulate and demo: the global state per ring
  * and region, and the timeline of what happened when.
  */
 import type { ReleaseState } from '../../engine/types.ts';

@@ -14,7 +14,3 @@ export function lint(ctx: LintContext, rules: readonly LintRule[] = RULES): Find
     .sort((a, b) => rank(a.f) - rank(b.f) || (order.get(a.f.rule) ?? 0) - (order.get(b.f.rule) ?? 0) || a.i - b.i)
     .map(({ f }) => f);
 }
-
-export function errorCount(findings: readonly Finding[]): number {
-  return findings.filter((f) => f.severity === 'error').length;
-}

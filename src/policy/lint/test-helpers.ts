@@ -71,10 +71,6 @@ export function policyWith(patch: Patch = () => {}, base: string = BASE_POLICY):
   return loadPolicy(stringify(doc), 'policy.yaml');
 }
 
-export function basePolicy(): Policy {
-  return policyWith().policy;
-}
-
 /** The ring of the document named `name` (to patch it). */
 export function ring(doc: PolicyDoc, name: string): PolicyDoc['spec']['rings'][number] {
   const r = doc.spec.rings.find((x) => x.name === name);
