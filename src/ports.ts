@@ -4,9 +4,24 @@
  * Times are epoch milliseconds. Ports throw AdapterError (errors.ts) on failure.
  */
 
-/** Time, injected. The simulated clock moves only when told to, and never backwards. */
+/**
+ * Time, injected. Implementations: the simulated clock (runtime/simulated-clock.ts), which moves
+ * only when told to and refuses to go back, and the real and scaled clocks (runtime/real-clock.ts).
+ */
 export interface Clock {
+  /** The present, in epoch milliseconds; never earlier than an answer given before. */
   now(): number;
+}
+
+/** Wake-ups on a clock's time, for what runs releases (the controller). Same implementations as Clock. */
+export interface Timers {
+  /**
+   * Run `fn` once, when the clock reaches `at` (a time already past is due at once), never before;
+   * timers due at different times run in time order. Returns a cancel function: a cancelled timer
+   * never runs, and cancelling twice or after it ran does nothing. Throws a RangeError for a time
+   * that is not finite.
+   */
+  at(at: number, fn: () => void): () => void;
 }
 
 /** A cluster as delivery and health see it. */

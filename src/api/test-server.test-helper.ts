@@ -1,15 +1,14 @@
 /**
  * @module A real Meridian HTTP server on loopback for tests: the real Controller over a MemoryStore,
- * a ManualClock and the fake ports, the small test policy BASE (ring-3 needs approval by alice or
+ * a SimulatedClock and the fake ports, the small test policy BASE (ring-3 needs approval by alice or
  * group:release-team), and one token per kind of caller.
  */
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { BASE, T0, fakeWorld, policyOf, type FakeWorld } from '../engine/fake-ports.test-helper.ts';
 import { Controller } from '../runtime/controller.ts';
-import { ManualClock } from '../runtime/manual-clock.ts';
 import { MemoryStore } from '../runtime/memory-store.ts';
-import { VirtualClock } from '../runtime/virtual-clock.ts';
+import { SimulatedClock } from '../runtime/simulated-clock.ts';
 import { createApp, type AppOptions } from './app.ts';
 import { createAuth } from './auth.ts';
 import { hashToken, newToken, type TokenEntry } from './tokens.ts';
@@ -32,7 +31,7 @@ export interface TestServer {
   url: string;
   controller: Controller;
   store: MemoryStore;
-  clock: ManualClock;
+  clock: SimulatedClock;
   world: FakeWorld;
   tokens: Record<Person, string>;
   /** Lines the server logged. */
@@ -46,8 +45,8 @@ export interface TestServer {
 
 export async function startTestServer(opts: AppOptions = {}): Promise<TestServer> {
   const policy = policyOf(BASE);
-  const clock = new ManualClock(T0);
-  const world = fakeWorld(policy, new VirtualClock(T0));
+  const clock = new SimulatedClock(T0);
+  const world = fakeWorld(policy, new SimulatedClock(T0));
   const logs: string[] = [];
   const store = new MemoryStore();
   const controller = new Controller({ policy, policyText: BASE, ports: world, store, clock, onError: (e) => logs.push(String(e)) });

@@ -5,8 +5,8 @@
 import { loadPolicy } from '../policy/load.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { Clock, MetricQuery, RingTarget } from '../ports.ts';
+import { SimulatedClock } from '../runtime/simulated-clock.ts';
 import { runInVirtualTime, type VirtualRunPorts } from '../runtime/virtual-run.ts';
-import { VirtualClock } from '../runtime/virtual-clock.ts';
 import type { EngineInput, ReleaseState } from './types.ts';
 
 export const T0 = Date.parse('2026-03-02T10:00:00Z'); // a Monday
@@ -111,7 +111,7 @@ export async function run(
   opts: FakeOptions & { start?: number; horizon?: number; inject?: EngineInput[]; record?: EngineInput[] } = {},
 ): Promise<{ state: ReleaseState; world: FakeWorld; types: string[] }> {
   const start = opts.start ?? T0;
-  const clock = new VirtualClock(start);
+  const clock = new SimulatedClock(start);
   const world = fakeWorld(policy, clock, opts);
   const { state } = await runInVirtualTime(
     policy,

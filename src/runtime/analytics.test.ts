@@ -3,13 +3,13 @@ import { BASE, T0, fakeWorld, policyOf } from '../engine/fake-ports.test-helper.
 import { HOUR, MINUTE } from '../policy/duration.ts';
 import { releaseAnalytics } from './analytics.ts';
 import { Controller } from './controller.ts';
-import { ManualClock } from './manual-clock.ts';
 import { MemoryStore } from './memory-store.ts';
+import { SimulatedClock } from './simulated-clock.ts';
 
 describe('release analytics', () => {
   it('measures lead time, detection, rollback and the change failure rate from what releases recorded', async () => {
     const policy = policyOf();
-    const clock = new ManualClock(T0);
+    const clock = new SimulatedClock(T0);
     let failing = false;
     const world = fakeWorld(policy, clock, {
       errorRate: (region) => (failing && region === 'eu-west-1' ? 0.05 : 0.001),

@@ -5,14 +5,14 @@ import { HOUR, MINUTE } from '../policy/duration.ts';
 import type { Store } from '../ports.ts';
 import type { Actor } from './controller-types.ts';
 import { Controller } from './controller.ts';
-import { ManualClock } from './manual-clock.ts';
 import { MemoryStore } from './memory-store.ts';
+import { SimulatedClock } from './simulated-clock.ts';
 
 const operator: Actor = { user: 'olga', groups: [], role: 'operator' };
 const approver: Actor = { user: 'bob', groups: ['release-team'], role: 'viewer' };
 const admin: Actor = { user: 'root', groups: ['admins'], role: 'admin' };
 
-function setup(store: Store = new MemoryStore(), clock = new ManualClock(T0)) {
+function setup(store: Store = new MemoryStore(), clock = new SimulatedClock(T0)) {
   const policy = policyOf();
   const world = fakeWorld(policy, clock);
   const controller = new Controller({ policy, policyText: BASE, ports: world, store, clock });
@@ -59,7 +59,7 @@ describe('the controller', () => {
 
   it('resumes after a restart without repeating a step: a new controller on the same store carries on', async () => {
     const store = new MemoryStore();
-    const clock = new ManualClock(T0);
+    const clock = new SimulatedClock(T0);
     const first = setup(store, clock);
     const { id } = await first.controller.start({ version: 'v2' }, operator);
     await first.advance(30 * MINUTE);
@@ -75,7 +75,7 @@ describe('the controller', () => {
 
   it('re-asks delivery for a deploy whose result was never recorded (delivery is idempotent per step)', async () => {
     const store = new MemoryStore();
-    const clock = new ManualClock(T0);
+    const clock = new SimulatedClock(T0);
     const policy = policyOf();
     const world = fakeWorld(policy, clock);
     let crash = true;
@@ -114,7 +114,7 @@ describe('the controller', () => {
 
   it('rebuilds a release from its latest snapshot and the inputs after it, to the same state as a full replay', async () => {
     const store = new MemoryStore();
-    const clock = new ManualClock(T0);
+    const clock = new SimulatedClock(T0);
     const first = setup(store, clock);
     const { id } = await first.controller.start({ version: 'v2' }, operator);
     await first.advance(3 * HOUR);
@@ -129,7 +129,7 @@ describe('the controller', () => {
 
   it('compares each region over the time since it last changed version, never mixing versions', async () => {
     const store = new MemoryStore();
-    const clock = new ManualClock(T0);
+    const clock = new SimulatedClock(T0);
     const policy = policyOf();
     const windows: Record<string, string> = {};
     const world = fakeWorld(policy, clock);
@@ -146,7 +146,7 @@ describe('the controller', () => {
 
   it('does not resume, after a restart, a release that started under another policy, and says why', async () => {
     const store = new MemoryStore();
-    const clock = new ManualClock(T0);
+    const clock = new SimulatedClock(T0);
     const first = setup(store, clock);
     const { id } = await first.controller.start({ version: 'v2' }, operator);
     await first.advance(10 * MINUTE);
@@ -166,7 +166,7 @@ describe('the controller', () => {
 
 describe('the progress deadline under scaled time', () => {
   it('does not count the time delivery itself takes: a push that moves a 600x clock by 35 minutes does not fail the ring', async () => {
-    const clock = new ManualClock(T0);
+    const clock = new SimulatedClock(T0);
     const policy = policyOf();
     const world = fakeWorld(policy, clock);
     const appliedAt: Record<string, number> = {};
@@ -193,7 +193,7 @@ describe('the progress deadline under scaled time', () => {
   });
 
   it('still fails a ring that is not healthy for the whole deadline after it was applied', async () => {
-    const clock = new ManualClock(T0);
+    const clock = new SimulatedClock(T0);
     const policy = policyOf();
     const world = fakeWorld(policy, clock, { healthy: (t) => t.ring !== 'ring-1' });
     const controller = new Controller({ policy, policyText: BASE, ports: world, store: new MemoryStore(), clock });

@@ -16,11 +16,10 @@ import { ConflictError, NotFoundError, UsageError, markAudited, refusalError } f
 import { startRequestProblem } from '../policy/release-fields.ts';
 import { scrubCredentials } from './audit-chain.ts';
 import type { Policy } from '../policy/schema.ts';
-import type { AuditEntry, Clock, Store } from '../ports.ts';
+import type { AuditEntry, Clock, Store, Timers } from '../ports.ts';
 import { comparisonRows, type ComparisonRow } from './comparison.ts';
 import type { Actor, LiveEvent, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
 import { perform, type RuntimePorts } from './effects.ts';
-import type { Timers } from './real-clock.ts';
 import { releaseView } from './release-view.ts';
 
 const SNAPSHOT_EVERY = 50;
@@ -82,7 +81,7 @@ export class Controller implements ReleaseController {
         continue;
       }
       resumed++;
-      this.#run(live, async () => {
+      void this.#run(live, async () => {
         for (const effect of recoveryEffects(live.state, this.#clock.now())) await this.#effect(live, effect);
       });
     }

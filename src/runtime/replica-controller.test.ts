@@ -3,8 +3,8 @@ import { BASE, T0, fakeWorld, policyOf } from '../engine/fake-ports.test-helper.
 import { NotLeaderError } from '../errors.ts';
 import type { Actor } from './controller-types.ts';
 import { Controller } from './controller.ts';
-import { ManualClock } from './manual-clock.ts';
 import { MemoryStore } from './memory-store.ts';
+import { SimulatedClock } from './simulated-clock.ts';
 import { ReplicaController } from './replica-controller.ts';
 
 const operator: Actor = { user: 'olga', groups: [], role: 'operator' };
@@ -12,7 +12,7 @@ const operator: Actor = { user: 'olga', groups: [], role: 'operator' };
 /** A replica over one store, and a controller on that store to lead with. */
 function setup(leader: string | null = 'db-host:4242') {
   const policy = policyOf();
-  const clock = new ManualClock(T0);
+  const clock = new SimulatedClock(T0);
   const store = new MemoryStore();
   const controller = (): Controller => new Controller({ policy, policyText: BASE, ports: fakeWorld(policy, clock), store, clock });
   const replica = new ReplicaController({ policy, policyText: BASE, reader: controller, leader: async () => leader });

@@ -16,11 +16,12 @@ import { isFinished } from '../engine/actions.ts';
 import { NotLeaderError, UsageError } from '../errors.ts';
 import { loadPolicy } from '../policy/load.ts';
 import type { Policy } from '../policy/schema.ts';
+import type { Clock, Timers } from '../ports.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import type { ReleaseController } from './controller-types.ts';
 import { Controller } from './controller.ts';
 import { leaderLock, openStore, type StoreLocation } from './open-store.ts';
-import { ScaledClock } from './real-clock.ts';
+import { RealClock, ScaledClock } from './real-clock.ts';
 import { ReplicaController } from './replica-controller.ts';
 import { defaultPolicy, wirePorts, type Wiring } from './wiring.ts';
 
@@ -70,7 +71,7 @@ const LEADER_CHECK_MS = 1000;
 /** One term as leader: what runs releases until the process ends or the lock is lost. */
 interface Term {
   controller: Controller;
-  clock: ScaledClock;
+  clock: Clock & Timers;
   resumed: number;
 }
 
@@ -83,19 +84,22 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const tokens = auth.tokens();
   const opened = await openStore(opts.store);
   const store = opened.store;
-  const wire = (clock: ScaledClock): Wiring =>
+  const wire = (clock: Clock): Wiring =>
     wirePorts(policy, { clock, workDir: opts.workDir, ...(scenario ? { scenario } : {}), ...(opts.env ? { env: opts.env } : {}), log: opts.log });
+  /** The wall clock at 1x when `start` is not ahead of it; a clock scaled from `start` otherwise. */
+  const clockFrom = (start: number): Clock & Timers =>
+    (opts.timeScale === 1 && start <= Date.now() ? new RealClock() : new ScaledClock({ scale: opts.timeScale, start }));
   // Scaled time runs ahead of the wall clock: after a restart, or when another replica takes over,
   // it goes on from the last recorded moment, never back.
-  const scaledClock = async (): Promise<ScaledClock> => {
+  const leaderClock = async (): Promise<Clock & Timers> => {
     const lastRecorded = Math.max(0, ...(await store.listReleases()).map((r) => r.updatedAt));
-    return new ScaledClock({ scale: opts.timeScale, start: Math.max(Date.now(), lastRecorded) });
+    return clockFrom(Math.max(Date.now(), lastRecorded));
   };
   let describePorts: string[] = [];
 
   /** Take over running releases: a clock, the ports, the controller, every unfinished release resumed. */
   const lead = async (): Promise<Term> => {
-    const clock = await scaledClock();
+    const clock = await leaderClock();
     const wiring = wire(clock);
     describePorts = wiring.describe;
     if (wiring.fleet && scenario) {
@@ -131,10 +135,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   };
 
   // What a replica that does not lead reads with: ports and a clock of its own, made when first needed.
-  let readerParts: { clock: ScaledClock; wiring: Wiring } | null = null;
-  const readerClock = (): ScaledClock => {
+  let readerParts: { clock: Clock & Timers; wiring: Wiring } | null = null;
+  const readerClock = (): Clock & Timers => {
     if (!readerParts) {
-      const clock = new ScaledClock({ scale: opts.timeScale });
+      const clock = clockFrom(Date.now());
       readerParts = { clock, wiring: wire(clock) };
       if (describePorts.length === 0) describePorts = readerParts.wiring.describe;
     }

@@ -9,8 +9,8 @@ import type { Metrics } from '../ports.ts';
 import { createFleet, type Fleet } from '../sim/fleet.ts';
 import type { RuntimePorts } from './effects.ts';
 import type { Scenario } from '../sim/scenario.ts';
+import { SimulatedClock } from './simulated-clock.ts';
 import { runInVirtualTime, type VirtualRunPorts } from './virtual-run.ts';
-import { VirtualClock } from './virtual-clock.ts';
 
 export interface SimulationRun {
   state: ReleaseState;
@@ -40,7 +40,7 @@ export async function runSimulation(policy: Policy, scenario: Scenario, opts: Si
   const spec = scenario.spec;
   const seed = opts.seed ?? spec.seed;
   const horizonAt = spec.start + spec.horizon;
-  const clock = new VirtualClock(spec.start);
+  const clock = new SimulatedClock(spec.start);
   const fleet = createFleet(policy, scenario, clock, { seed });
   const ports: VirtualRunPorts = {
     delivery: fleet, health: fleet, metrics: fleet, traffic: fleet, hooks: fleet,

@@ -29,6 +29,11 @@ export class TimerQueue<T> {
     return this.#heap[0]?.at;
   }
 
+  /** The earliest item, left in the queue. */
+  peek(): T | undefined {
+    return this.#heap[0]?.item;
+  }
+
   pop(): { at: number; item: T } | undefined {
     const h = this.#heap;
     const top = h[0];

@@ -8,8 +8,8 @@ import { HOUR, MINUTE } from '../policy/duration.ts';
 import type { Traffic } from '../ports.ts';
 import type { Actor } from './controller-types.ts';
 import { Controller } from './controller.ts';
-import { ManualClock } from './manual-clock.ts';
 import { MemoryStore } from './memory-store.ts';
+import { SimulatedClock } from './simulated-clock.ts';
 
 const operator: Actor = { user: 'olga', groups: [], role: 'operator' };
 const dir = mkdtempSync(join(tmpdir(), 'meridian-traffic-'));
@@ -27,7 +27,7 @@ function drainingPolicy(socket: string) {
 }
 
 /** Ring 2 (eu-west-1) fails its error-rate gate from the moment it runs the new version. */
-function failingEu(policy: ReturnType<typeof policyOf>, clock: ManualClock, traffic?: Traffic) {
+function failingEu(policy: ReturnType<typeof policyOf>, clock: SimulatedClock, traffic?: Traffic) {
   let euOnNew = false;
   const world = fakeWorld(policy, clock, { errorRate: (region) => (region === 'eu-west-1' && euOnNew ? 0.2 : 0.001) });
   const delivery = {
@@ -41,7 +41,7 @@ describe('a failing traffic provider never holds a rollback', () => {
   it('rolls back a failed ring whose drain fails because the HAProxy socket does not exist, and says why', async () => {
     const socket = join(dir, 'no-such-haproxy.sock');
     const { policy, text } = drainingPolicy(socket);
-    const clock = new ManualClock(T0);
+    const clock = new SimulatedClock(T0);
     const { world, ports } = failingEu(policy, clock, HaproxyTraffic.fromPolicy(policy, { timeoutMs: 2_000 }));
     const controller = new Controller({ policy, policyText: text, ports, store: new MemoryStore(), clock });
     const { id } = await controller.start({ version: 'v2' }, operator);
@@ -60,7 +60,7 @@ describe('a failing traffic provider never holds a rollback', () => {
 
   it('retries a failed restore with backoff, reporting each failure, without holding the rollback', async () => {
     const { policy, text } = drainingPolicy('/unused.sock');
-    const clock = new ManualClock(T0);
+    const clock = new SimulatedClock(T0);
     const weights: Record<string, number> = { 'ap-south-1': 0.25, 'eu-west-1': 0.3, 'us-east-1': 0.45 };
     let restoreFailures = 2;
     const traffic: Traffic = {

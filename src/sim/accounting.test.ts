@@ -2,16 +2,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE } from '../policy/duration.ts';
 import { loadPolicy } from '../policy/load.ts';
+import { SimulatedClock } from '../runtime/simulated-clock.ts';
 import { createFleet, type Fleet } from './fleet.ts';
 import { loadScenario } from './scenario.ts';
-import { manualClock, ringTarget, type ManualClock } from './testing.ts';
+import { ringTarget } from './testing.ts';
 
 const { policy } = loadPolicy(readFileSync(new URL('../../examples/webapp.yaml', import.meta.url), 'utf8'), 'webapp.yaml');
 const START = Date.parse('2026-03-02T03:30:00Z');
 const at = (iso: string): number => Date.parse(`2026-03-02T${iso}:00Z`);
 const flat = (w: number): string => `[${Array.from({ length: 24 }, () => w).join(', ')}]`;
 
-function setup(extra: string): { fleet: Fleet; clock: ManualClock; deploy(ring: string): Promise<void>; rollback(ring: string): Promise<void> } {
+function setup(extra: string): { fleet: Fleet; clock: SimulatedClock; deploy(ring: string): Promise<void>; rollback(ring: string): Promise<void> } {
   const text = `apiVersion: meridian.dev/v1alpha1
 kind: Scenario
 metadata: { name: test }
@@ -20,7 +21,7 @@ spec:
   release: { version: v2.1.0, previous: v2.0.0 }
 ${extra}`;
   const { scenario } = loadScenario(text, 'test.yaml', policy);
-  const clock = manualClock(START);
+  const clock = new SimulatedClock(START);
   const fleet = createFleet(policy, scenario, clock);
   const target = (ring: string) => ringTarget(policy, ring, { version: 'v2.1.0', previousVersion: 'v2.0.0' });
   return {

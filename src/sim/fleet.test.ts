@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { AdapterError } from '../errors.ts';
 import { HOUR, MINUTE } from '../policy/duration.ts';
 import { loadPolicy } from '../policy/load.ts';
+import { SimulatedClock } from '../runtime/simulated-clock.ts';
 import { createFleet, type Fleet } from './fleet.ts';
 import { loadScenario, type Scenario } from './scenario.ts';
-import { manualClock, ringTarget, type ManualClock } from './testing.ts';
+import { ringTarget } from './testing.ts';
 
 const { policy } = loadPolicy(readFileSync(new URL('../../examples/webapp.yaml', import.meta.url), 'utf8'), 'webapp.yaml');
 const START = Date.parse('2026-03-02T03:30:00Z');
@@ -25,7 +26,7 @@ ${baseline}${extra}`;
 
 interface Setup {
   fleet: Fleet;
-  clock: ManualClock;
+  clock: SimulatedClock;
   deploy(ring: string): Promise<string>;
   rollback(ring: string): Promise<string>;
   /** The metric over the whole minutes in [from, from + minutes). */
@@ -40,7 +41,7 @@ interface Setup {
 
 function setup(extra = '', opts: { seed?: number; baseline?: string } = {}): Setup {
   const scenario = scenarioOf(extra, opts.baseline);
-  const clock = manualClock(START);
+  const clock = new SimulatedClock(START);
   const fleet = createFleet(policy, scenario, clock, opts.seed === undefined ? {} : { seed: opts.seed });
   const target = (ring: string) => ringTarget(policy, ring, { version: 'v2.1.0', previousVersion: 'v2.0.0' });
   return {
@@ -77,9 +78,9 @@ describe('deploying to the simulated fleet', () => {
     expect(ref).toBe('sim:rel-1:ring-2:deploy:1');
     expect(fleet.versionOf('eu-west-1')).toBe('v2.0.0');
     expect(await fleet.status(target, ref)).toEqual({ healthy: false, failed: false, detail: 'eu-west-1 is switching to v2.1.0 (ready at 2026-03-02T03:35:00.000Z)' });
-    clock.advance(5 * MINUTE - 1);
+    clock.increment(5 * MINUTE - 1);
     expect(fleet.versionOf('eu-west-1')).toBe('v2.0.0');
-    clock.advance(1);
+    clock.increment(1);
     expect(fleet.versionOf('eu-west-1')).toBe('v2.1.0');
     expect(fleet.versionOf('us-east-1')).toBe('v2.0.0');
     expect(await fleet.status(target, ref)).toEqual({ healthy: true, failed: false, detail: 'eu-west-1 runs v2.1.0' });
@@ -88,16 +89,16 @@ describe('deploying to the simulated fleet', () => {
   it('takes the scenario’s deployTime over the policy’s', async () => {
     const { fleet, clock, deploy } = setup('  deployTime: 12m\n');
     await deploy('ring-1');
-    clock.advance(11 * MINUTE);
+    clock.increment(11 * MINUTE);
     expect(fleet.versionOf('ap-south-1')).toBe('v2.0.0');
-    clock.advance(MINUTE);
+    clock.increment(MINUTE);
     expect(fleet.versionOf('ap-south-1')).toBe('v2.1.0');
   });
 
   it('applies the same step of the same release and ring only once', async () => {
     const { fleet, clock, deploy } = setup();
     const first = await deploy('ring-2');
-    clock.advance(2 * MINUTE);
+    clock.increment(2 * MINUTE);
     expect(await deploy('ring-2')).toBe(first);
     expect(fleet.history()).toEqual([
       { type: 'deploy', at: START, releaseId: 'rel-1', ring: 'ring-2', version: 'v2.1.0', regions: ['eu-west-1'], ref: first, readyAt: START + 5 * MINUTE },
@@ -160,7 +161,7 @@ describe('the fleet’s metrics', () => {
   });
 
   it('take an error-rate fault only in its regions, from `after` past the version’s start there, while the version runs', async () => {
-    const { clock, deploy, rollback, read, expectRate } = setup('  faults: [{ kind: error-rate, regions: [eu-west-1], value: 0.05, after: 30m }]\n');
+    const { fleet, clock, deploy, rollback, read, expectRate } = setup('  faults: [{ kind: error-rate, regions: [eu-west-1], value: 0.05, after: 30m }]\n');
     await deploy('ring-1');
     await deploy('ring-2');
     clock.set(at('04:30'));
@@ -172,7 +173,11 @@ describe('the fleet’s metrics', () => {
     clock.set(at('05:00'));
     await expectRate('eu-west-1', at('04:34'), 0.05);
     await expectRate('eu-west-1', at('04:35'), 0.002);
+    // The same release's deploy again is a step already done: nothing happens. A new release of the version starts it anew.
+    const steps = fleet.history().length;
     await deploy('ring-2');
+    expect(fleet.history()).toHaveLength(steps);
+    await fleet.deploy(ringTarget(policy, 'ring-2', { releaseId: 'rel-2', version: 'v2.1.0', previousVersion: 'v2.0.0' }));
     clock.set(at('06:00'));
     await expectRate('eu-west-1', at('05:34'), 0.002);
     await expectRate('eu-west-1', at('05:35'), 0.05);
@@ -289,7 +294,7 @@ describe('the fleet’s metrics', () => {
     const steps = async ({ fleet, clock, deploy, rollback }: Setup, readOften: boolean) => {
       await deploy('ring-2');
       for (let i = 0; i < 12; i++) {
-        clock.advance(10 * MINUTE);
+        clock.increment(10 * MINUTE);
         if (readOften) await readAll(fleet);
         if (i === 4) await fleet.setWeights({ 'us-east-1': 0 });
         if (i === 8) await rollback('ring-2');
@@ -339,7 +344,7 @@ describe('the fleet’s noise', () => {
     const eight = await readAll(setup('', { baseline: noisy, seed: 8 }).fleet, queries);
     expect([...seven.keys()].filter((k) => seven.get(k) === eight.get(k))).toEqual([]);
     const scenario = scenarioOf('', noisy);
-    const viaScenario = createFleet(policy, { ...scenario, spec: { ...scenario.spec, seed: 8 } }, manualClock(START));
+    const viaScenario = createFleet(policy, { ...scenario, spec: { ...scenario.spec, seed: 8 } }, new SimulatedClock(START));
     expect(await readAll(viaScenario, queries)).toEqual(eight);
   });
 
@@ -412,7 +417,7 @@ describe('the fleet’s traffic, hooks and approvals', () => {
   it('starts every production region at weight 1 and records weight changes', async () => {
     const { fleet, clock } = setup();
     expect(await fleet.weights()).toEqual({ 'ap-south-1': 1, 'eu-west-1': 1, 'us-east-1': 1 });
-    clock.advance(MINUTE);
+    clock.increment(MINUTE);
     await fleet.setWeights({ 'eu-west-1': 0, 'us-east-1': 1.2 });
     expect(await fleet.weights()).toEqual({ 'ap-south-1': 1, 'eu-west-1': 0, 'us-east-1': 1.2 });
     expect(fleet.history()).toEqual([{ type: 'weights', at: START + MINUTE, weights: { 'eu-west-1': 0, 'us-east-1': 1.2 } }]);
@@ -421,7 +426,7 @@ describe('the fleet’s traffic, hooks and approvals', () => {
   it('gives a drained region no qps and no error rate', async () => {
     const { fleet, clock, read } = setup();
     await fleet.setWeights({ 'eu-west-1': 0 });
-    clock.advance(HOUR);
+    clock.increment(HOUR);
     expect(await read('qps', 'eu-west-1', START, 60)).toBe(0);
     expect(await read('error_rate', 'eu-west-1', START, 60)).toBeNull(); // no requests, no error rate
     expect(fleet.requestCounts('eu-west-1', START)).toBeNull();
@@ -431,7 +436,7 @@ describe('the fleet’s traffic, hooks and approvals', () => {
   it('refuses weights for internal or unknown regions, and negative weights', async () => {
     const { fleet } = setup();
     expect((await adapterErrorOf(fleet.setWeights({ internal: 1 }))).message).toBe('region "internal" is internal and takes no user traffic');
-    expect((await adapterErrorOf(fleet.setWeights({ 'eu-west-1': -1 }))).message).toBe('the weight of "eu-west-1" must be a number ≥ 0 (got -1)');
+    expect((await adapterErrorOf(fleet.setWeights({ 'eu-west-1': -1 }))).message).toBe('the weight of eu-west-1 must be a number ≥ 0 (got -1)');
     expect(await fleet.weights()).toEqual({ 'ap-south-1': 1, 'eu-west-1': 1, 'us-east-1': 1 });
   });
 

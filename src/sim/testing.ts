@@ -1,30 +1,10 @@
 /**
- * @module Small helpers for driving the simulated fleet by hand in tests and examples: a clock that
- * moves only when told to, and the RingTarget of a policy's ring. Pure.
+ * @module Small helpers for driving the simulated fleet by hand in tests and examples: the
+ * RingTarget of a policy's ring. (The clock to drive it with is the simulated clock,
+ * runtime/simulated-clock.ts.) Pure.
  */
 import type { Policy } from '../policy/schema.ts';
-import type { Clock, RingTarget } from '../ports.ts';
-
-export interface ManualClock extends Clock {
-  set(t: number): void;
-  advance(ms: number): void;
-}
-
-/** A clock that starts at `start` and never goes backwards. */
-export function manualClock(start: number): ManualClock {
-  let now = start;
-  return {
-    now: () => now,
-    set(t) {
-      if (t < now) throw new RangeError(`the clock cannot go back from ${new Date(now).toISOString()} to ${new Date(t).toISOString()}`);
-      now = t;
-    },
-    advance(ms) {
-      if (ms < 0) throw new RangeError('the clock cannot go backwards');
-      now += ms;
-    },
-  };
-}
+import type { RingTarget } from '../ports.ts';
 
 /** The target of `ring` in `policy` for a release of `version` replacing `previousVersion`. */
 export function ringTarget(policy: Policy, ring: string, release: { releaseId?: string; version: string; previousVersion: string }): RingTarget {

@@ -1,6 +1,6 @@
 /**
  * @module The HTTP API over a real loopback server: the real Controller, a MemoryStore, a
- * ManualClock and the fake ports, with the test policy (ring-3 approved by alice or
+ * SimulatedClock and the fake ports, with the test policy (ring-3 approved by alice or
  * group:release-team). Status codes, bodies and messages are asserted exactly.
  */
 import { createHash } from 'node:crypto';

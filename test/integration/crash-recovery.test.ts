@@ -18,7 +18,7 @@ import type { Policy } from '../../src/policy/schema.ts';
 import type { Delivery, DeliveryResult, Health, RingTarget } from '../../src/ports.ts';
 import type { Actor, ReleaseView } from '../../src/runtime/controller-types.ts';
 import { Controller } from '../../src/runtime/controller.ts';
-import { ManualClock } from '../../src/runtime/manual-clock.ts';
+import { SimulatedClock } from '../../src/runtime/simulated-clock.ts';
 import { shopPolicy } from './support/shop-policy.ts';
 
 const MINUTE = 60_000;
@@ -80,7 +80,7 @@ type Step = `${string}/${'deploy' | 'rollback'}`;
  */
 function boot(f: Fixture, start: number, workDir: string, crashAfter?: Step) {
   const store = SqliteStore.open(f.db);
-  const clock = new ManualClock(start);
+  const clock = new SimulatedClock(start);
   const errors: unknown[] = [];
   const gitLog: string[] = [];
   const world = fakeWorld(f.policy, clock, { errorRate: (region) => (region === 'eu-west-1' && failEu ? 0.05 : 0.001) });

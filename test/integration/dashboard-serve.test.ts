@@ -3,7 +3,7 @@
  * and watches, without reloading, ring 1 bake, then ring 2 fail on an error-rate fault and roll
  * back while ring 3 is never deployed; a viewer, signed in in a fresh context on a second server
  * whose release waits for ring 3's approval, sees no action buttons and has an approval forged
- * from the page refused with 403. Complements the manual-clock tests in dashboard.test.ts.
+ * from the page refused with 403. Complements the simulated-clock tests in dashboard.test.ts.
  * Screenshots go to test-results/dashboard-serve/.
  */
 import { mkdirSync } from 'node:fs';

@@ -18,7 +18,7 @@ import { loadPolicy } from '../../src/policy/load.ts';
 import type { Health } from '../../src/ports.ts';
 import type { Actor } from '../../src/runtime/controller-types.ts';
 import { Controller } from '../../src/runtime/controller.ts';
-import { ManualClock } from '../../src/runtime/manual-clock.ts';
+import { SimulatedClock } from '../../src/runtime/simulated-clock.ts';
 import { shopPolicy } from './support/shop-policy.ts';
 
 const MINUTE = 60_000;
@@ -57,7 +57,7 @@ async function setup(shared?: string) {
   const policy = loadPolicy(text, 'finish.yaml').policy;
   const store = SqliteStore.open(join(dir, `meridian-${n}.db`));
   stores.push(store);
-  const clock = new ManualClock(T0);
+  const clock = new SimulatedClock(T0);
   let euOnNew = false;
   const world = fakeWorld(policy, clock, { errorRate: (region) => (region === 'eu-west-1' && euOnNew ? 0.05 : 0.001) });
   const real = new GitOpsDelivery(policy, { workDir: join(dir, `work-${n}`), env });

@@ -1,6 +1,6 @@
 /**
  * @module A real server for dashboard tests: the API (`createApp`) with the dashboard mounted at
- * the root, on loopback, over the real Controller, a MemoryStore, a ManualClock and the fake ports
+ * the root, on loopback, over the real Controller, a MemoryStore, a SimulatedClock and the fake ports
  * with believable metrics per region (error rate, p99 latency, CPU, memory, QPS) that a test can
  * break. `restart()` stops the HTTP server and the controller and starts new ones on the same port
  * and store, as a restarted `meridian serve` would.
@@ -11,8 +11,8 @@ import { serve } from '@hono/node-server';
 import { BASE, T0, fakeWorld, policyOf, type FakeWorld } from '../../engine/fake-ports.test-helper.ts';
 import type { MetricQuery } from '../../ports.ts';
 import { Controller } from '../../runtime/controller.ts';
-import { ManualClock } from '../../runtime/manual-clock.ts';
 import { MemoryStore } from '../../runtime/memory-store.ts';
+import { SimulatedClock } from '../../runtime/simulated-clock.ts';
 import { createApp } from '../app.ts';
 import { createAuth } from '../auth.ts';
 import { PEOPLE, type Person } from '../test-server.test-helper.ts';
@@ -40,7 +40,7 @@ const NORMAL: Record<string, (region: string, at: number) => number> = {
 export interface DashboardServer {
   url: string;
   controller: Controller;
-  clock: ManualClock;
+  clock: SimulatedClock;
   world: FakeWorld;
   tokens: Record<Person, string>;
   faults: Fault[];
@@ -54,7 +54,7 @@ export interface DashboardServer {
 
 export async function startDashboardServer(): Promise<DashboardServer> {
   const policy = policyOf(BASE);
-  const clock = new ManualClock(T0);
+  const clock = new SimulatedClock(T0);
   const store = new MemoryStore();
   const faults: Fault[] = [];
   const logs: string[] = [];
