@@ -80,7 +80,11 @@ export interface MetricQuery {
   version: string;
 }
 
-/** Reads gate metrics. `null` (or an empty series) means no data: inconclusive, never a pass. */
+/**
+ * Reads gate metrics. `null` (or an empty series) means no data: inconclusive, never a pass. A ratio
+ * over nothing counted (NaN, e.g. the errors of a drained region) is no data too. The shared
+ * behaviour is src/ports-contract/metrics-contract.test-helper.ts.
+ */
 export interface Metrics {
   /** The metric's value over [from, to): a rate or mean over that window. */
   value(q: MetricQuery, from: number, to: number): Promise<number | null>;
@@ -88,7 +92,11 @@ export interface Metrics {
   series(q: MetricQuery, from: number, to: number, step: number): Promise<number[]>;
 }
 
-/** Global load balancer weights per region (0 = drained). */
+/**
+ * Global load balancer weights per region (0 = drained). setWeights refuses, changing nothing, an
+ * unknown or internal region, a weight that is not a number ≥ 0, and a change that would leave no
+ * region serving (src/ports-contract/traffic-contract.test-helper.ts).
+ */
 export interface Traffic {
   weights(): Promise<Record<string, number>>;
   setWeights(weights: Record<string, number>): Promise<void>;

@@ -1,9 +1,11 @@
 /**
  * @module The simulated fleet: one object that implements the ports Delivery, Health, Metrics,
- * Traffic and Hooks over virtual time, for `simulate`, `demo` and tests. Deploys and rollbacks
- * switch a ring's regions after the deploy time; metrics are the running version's behaviour with
- * seeded noise as large as the region's traffic makes it (failed requests drawn binomially from each
- * minute's requests; see model.ts); outages, metrics gaps and failing hooks come from the scenario.
+ * Traffic and Hooks over virtual time, for `simulate`, `demo` and tests (src/ports-contract holds
+ * what they share with the real adapters). Deploys and rollbacks switch a ring's regions after the
+ * deploy time, each step (release, ring, deploy or rollback) once; metrics are the running
+ * version's behaviour with seeded noise as large as the region's traffic makes it (failed requests
+ * drawn binomially from each minute's requests; see model.ts); outages, metrics gaps and failing
+ * hooks come from the scenario.
  * Also answers what the run needs to report: approvals, versions, history, onset and exposure. Pure:
  * time comes from the injected Clock, randomness from the seed.
  *
@@ -86,7 +88,8 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
   const lb = new StepTimeline(model.regions.map((r) => (r.internal ? 0 : 1)));
   const events: FleetEvent[] = [];
   const applied = new Map<string, Applied>();
-  const lastStep = new Map<string, { step: 'deploy' | 'rollback'; ref: string }>();
+  /** The ref of each step done, by release, ring and step: a step asked for again is not done again. */
+  const done = new Map<string, string>();
   let seq = 0;
 
   const regionNamed = (name: string): SimRegion => model.region(name) ?? fail(`region "${name}" is not in the simulated fleet (${model.regions.map((r) => r.name).join(', ')})`);
@@ -98,9 +101,9 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
   }
 
   function apply(step: 'deploy' | 'rollback', target: RingTarget): DeliveryResult {
-    const key = `${target.releaseId}\u0000${target.ring}`;
-    const last = lastStep.get(key);
-    if (last?.step === step) return { ref: last.ref };
+    const key = `${target.releaseId}\u0000${target.ring}\u0000${step}`;
+    const already = done.get(key);
+    if (already !== undefined) return { ref: already };
     const regions = targetRegions(target);
     const version = step === 'deploy' ? target.version : target.previousVersion;
     const at = clock.now();
@@ -108,7 +111,7 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     const ref = `sim:${target.releaseId}:${target.ring}:${step}:${++seq}`;
     for (const r of regions) versions.switchTo(r.index, version, readyAt);
     applied.set(ref, { version, regions, readyAt });
-    lastStep.set(key, { step, ref });
+    done.set(key, ref);
     events.push({ type: step, at, releaseId: target.releaseId, ring: target.ring, version, regions: regions.map((r) => r.name), ref, readyAt });
     return { ref };
   }
@@ -258,9 +261,13 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
       const changes: Array<[SimRegion, number]> = Object.entries(weights).map(([name, w]) => {
         const r = regionNamed(name);
         if (r.internal) fail(`region "${name}" is internal and takes no user traffic`);
-        if (!Number.isFinite(w) || w < 0) fail(`the weight of "${name}" must be a number ≥ 0 (got ${w})`);
+        if (!Number.isFinite(w) || w < 0) fail(`the weight of ${name} must be a number ≥ 0 (got ${w})`);
         return [r, w];
       });
+      const after = new Map(changes.map(([r, w]) => [r.index, w]));
+      if (changes.length > 0 && production.every((r) => (after.get(r.index) ?? lb.current(r.index)) === 0)) {
+        fail('refusing to give every production region of the simulated fleet weight 0: nothing would serve users');
+      }
       const at = clock.now();
       for (const [r, w] of changes) lb.set(r.index, at, w);
       events.push({ type: 'weights', at, weights: { ...weights } });

@@ -3,9 +3,10 @@
  * `{{interval}}` = to − from, so `rate(x[{{interval}}])` reads exactly the window [from, to] (an hour
  * bucket reads `[1h]`); `series(q, from, to, step)` is a range query whose points fall at from + step,
  * from + 2·step, … ≤ to with `{{interval}}` = step, so each point covers the step before it, the way
- * the simulated fleet's samples do. No data is null (an empty series), never an error; every failure
- * (unreachable, refused, rejected, timed out, several series, NaN) is an AdapterError, which the gate
- * runner turns into an inconclusive evaluation.
+ * the simulated fleet's samples do. No data is null (an empty series), never an error, and so is
+ * NaN: a ratio over a window in which nothing was counted (a drained region's error rate, 0/0) has
+ * no value, as in the simulated fleet. Every failure (unreachable, refused, rejected, timed out,
+ * several series) is an AdapterError, which the gate runner turns into an inconclusive evaluation.
  */
 import { AdapterError } from '../../errors.ts';
 import type { Policy } from '../../policy/schema.ts';
@@ -23,8 +24,6 @@ export interface PrometheusMetricsOptions {
 
 /** Prometheus answers at most 11,000 points per series; ask for fewer per request. */
 export const MAX_POINTS_PER_REQUEST = 10_000;
-
-const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 export class PrometheusMetrics implements Metrics {
   private readonly queries: Record<string, string>;
@@ -126,12 +125,8 @@ export class PrometheusMetrics implements Metrics {
       default:
         throw new AdapterError(`the query for ${q.metric} in ${q.region} returned a ${result.resultType} where one number was expected: ${expr}`, { retryable: false });
     }
-    if (Number.isNaN(value)) {
-      throw new AdapterError(`the query for ${q.metric} in ${q.region} at ${iso(to)} returned NaN (for a ratio: nothing was counted in the window, 0/0): ${expr}`, {
-        retryable: false,
-      });
-    }
-    return value;
+    // A ratio of nothing (0/0: a drained region served no requests) is no data, as a NaN point of a series is.
+    return Number.isNaN(value) ? null : value;
   }
 
   async series(q: MetricQuery, from: number, to: number, step: number): Promise<number[]> {
