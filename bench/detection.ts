@@ -1,5 +1,5 @@
 /**
- * @module Detection benchmark (npm run bench:detection [-- --seeds S] [--workers W]): what the gates
+ * @module Detection benchmark (npm run bench:detection [-- --seeds S] [--workers W] [--after M]): what the gates
  * of examples/webapp.yaml and examples/webapp-compare.yaml catch on the simulated fleet, as one
  * Markdown table per policy, over S seeds per cell (default 20, seeds 1..S). Never part of npm test.
  *
@@ -7,8 +7,10 @@
  * detection minutes after onset, the ring that caught it and the user-minutes exposed for a set of
  * faults of the new version. Scenarios are built from examples/scenarios/ring-2-fails.yaml (its
  * start, release, baseline and approvals) with the cell's faults and noise, through the scenario
- * loader. error-rate and latency faults act in every production region, 30 minutes after the
- * version lands there (the template's delay); the other kinds act where their kind says.
+ * loader. error-rate and latency faults act in every production region, M minutes (default 30,
+ * the template's delay) after the version lands there; the other kinds act where their kind says.
+ * A later onset shows what a comparison gate does once it has learnt its noise for longer: with
+ * the default warmup of 10 minutes, the default onset comes 20 minutes into its data.
  *
  * - recall: runs whose first failed ring comes before the last ring, out of S.
  * - detection minutes (median, p90 by nearest rank): first ring.failed minus fault onset, over the
@@ -45,13 +47,14 @@ interface Cell {
 }
 
 const production = 'production';
-const CELLS: Cell[] = [
+/** The cells, with error-rate and latency faults `after` minutes after the version lands. */
+const cells = (after: number): Cell[] => [
   ...[0.1, 0.3, 0.5].map((noise) => ({ label: `good release, noise ${noise}`, good: true, noise, faults: [] })),
   ...[2, 3, 25].map((k) => ({
     label: `error rate ${k}× baseline (${BASE_ERROR_RATE * k})`, good: false, noise: 0.1,
-    faults: [{ kind: 'error-rate', regions: production, value: Math.round(BASE_ERROR_RATE * k * 1e6) / 1e6, after: '30m' }],
+    faults: [{ kind: 'error-rate', regions: production, value: Math.round(BASE_ERROR_RATE * k * 1e6) / 1e6, after: `${after}m` }],
   })),
-  ...[1.3, 1.6, 2].map((factor) => ({ label: `p99 latency ×${factor}`, good: false, noise: 0.1, faults: [{ kind: 'latency', regions: production, factor, after: '30m' }] })),
+  ...[1.3, 1.6, 2].map((factor) => ({ label: `p99 latency ×${factor}`, good: false, noise: 0.1, faults: [{ kind: 'latency', regions: production, factor, after: `${after}m` }] })),
   ...[5, 15].map((m) => ({
     label: `daily spike 00:00 UTC, ${m} min at 15%`, good: false, noise: 0.1,
     faults: [{ kind: 'daily-spike', at: '00:00', timezone: 'UTC', duration: `${m}m`, errorRate: 0.15 }],
@@ -79,9 +82,9 @@ interface RunResult {
   userMinutes: number;
 }
 
-async function runCell(policyFile: string, cellIndex: number, seeds: number): Promise<RunResult[]> {
+async function runCell(policyFile: string, cellIndex: number, seeds: number, after: number): Promise<RunResult[]> {
   const { policy } = loadPolicy(readFileSync(policyFile, 'utf8'), policyFile);
-  const scenario = cellScenario(policy, CELLS[cellIndex]!, cellIndex);
+  const scenario = cellScenario(policy, cells(after)[cellIndex]!, cellIndex);
   const rings = policy.spec.rings.map((r) => r.name);
   const out: RunResult[] = [];
   for (let seed = 1; seed <= seeds; seed++) {
@@ -101,6 +104,7 @@ interface Task {
   policyFile: string;
   cell: number;
   seeds: number;
+  after: number;
 }
 
 function flag(name: string, fallback: number): number {
@@ -166,8 +170,10 @@ const WORKER_BOOT = `
 async function mainThread(): Promise<void> {
   const seeds = flag('--seeds', 20);
   const workers = flag('--workers', 2);
+  const after = flag('--after', 30);
+  const CELLS = cells(after);
   const t0 = performance.now();
-  const tasks: Task[] = POLICIES.flatMap((policyFile) => CELLS.map((_, cell) => ({ policyFile, cell, seeds })));
+  const tasks: Task[] = POLICIES.flatMap((policyFile) => CELLS.map((_, cell) => ({ policyFile, cell, seeds, after })));
   const results = new Map<string, RunResult[]>();
   const key = (t: Task): string => `${t.policyFile}#${t.cell}`;
   let next = 0;
@@ -198,10 +204,10 @@ async function mainThread(): Promise<void> {
   const out: string[] = [];
   for (const policyFile of POLICIES) {
     const { policy } = loadPolicy(readFileSync(policyFile, 'utf8'), policyFile);
-    out.push(`### ${policyFile} (${seeds} seeds per cell)`, '');
+    out.push(`### ${policyFile} (${seeds} seeds per cell${after === 30 ? '' : `; error-rate and latency faults ${after} minutes after the version lands`})`, '');
     out.push(markdown(
       ['scenario', 'result', 'median detect (min)', 'p90 detect (min)', 'caught by (most common)', 'median user-min'],
-      CELLS.map((cell, i) => row(policy, cell, results.get(key({ policyFile, cell: i, seeds }))!)),
+      CELLS.map((cell, i) => row(policy, cell, results.get(key({ policyFile, cell: i, seeds, after }))!)),
     ), '');
   }
   out.push(`${tasks.length} cells × ${seeds} seeds in ${seconds.toFixed(1)} s with ${workers} worker${workers === 1 ? '' : 's'}.`);
@@ -210,7 +216,7 @@ async function mainThread(): Promise<void> {
 
 if (!isMainThread) {
   parentPort!.on('message', (task: Task) => {
-    void runCell(task.policyFile, task.cell, task.seeds).then((r) => parentPort!.postMessage(r));
+    void runCell(task.policyFile, task.cell, task.seeds, task.after).then((r) => parentPort!.postMessage(r));
   });
 } else {
   await mainThread();

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   DESIGN_SHIFTS,
   LEARNING_MINUTES,
+  LONG_LAG,
+  SHAPE_DELAY,
   autocorrelation,
   bandAt,
   boundary,
@@ -89,9 +91,10 @@ describe('folding minutes', () => {
     const long = syntheticBake({ minutes: 5 * 1440, pool: 4, level: 150, cv: 0.08, rho: 0.5 }, 3);
     const state = inRounds(long, 5);
     expect(state.n).toBe(5 * 1440);
-    expect(state.recent).toHaveLength(10);
+    expect(state.recent).toHaveLength(LONG_LAG + SHAPE_DELAY);
+    expect(state.learn).toHaveLength(6);
     expect(state.r).toHaveLength(DESIGN_SHIFTS.length);
-    expect(JSON.stringify(state).length).toBeLessThan(700);
+    expect(JSON.stringify(state).length).toBeLessThan(1100);
     const revived = JSON.parse(JSON.stringify(state));
     expect(revived).toEqual(state);
     expect(updateSequential(revived, long.slice(-5).map((m) => ({ ...m, at: m.at + 5 * MIN })), settings)).toEqual(
@@ -158,5 +161,16 @@ describe('the noise estimate', () => {
     const u = (ms: MinuteSample[]) => ms.map((m) => m.canary - m.baseline);
     const withStep = [...u(noisy.slice(0, 300)), ...u(noisy.slice(300, 360)).map((x) => x + 0.002)];
     expect(spread(withStep) / spread(u(noisy.slice(0, 360)))).toBeGreaterThan(2);
+  });
+
+  it(`reads a step right after the ${LEARNING_MINUTES} learning minutes with the shape from before it: 15 minutes on, σ is less than 10% wider`, () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      // Independent minutes (σ of u about 17 ms), then a step of 60 ms: ten lag-10 differences carry it.
+      const iid = syntheticBake({ minutes: 35, pool: 2, level: 120, cv: 0.12, rho: 0 }, seed);
+      const learnt = updateSequential(initialSequential(), iid.slice(0, LEARNING_MINUTES), settings);
+      const stepped = updateSequential(learnt, iid.slice(LEARNING_MINUTES).map((m) => ({ ...m, canary: m.canary + 60 })), settings);
+      const unstepped = updateSequential(learnt, iid.slice(LEARNING_MINUTES), settings);
+      expect(noiseScale(stepped) / noiseScale(unstepped)).toBeLessThan(1.1);
+    }
   });
 });

@@ -24,15 +24,30 @@
  *
  * The noise estimate, and why each part is there (each was needed in calibration, see
  * comparison.calibration.test.ts):
- * - Level-free: every variance comes from differences of u (lag 1 and lag 10), never from
- *   deviations around a running mean, so a regression (a step in u) is not mistaken for noise. A
- *   lag-1 difference beyond 6 lag-1 spreads is a jump: the 10 lag-10 differences that straddle it
- *   are left out (a step moves one lag-1 difference but ten lag-10 ones; learnt as noise, a 2×
- *   error rate right after the first 20 minutes went unseen for an hour in the simulator).
- * - Autocorrelation: per-minute samples of real metrics are correlated; an AR(1) fit from the lag-1
- *   and lag-10 half-squared differences gives ρ, and σ² = Var(u)(1 + ρ)/(1 − ρ) is the variance of
- *   a sum per minute. ρ is raised by two standard errors (small-sample ρ is biased low) and capped.
- * - Changing noise: error rates are noisier at night (fewer requests), so σ is the larger of a slow
+ * - Level-free: after the first 20 minutes every variance comes from differences of u (lag 1 and
+ *   lag 10), never from deviations around a running mean, so a regression (a step in u) is not
+ *   mistaken for noise. A lag-1 difference beyond 6 lag-1 spreads is a jump: the 10 lag-10
+ *   differences that straddle it are left out (a step moves one lag-1 difference but ten lag-10
+ *   ones; learnt as noise, a 2× error rate right after the first 20 minutes went unseen for an
+ *   hour in the simulator).
+ * - Scale and shape: σ² = V·(1 + ρ)/(1 − ρ), the variance of a sum per minute of an AR(1) with
+ *   marginal variance V and lag-1 autocorrelation ρ (per-minute samples of real metrics are
+ *   correlated). The scale V is read from the lag-1 differences at once (a step moves only one of
+ *   them); the shape ρ from the ratio of the lag-1 and lag-10 half-squared differences, both over
+ *   the minutes up to SHAPE_DELAY (20) minutes ago once the noise is learnt. A step moves ten lag-10
+ *   differences, and read as correlation it multiplied σ by 2 to 14 within 15 minutes of the onset
+ *   (p99 ×1.6 took an hour in the simulator); delayed, the shape a regression is judged by is the
+ *   one measured before it, and the test has had 20 minutes to see the step for what it is.
+ * - The first 20 minutes: the lag-10 ratio rests on ten differences then, and it read ρ anywhere
+ *   between 0 and 0.6 for independent minutes. Over those minutes alone (no regression to mistake
+ *   for noise yet, and one there only makes the estimate larger), the lag-1 autocorrelation around
+ *   their mean, corrected for its small-sample bias ((1 + 3ρ)/n), is far steadier; it counts as 20
+ *   minutes of evidence, and the level-free ratio takes over as its own minutes accumulate.
+ * - Uncertainty: ρ is raised by two standard errors, √(1 − ρ²)/√n (n the minutes its estimate
+ *   rests on), and capped; V is taken from the lag-1 spreads with the estimate itself (with the
+ *   raised ρ there the uncertainty was counted twice, once in V and once in (1 + ρ)/(1 − ρ)), or
+ *   from the lag-10 spread with the raised ρ, whichever is larger.
+ * - Changing noise: error rates are noisier at night (fewer requests), so V is the larger of a slow
  *   estimate (half-life 4 h) and a fast one (half-life 10 min) that follows a rising noise at once.
  * - Outliers: each difference is clipped to 3 estimated standard deviations before it updates a
  *   variance, and z is clipped to ±3, so one wild minute moves neither much.
@@ -41,10 +56,13 @@
  *   effectively independent minutes cannot trip the gate.
  *
  * Ville's bound is exact for fair bets; with an estimated noise it holds as far as the estimate
- * does, which is what the calibration test measures (2,000 bakes: 0.1% against 2%). The price of
- * testing "worse than the band" rather than "worse than the baseline" is time for shifts just past
- * the band (p99 ×1.3 with maxRatio 0.2: about 3 hours on 8% noise a minute); large ones fail in
- * minutes once the first 20 are learnt.
+ * does, which is what the calibration test measures (2,000 bakes with ρ = 0.5: 0.45% against 2%;
+ * with ρ = 0.9, 1.4%). The price of testing "worse than the band" rather than "worse than the
+ * baseline" is time for shifts just past the band (p99 ×1.3 with maxRatio 0.2: about 3 hours on
+ * 8% noise a minute); large ones fail in minutes once the first 20 are learnt. What stays is the
+ * price of a noise known from 20 minutes: a ρ of 0 cannot yet be told from one of 0.45, and with
+ * the start's inflation σ is about 2.5 times the noise's own for a regression that starts right
+ * after them (1.4 times an hour later).
  */
 import type { MinuteSample, SequentialSettings } from './types.ts';
 
@@ -59,6 +77,8 @@ export const SLOW_HALF_LIFE = 240;
 export const FAST_HALF_LIFE = 10;
 /** Share of α spent within the horizon; the rest covers watching past it. */
 export const WITHIN_HORIZON = 0.9;
+/** Once the noise is learnt, the shape (ρ) is read from the differences that ended this many minutes ago. */
+export const SHAPE_DELAY = 20;
 
 const CLIP = 3;
 /** A lag-1 difference beyond JUMP lag-1 spreads is a jump (from minute JUMP_AFTER on, once there is a spread). */
@@ -77,14 +97,18 @@ export interface SequentialState {
   /** Starts (epoch ms) of the first and last minutes folded; a minute at or before `last` is skipped. */
   first: number | null;
   last: number | null;
-  /** The last LONG_LAG values of u = canary − baseline, oldest first. */
+  /** The last LONG_LAG + SHAPE_DELAY values of u = canary − baseline, oldest first. */
   recent: number[];
-  /** Slow exponentially weighted means of (Δ₁u)²/2 and (Δ₁₀u)²/2, and the fast one of (Δ₁u)²/2. */
+  /** The scale: slow and fast exponentially weighted means of (Δ₁u)²/2, up to this minute. */
   d1: number;
-  d10: number;
   fast: number;
-  /** Long differences still to leave out after a jump (they straddle it). */
-  jump: number;
+  /** The shape: slow exponentially weighted means of (Δ₁₀u)²/2 and (Δ₁u)²/2 over the same minutes (SHAPE_DELAY behind once learnt). */
+  d10: number;
+  shape1: number;
+  /** The minute (counted from 0) of the last jump, −1 when none: the long differences that straddle it are left out. */
+  jumpAt: number;
+  /** Moments of u over the learning minutes: count, Σu, Σu², Σ u·(previous u), the first u, the last u. */
+  learn: number[];
   /** Shiryaev–Roberts statistics, one per design shift. */
   r: number[];
   /** What people read: exponentially weighted (30 min) means of u and of the baseline. */
@@ -93,7 +117,7 @@ export interface SequentialState {
 }
 
 export function initialSequential(): SequentialState {
-  return { n: 0, first: null, last: null, recent: [], d1: 0, d10: 0, fast: 0, jump: 0, r: DESIGN_SHIFTS.map(() => 0), shift: 0, base: 0 };
+  return { n: 0, first: null, last: null, recent: [], d1: 0, fast: 0, d10: 0, shape1: 0, jumpAt: -1, learn: [0, 0, 0, 0, 0, 0], r: DESIGN_SHIFTS.map(() => 0), shift: 0, base: 0 };
 }
 
 /** The band at one minute: how much above its baseline the canary may be without failing. */
@@ -122,19 +146,54 @@ function rhoFromRatio(q: number): number {
   return rho;
 }
 
+/**
+ * The lag-1 autocorrelation of the learning minutes around their mean, corrected for its
+ * small-sample bias and kept within [0, RHO_MAX]; null before ten of them (or without spread).
+ */
+function learntRho(s: SequentialState): number | null {
+  const moments = s.learn;
+  if (moments === undefined || !(moments[0]! >= LONG_LAG)) return null;
+  const [n, sum, squares, products, first, last] = moments as [number, number, number, number, number, number];
+  const mean = sum / n;
+  const c0 = squares / n - mean * mean;
+  if (!(c0 > 0)) return null;
+  const c1 = (products - mean * (sum - first) - mean * (sum - last) + (n - 1) * mean * mean) / (n - 1);
+  const r = c1 / c0;
+  return Math.max(0, Math.min(RHO_MAX, r + (1 + 3 * r) / n));
+}
+
+/** Minutes the shape rests on: all of them while learning, then the learning ones plus those SHAPE_DELAY behind. */
+function shapeMinutes(n: number): number {
+  return n <= LEARNING_MINUTES ? n : LEARNING_MINUTES + Math.max(0, n - LEARNING_MINUTES - SHAPE_DELAY);
+}
+
+/**
+ * The estimate of ρ (the cap when unknown): the level-free ratio fit, which after the learning
+ * minutes is blended with their lag-1 autocorrelation, each weighted by the minutes behind it.
+ */
+export function rhoEstimate(s: SequentialState): number {
+  if (!(s.d10 > 0)) return RHO_MAX;
+  const fit = rhoFromRatio((s.shape1 ?? s.d1) / s.d10);
+  const learnt = s.n >= LEARNING_MINUTES ? learntRho(s) : null;
+  if (learnt === null) return fit;
+  const since = shapeMinutes(s.n) - LEARNING_MINUTES;
+  return (LEARNING_MINUTES * learnt + since * fit) / (LEARNING_MINUTES + since);
+}
+
 /** The lag-1 autocorrelation used, raised by two standard errors and capped (the cap when unknown). */
 export function autocorrelation(s: SequentialState): number {
   if (!(s.d10 > 0)) return RHO_MAX;
-  const rho = rhoFromRatio(s.d1 / s.d10);
-  const effective = Math.max(1, Math.min(s.n, (2 * SLOW_HALF_LIFE) / Math.LN2));
-  return Math.min(RHO_MAX, rho + (RHO_STANDARD_ERRORS * (1 - rho * rho)) / Math.sqrt(effective));
+  const rho = rhoEstimate(s);
+  const effective = Math.max(1, Math.min(shapeMinutes(s.n), (2 * SLOW_HALF_LIFE) / Math.LN2));
+  return Math.min(RHO_MAX, rho + (RHO_STANDARD_ERRORS * Math.sqrt(Math.max(0, 1 - rho * rho))) / Math.sqrt(effective));
 }
 
 /** The long-run standard deviation of u per minute that the next minute is standardised by (0 when there is no spread yet). */
 export function noiseScale(s: SequentialState): number {
   const rho = autocorrelation(s);
+  const point = Math.min(rho, rhoEstimate(s));
   const r2 = rho * rho;
-  const variance = Math.max(s.d10 / (1 - r2 * r2 * r2 * r2 * r2), s.fast / (1 - rho), s.d1 / (1 - rho));
+  const variance = Math.max(s.d10 / (1 - r2 * r2 * r2 * r2 * r2), s.fast / (1 - point), s.d1 / (1 - point));
   const effective = Math.max(1, (s.n * (1 - rho)) / (1 + rho));
   return Math.sqrt(((variance * (1 + rho)) / (1 - rho)) * (1 + INFLATE / effective));
 }
@@ -180,30 +239,46 @@ function foldMinute(s: SequentialState, m: MinuteSample, settings: SequentialSet
       s.r[k] = Math.min(R_CAP, Math.exp(l * z - (l * l) / 2) * (1 + s.r[k]!));
     }
   }
+  const i = s.n;
   s.n += 1;
-  const learnt = s.n > LEARNING_MINUTES;
+  if (i < LEARNING_MINUTES) {
+    const moments = s.learn;
+    if (moments[0]! > 0) moments[3]! += u * moments[5]!;
+    else moments[4] = u;
+    moments[0]! += 1;
+    moments[1]! += u;
+    moments[2]! += u * u;
+    moments[5] = u;
+  }
   // The lag-1 spread: a step moves only one lag-1 difference, so it hardly moves this.
   const spread = Math.sqrt(2 * Math.max(s.d1, s.fast));
   const k = s.recent.length;
   if (k >= 1) {
     const raw = u - s.recent[k - 1]!;
-    // A jump: the next LONG_LAG long differences straddle it and would read a step as noise.
-    if (s.n > JUMP_AFTER && spread > 0 && Math.abs(raw) > JUMP * spread) s.jump = LONG_LAG;
+    // A jump: the LONG_LAG long differences that end from it on straddle it and would read a step as noise.
+    if (s.n > JUMP_AFTER && spread > 0 && Math.abs(raw) > JUMP * spread) s.jumpAt = i;
     const limit = s.n > JUMP_AFTER && spread > 0 ? CLIP * spread : Infinity;
     const d = Math.max(-limit, Math.min(limit, raw));
     s.d1 = ew(s.d1, (d * d) / 2, weight(s.n - 1, SLOW_HALF_LIFE));
     s.fast = ew(s.fast, (d * d) / 2, weight(s.n - 1, FAST_HALF_LIFE));
   }
-  if (k >= LONG_LAG) {
-    if (s.jump > 0) s.jump -= 1;
-    else {
-      const limit = learnt ? CLIP * Math.sqrt(2 * Math.max(s.d1, s.d10, s.fast)) || Infinity : Infinity;
-      const d = Math.max(-limit, Math.min(limit, u - s.recent[k - LONG_LAG]!));
-      s.d10 = ew(s.d10, (d * d) / 2, weight(s.n - LONG_LAG, SLOW_HALF_LIFE));
-    }
+  // The shape reads the differences ending at minute j: this one while learning, then the one
+  // SHAPE_DELAY minutes back (those that ended within the learning minutes were read then).
+  const j = i < LEARNING_MINUTES ? i : i - SHAPE_DELAY;
+  const lag = i - j;
+  const jumpAt = s.jumpAt ?? -1;
+  if (j >= LONG_LAG && (i < LEARNING_MINUTES || j >= LEARNING_MINUTES) && k - lag - LONG_LAG >= 0 && !(jumpAt >= 0 && j >= jumpAt && j < jumpAt + LONG_LAG)) {
+    const uj = lag === 0 ? u : s.recent[k - lag]!;
+    const long = j >= LEARNING_MINUTES ? CLIP * Math.sqrt(2 * Math.max(s.d1, s.d10, s.fast)) || Infinity : Infinity;
+    const d10 = Math.max(-long, Math.min(long, uj - s.recent[k - lag - LONG_LAG]!));
+    const short = CLIP * Math.sqrt(2 * Math.max(s.d1, s.fast)) || Infinity;
+    const d1 = Math.max(-short, Math.min(short, uj - s.recent[k - lag - 1]!));
+    const w = weight(j - LONG_LAG + 1, SLOW_HALF_LIFE);
+    s.d10 = ew(s.d10, (d10 * d10) / 2, w);
+    s.shape1 = ew(s.shape1 ?? 0, (d1 * d1) / 2, w);
   }
   s.recent.push(u);
-  if (s.recent.length > LONG_LAG) s.recent.shift();
+  if (s.recent.length > LONG_LAG + SHAPE_DELAY) s.recent.shift();
   const w = weight(s.n, DISPLAY_HALF_LIFE);
   s.shift = ew(s.shift, u, w);
   s.base = ew(s.base, m.baseline, w);
@@ -217,7 +292,7 @@ function foldMinute(s: SequentialState, m: MinuteSample, settings: SequentialSet
  * so folding is idempotent and a round may safely re-read minutes. Never changes its arguments.
  */
 export function updateSequential(state: SequentialState, minutes: readonly MinuteSample[], settings: SequentialSettings): SequentialState {
-  const s: SequentialState = { ...state, recent: [...state.recent], r: [...state.r] };
+  const s: SequentialState = { ...state, recent: [...state.recent], learn: [...(state.learn ?? [0, 0, 0, 0, 0, 0])], r: [...state.r] };
   let inOrder = true;
   for (let i = 1; i < minutes.length && inOrder; i++) inOrder = minutes[i - 1]!.at <= minutes[i]!.at;
   const ordered = inOrder ? minutes : [...minutes].sort((a, b) => a.at - b.at);
