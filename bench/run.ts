@@ -9,14 +9,14 @@ import { performance } from 'node:perf_hooks';
 import { lint } from '../src/policy/lint/lint.ts';
 import { loadPolicy, type LoadedPolicy } from '../src/policy/load.ts';
 import { lineOf } from '../src/policy/source.ts';
-import { planRelease } from '../src/plan/timeline.ts';
-import { compareStrategies } from '../src/runtime/compare.ts';
+import { planRelease } from '../src/plan/release-plan.ts';
+import { compareStrategies } from '../src/runtime/strategy-comparison.ts';
 import { runSimulation } from '../src/runtime/simulate.ts';
 import { loadScenario, type Scenario } from '../src/sim/scenario.ts';
 import { fleetPolicy } from '../src/policy/testing.ts';
 import { simulationReport, type Outcome } from '../src/runtime/report.ts';
 import type { Policy } from '../src/policy/schema.ts';
-import { comparisonRound, type RoundCase } from './comparison.ts';
+import { comparisonRound, type RoundCase } from './comparison-gate-round.ts';
 
 const policyText = readFileSync('examples/webapp.yaml', 'utf8');
 const { policy } = loadPolicy(policyText, 'webapp.yaml');
@@ -32,7 +32,7 @@ const fleet2000Full = fleetText(2000, () => undefined);
 const loaded800 = loadPolicy(fleet800, 'fleet-800.yaml');
 const loaded2000 = loadPolicy(fleet2000, 'fleet-2000.yaml');
 const loaded2000Full = loadPolicy(fleet2000Full, 'fleet-2000-full.yaml');
-/** A comparison gate's evaluation round (bench/comparison.ts), built on its first (untimed) run. */
+/** A comparison gate's evaluation round (bench/comparison-gate-round.ts), built on its first (untimed) run. */
 const round = (canaries: number, stable: number, minute: number) => {
   let c: RoundCase | undefined;
   return () => (c ??= comparisonRound(canaries, stable, minute)).run();

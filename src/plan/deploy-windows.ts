@@ -7,7 +7,7 @@ import { ringRegions, isProductionRing } from '../policy/model.ts';
 import type { Policy } from '../policy/schema.ts';
 import { TrafficCurve } from '../sim/traffic-curve.ts';
 import { commonBusinessSpans } from './business-hours.ts';
-import { freezeAt } from './windows.ts';
+import { freezeAt } from './deploy-moment.ts';
 
 const HOUR = 3_600_000;
 const WEEK = 7 * 24 * HOUR;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { PolicyError } from '../errors.ts';
-import { planRelease } from '../plan/timeline.ts';
+import { planRelease } from '../plan/release-plan.ts';
 import { lint } from './lint/lint.ts';
 import { loadPolicy } from './load.ts';
 

@@ -2,7 +2,7 @@
  * @module Rollout strategies for comparison (scenario.md "Strategy comparison"): the policy's rings
  * replaced by simultaneous, sequential or canary-then-all rings, keeping its gates and bakes.
  */
-import { nextDeployMoment } from '../plan/windows.ts';
+import { nextDeployMoment } from '../plan/deploy-moment.ts';
 import { isProductionRing, productionRegions } from './model.ts';
 import type { Policy, Ring } from './schema.ts';
 

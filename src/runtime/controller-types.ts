@@ -7,7 +7,7 @@ import type { Phase, RingStatus } from '../engine/types.ts';
 import type { Evaluation } from '../gates/types.ts';
 import type { ChangeKind, Policy } from '../policy/schema.ts';
 import type { AuditEntry } from '../ports.ts';
-import type { ComparisonRow } from './comparison.ts';
+import type { ComparisonRow } from './region-table.ts';
 import type { SimulationReport } from './report.ts';
 
 export type Role = 'viewer' | 'operator' | 'admin';

@@ -17,7 +17,7 @@ import { startRequestProblem } from '../policy/release-fields.ts';
 import { scrubCredentials } from './audit-chain.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { AuditEntry, Clock, Store, Timers } from '../ports.ts';
-import { comparisonRows, type ComparisonRow } from './comparison.ts';
+import { comparisonRows, type ComparisonRow } from './region-table.ts';
 import type { Actor, LiveEvent, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
 import { perform, type RuntimePorts } from './effects.ts';
 import { releaseView } from './release-view.ts';

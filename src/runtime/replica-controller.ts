@@ -6,7 +6,7 @@
  */
 import { NotFoundError, NotLeaderError } from '../errors.ts';
 import type { Policy } from '../policy/schema.ts';
-import type { ComparisonRow } from './comparison.ts';
+import type { ComparisonRow } from './region-table.ts';
 import type { Actor, LiveEvent, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
 import type { Controller } from './controller.ts';
 

@@ -143,7 +143,7 @@ describe('the stretch-wise accounting', () => {
     ['without a leak (thresholds and spikes decide)', ''],
   ])('gives what a minute-by-minute walk gives, across a daylight-saving change, drains, rollbacks and outages, %s', async (_, leak) => {
     const { FleetModel, emptyBehaviour } = await import('./model.ts');
-    const { VersionTimeline, StepTimeline } = await import('./timeline.ts');
+    const { VersionTimeline, StepTimeline } = await import('./region-history.ts');
     const { account } = await import('./accounting.ts');
     const text = `apiVersion: meridian.dev/v1alpha1
 kind: Scenario

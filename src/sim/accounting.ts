@@ -15,7 +15,7 @@
  */
 import { MINUTE } from '../policy/duration.ts';
 import { emptyBehaviour, type FleetModel } from './model.ts';
-import type { StepTimeline, VersionTimeline } from './timeline.ts';
+import type { StepTimeline, VersionTimeline } from './region-history.ts';
 
 export interface Accounting {
   /** Start of the first minute in which a fault of the new version changes a metric in any region. */

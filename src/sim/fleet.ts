@@ -23,7 +23,7 @@ import { MinuteCache } from './minute-cache.ts';
 import { FleetModel, METRIC_INDEX, emptyBehaviour, type MetricName, type SimRegion } from './model.ts';
 import { deployTimeOf } from './scenario.ts';
 import type { Scenario } from './scenario-schema.ts';
-import { StepTimeline, VersionTimeline } from './timeline.ts';
+import { StepTimeline, VersionTimeline } from './region-history.ts';
 
 export type { Accounting } from './accounting.ts';
 

@@ -3,7 +3,7 @@
  * (releases cross time zones; one clock for everyone on the page).
  */
 import { formatDuration } from '../../policy/duration.ts';
-import { formatMetricValue } from '../../runtime/comparison.ts';
+import { formatMetricValue } from '../../runtime/region-table.ts';
 
 const MINUTE = 60_000;
 

@@ -5,11 +5,11 @@
  */
 import type { Policy } from '../../policy/schema.ts';
 import type { AuditEntry } from '../../ports.ts';
-import type { ComparisonRow } from '../../runtime/comparison.ts';
+import type { ComparisonRow } from '../../runtime/region-table.ts';
 import type { Actor, ReleaseView } from '../../runtime/controller-types.ts';
 import { actionsFor, type Action } from './actions.ts';
 import { charts } from './charts.ts';
-import { comparisonTable } from './comparison-view.ts';
+import { comparisonTable } from './region-table-view.ts';
 import { utcMinute } from './format.ts';
 import { html, type SafeHtml } from './html.ts';
 import { auditTable, eventsTable } from './log-view.ts';

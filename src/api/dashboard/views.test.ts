@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { policyOf } from '../../engine/fake-ports.test-helper.ts';
 import type { RingStatus } from '../../engine/types.ts';
-import type { ComparisonRow } from '../../runtime/comparison.ts';
+import type { ComparisonRow } from '../../runtime/region-table.ts';
 import type { EvaluationView, ReleaseView, RingView } from '../../runtime/controller-types.ts';
 import { chart, chartInputs, niceCeil } from './charts.ts';
-import { comparisonTable } from './comparison-view.ts';
+import { comparisonTable } from './region-table-view.ts';
 import { currentRing } from './list-fragment.ts';
 import { ringStatus } from './timeline-view.ts';
 

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { compareStrategies } from '../../runtime/compare.ts';
+import { compareStrategies } from '../../runtime/strategy-comparison.ts';
 import { EXIT } from '../exit-codes.ts';
 import { table } from '../format/table.ts';
 import { json, type Io } from '../io.ts';

@@ -15,7 +15,7 @@ import type { ReleaseState } from '../../engine/types.ts';
 import { slidingWindow } from '../../gates/schedule.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { loadPolicy } from '../../policy/load.ts';
-import { comparisonRows } from '../../runtime/comparison.ts';
+import { comparisonRows } from '../../runtime/region-table.ts';
 import { DEMO_POLICY, DEMO_POLICY_FILE, DEMO_SCENARIO, DEMO_SCENARIO_FILE } from '../../runtime/demo-default.ts';
 import { createDemoRepository, demoDelivery } from '../../runtime/demo-gitops.ts';
 import { simulationReport } from '../../runtime/report.ts';

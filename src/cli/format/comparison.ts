@@ -1,7 +1,7 @@
 /**
  * @module The cross-region comparison table as text: a value outside its gate is marked with `!`.
  */
-import { formatMetricValue, type ComparisonMetric, type ComparisonRow } from '../../runtime/comparison.ts';
+import { formatMetricValue, type ComparisonMetric, type ComparisonRow } from '../../runtime/region-table.ts';
 import { table } from './table.ts';
 
 function cell(row: ComparisonRow, metric: ComparisonMetric): string {

@@ -9,7 +9,7 @@ import { firstProductionRingIndex, ringUserShare, round } from '../policy/model.
 import { peakWaits } from './peak-hour.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { Issue } from '../policy/source.ts';
-import { nextDeployMoment, type Wait } from './windows.ts';
+import { nextDeployMoment, type Wait } from './deploy-moment.ts';
 
 export interface PlannedRing {
   name: string;

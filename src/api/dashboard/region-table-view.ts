@@ -3,7 +3,7 @@
  * Baseline, and error rate, p99 latency, CPU, memory and QPS over the last hour; a value outside a
  * gate of its ring is highlighted and says so in words.
  */
-import { COMPARISON_METRICS, type ComparisonRow } from '../../runtime/comparison.ts';
+import { COMPARISON_METRICS, type ComparisonRow } from '../../runtime/region-table.ts';
 import { html, type SafeHtml } from './html.ts';
 import { metricLabel, metricValue } from './format.ts';
 

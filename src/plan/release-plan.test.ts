@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../policy/load.ts';
 import { at, policyOf, region } from './testing.ts';
-import { planRelease } from './timeline.ts';
+import { planRelease } from './release-plan.ts';
 
 const { policy: webapp } = loadPolicy(readFileSync(new URL('../../examples/webapp.yaml', import.meta.url), 'utf8'), 'webapp.yaml');
 

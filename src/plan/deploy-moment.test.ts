@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { at, policyOf, region } from './testing.ts';
-import { isDeployAllowed, nextDeployMoment } from './windows.ts';
+import { isDeployAllowed, nextDeployMoment } from './deploy-moment.ts';
 
 const LONDON = 'outside business hours in eu-west-1 (Europe/London, Mon-Fri 09:00-17:00)';
 const NEW_YORK = 'outside business hours in us-east-1 (America/New_York, Mon-Fri 09:00-17:00)';
