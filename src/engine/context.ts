@@ -31,10 +31,6 @@ export function draft(state: ReleaseState): ReleaseState {
   };
 }
 
-/** `2026-03-03T09:00Z`: an instant as event details show it (ISO 8601, to the minute). */
-export function iso(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16)}Z`;
-}
 
 export function emit(ctx: Ctx, type: string, fields: Omit<ReleaseEvent, 'at' | 'type'> = {}): void {
   const ev: ReleaseEvent = { at: ctx.now, type };
@@ -75,6 +71,12 @@ export function requestTraffic(ctx: Ctx, action: 'drain' | 'restore', region: st
   if (ctx.s.pendingTraffic.some((p) => p.action === action && p.region === region)) return;
   ctx.s.pendingTraffic.push({ action, region, cause });
   ctx.effects.push({ type: action, region, cause });
+}
+
+/** Ask for a data hook (`step`) and remember what comes after it (`then`) until its result arrives. */
+export function runHook(ctx: Ctx, step: string, then: 'deploy' | 'complete' | 'rollback'): void {
+  ctx.s.pendingHook = { step, then };
+  ctx.effects.push({ type: 'run-hook', step });
 }
 
 export function settleTraffic(ctx: Ctx, action: 'drain' | 'restore', region: string): void {

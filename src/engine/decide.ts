@@ -4,11 +4,11 @@
  * runtime carries the effects out and feeds their results back as inputs.
  */
 import type { Policy } from '../policy/schema.ts';
-import { draft, emit, refuse, requestTraffic, ringAt, ringIndex, TERMINAL, wake, type Ctx } from './context.ts';
+import { draft, emit, refuse, requestTraffic, ringAt, ringIndex, runHook, TERMINAL, wake, type Ctx } from './context.ts';
 import { beginRollback, continueRollback, nextRollback, onRollbackHealth, onRolledBack, operatorRollback, resumeTarget } from './failure.ts';
 import { onWatchResults, watchDue } from './watch.ts';
 import { onTrafficDone, onTrafficFailed, onTrafficRefused, retryTraffic } from './traffic.ts';
-import { afterSchedule, complete, enterRing, extendBake, onDeployed, onDeployHealth, onGateResults, runHook, tryDeploy } from './progress.ts';
+import { afterSchedule, complete, enterRing, extendBake, onDeployed, onDeployHealth, onGateResults, tryDeploy } from './progress.ts';
 import type { Decision, EngineInput, Refusal, ReleaseRequestData, ReleaseState, RingState } from './types.ts';
 import { isApprover } from './approvers.ts';
 

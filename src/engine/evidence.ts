@@ -11,8 +11,9 @@ import { firstProductionRingIndex } from '../policy/model.ts';
 import type { Policy } from '../policy/schema.ts';
 import { hhmm } from '../plan/business-hours.ts';
 import { peakCoveredAt } from '../plan/peak-hour.ts';
-import { iso } from './context.ts';
+import { } from './context.ts';
 import type { GateCheck } from './types.ts';
+import { isoMinute } from '../plan/iso.ts';
 
 /** The name request-count checks and evaluations carry (kind `requests`); never a gate's. */
 export const EVIDENCE = 'evidence';
@@ -76,7 +77,7 @@ export function missingEvidence(policy: Policy, ringIndex: number, healthyAt: nu
       const at = peakCoveredAt(region, healthyAt);
       if (at > now) {
         keys.push(`peak@${name}`);
-        details.push(`the local peak hour (${hhmm(region.peakHour)}–${hhmm((region.peakHour + 60) % (24 * 60))} ${region.timezone}) not yet baked in ${name}, until ${iso(at)}`);
+        details.push(`the local peak hour (${hhmm(region.peakHour)}–${hhmm((region.peakHour + 60) % (24 * 60))} ${region.timezone}) not yet baked in ${name}, until ${isoMinute(at)}`);
       }
     }
   }

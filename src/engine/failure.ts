@@ -5,10 +5,9 @@
  * windows or freezes.
  */
 import { isProductionRing, rollbackRings } from '../policy/model.ts';
-import { HEALTH_POLL_MS, countCheck, emit, halt, pastDeadline, refuse, requestTraffic, ringAt, ringIndex, trafficInFlight, wake, type Ctx } from './context.ts';
+import { HEALTH_POLL_MS, countCheck, emit, halt, pastDeadline, refuse, requestTraffic, ringAt, ringIndex, runHook, trafficInFlight, wake, type Ctx } from './context.ts';
 import type { Refusal } from './types.ts';
 import { allowedActions, runsNewVersion } from './actions.ts';
-import { runHook } from './progress.ts';
 import type { HealthReport } from '../ports.ts';
 
 /** Rings that carry the new version somewhere (deployed or deploying, not yet rolled back). */

@@ -6,8 +6,8 @@
 import { initialTracker, readyToPromote, track } from '../gates/tracker.ts';
 import type { Evaluation } from '../gates/types.ts';
 import { isProductionRing } from '../policy/model.ts';
-import { isDeployAllowed, nextDeployMoment } from '../plan/windows.ts';
-import { HEALTH_POLL_MS, countCheck, emit, halt, iso, pastDeadline, ringAt, wake, type Ctx } from './context.ts';
+import { isDeployAllowed, nextDeployMoment } from '../plan/deploy-moment.ts';
+import {HEALTH_POLL_MS, countCheck, emit, halt, pastDeadline, ringAt, runHook, wake, type Ctx } from './context.ts';
 import { bakeSchedule, checksAt, type Bake } from './bake-checks.ts';
 import { failRing } from './failure.ts';
 import { ringInterval, startWatch } from './watch.ts';
@@ -16,6 +16,7 @@ import { missingEvidence, requestChecks } from './evidence.ts';
 import type { GateCheck, RingState } from './types.ts';
 import type { HealthReport } from '../ports.ts';
 import { formatDuration } from '../policy/duration.ts';
+import { isoMinute } from '../plan/iso.ts';
 
 export function enterRing(ctx: Ctx, i: number): void {
   ctx.s.current = i;
@@ -49,7 +50,7 @@ export function tryDeploy(ctx: Ctx, i: number): void {
       halt(ctx, next.never, 'deploy');
       return;
     }
-    const detail = `${allowed.wait.detail}; next window ${iso(next.at)}`;
+    const detail = `${allowed.wait.detail}; next window ${isoMinute(next.at)}`;
     const last = ctx.s.events[ctx.s.events.length - 1];
     if (rs.status !== 'waiting-window' || last?.type !== 'ring.waiting' || last.detail !== detail) {
       emit(ctx, 'ring.waiting', { ring: ring.name, detail });
@@ -68,11 +69,6 @@ export function tryDeploy(ctx: Ctx, i: number): void {
   ctx.s.phase = 'running';
   emit(ctx, 'ring.deploy.started', { ring: ring.name, detail: `${ctx.s.release.version} to ${ring.regions.join(', ')}` });
   ctx.effects.push({ type: 'deploy', ring: ring.name });
-}
-
-export function runHook(ctx: Ctx, step: string, then: 'deploy' | 'complete' | 'rollback'): void {
-  ctx.s.pendingHook = { step, then };
-  ctx.effects.push({ type: 'run-hook', step });
 }
 
 export function onDeployed(ctx: Ctx, i: number, ref: string): void {
@@ -94,7 +90,7 @@ export function onDeployHealth(ctx: Ctx, i: number, report: HealthReport): void 
     rs.bakeUntil = ctx.now + ring.bake;
     for (const r of ring.regions) ctx.s.versions[r] = ctx.s.release.version;
     rs.schedule = bakeSchedule(ctx.policy, ring, { healthyAt: rs.healthyAt, bakeUntil: rs.bakeUntil });
-    emit(ctx, 'ring.deploy.completed', { ring: ring.name, detail: `healthy; baking ${formatDuration(ring.bake)} until ${iso(rs.bakeUntil)}` });
+    emit(ctx, 'ring.deploy.completed', { ring: ring.name, detail: `healthy; baking ${formatDuration(ring.bake)} until ${isoMinute(rs.bakeUntil)}` });
     afterSchedule(ctx, i);
     return;
   }
@@ -222,7 +218,7 @@ export function complete(ctx: Ctx): void {
   if (after > 0 && ctx.s.watchUntil == null) {
     ctx.s.watchUntil = ctx.now + after;
     ctx.s.phase = 'running';
-    emit(ctx, 'release.watching', { detail: `${ctx.s.release.version} runs in every region; every ring stays watched by its gates for ${formatDuration(after)}, until ${iso(ctx.s.watchUntil)}` });
+    emit(ctx, 'release.watching', { detail: `${ctx.s.release.version} runs in every region; every ring stays watched by its gates for ${formatDuration(after)}, until ${isoMinute(ctx.s.watchUntil)}` });
     wake(ctx, ctx.s.watchUntil);
     return;
   }

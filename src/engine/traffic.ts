@@ -4,9 +4,10 @@
  * restore that fails is retried with backoff (reported each time) and does not hold the rollback's
  * end. Nothing here performs an effect.
  */
-import { emit, iso, settleTraffic, wake, type Ctx } from './context.ts';
+import {emit, settleTraffic, wake, type Ctx } from './context.ts';
 import { continueRollback } from './failure.ts';
 import type { EngineInput } from './types.ts';
+import { isoMinute } from '../plan/iso.ts';
 
 /** Attempts at a restore before Meridian gives up and asks a person to restore the weight. */
 export const RESTORE_ATTEMPTS = 8;
@@ -57,7 +58,7 @@ export function onTrafficFailed(ctx: Ctx, input: Extract<EngineInput, { type: 't
   } else {
     const retryAt = ctx.now + restoreBackoff(failures);
     s.pendingTraffic = s.pendingTraffic.map((p) => (p === pending ? { ...p, failures, retryAt } : p));
-    emit(ctx, 'traffic.restore.failed', { region, detail: `${error}; retrying at ${iso(retryAt)} (attempt ${failures + 1} of ${RESTORE_ATTEMPTS})` });
+    emit(ctx, 'traffic.restore.failed', { region, detail: `${error}; retrying at ${isoMinute(retryAt)} (attempt ${failures + 1} of ${RESTORE_ATTEMPTS})` });
     wake(ctx, retryAt);
   }
   continueRollback(ctx);

@@ -20,7 +20,3 @@ export function digitsApart(x: number, bound: number, min = 4): number {
   return 17;
 }
 
-/** `HH:MMZ` of an instant, in UTC: 2026-03-02T01:00:00Z → "01:00Z". */
-export function clockUtc(at: number): string {
-  return `${new Date(at).toISOString().slice(11, 16)}Z`;
-}

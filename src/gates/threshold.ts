@@ -16,7 +16,8 @@
 import type { Gate } from '../policy/schema.ts';
 import { formatDuration, HOUR } from '../policy/duration.ts';
 import type { Evaluation } from './types.ts';
-import { clockUtc, digitsApart, sig } from './format.ts';
+import { digitsApart, sig } from './format.ts';
+import { clockUtc } from '../plan/iso.ts';
 
 /** What the engine hands over: a value, no data (null), or the provider's error. */
 export type Reading = number | null | { error: string };

@@ -1,6 +1,7 @@
 /**
- * @module Instants as people read them: `2026-12-27T00:00:00Z` (seconds, milliseconds only when
- * present) and `2026-03-02 09:00Z` (minutes, for tables). Always UTC. Pure.
+ * @module Instants as people read them, always UTC, in one place: `2026-12-27T00:00:00Z` (seconds,
+ * milliseconds only when present), `2026-03-03T09:00Z` (event details), `2026-03-02 09:00Z`
+ * (tables) and `09:00Z` (a time of day in a gate's sentence). Pure.
  */
 
 /** `2026-12-27T00:00:00Z`; `2026-12-27T00:00:00.250Z` when the instant has milliseconds. */
@@ -9,6 +10,16 @@ export function isoInstant(ms: number): string {
 }
 
 /** `2026-03-02 09:00Z` (seconds are dropped, not rounded). */
-export function isoMinute(ms: number): string {
+export function tableMinute(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}Z`;
+}
+
+/** `2026-03-03T09:00Z`: an instant as event details show it (ISO 8601, to the minute). */
+export function isoMinute(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16)}Z`;
+}
+
+/** `09:00Z`: the UTC time of day. */
+export function clockUtc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 16)}Z`;
 }

@@ -4,12 +4,13 @@
  */
 import { formatDuration } from '../../policy/duration.ts';
 import { formatMetricValue } from '../../runtime/region-table.ts';
+import { tableMinute } from '../../plan/iso.ts';
 
 const MINUTE = 60_000;
 
 /** `2026-03-02 10:05 UTC` from an ISO instant or epoch milliseconds. */
 export function utcMinute(at: string | number): string {
-  return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `${tableMinute(typeof at === 'number' ? at : Date.parse(at)).slice(0, -1)} UTC`;
 }
 
 /** `10:05` (UTC), for places where the date is clear from around it. */

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { sig } from '../../gates/format.ts';
-import { isoMinute } from '../../plan/iso.ts';
+import { tableMinute } from '../../plan/iso.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import { Instant, type Policy } from '../../policy/schema.ts';
 import { backtest, type BacktestResult } from '../../runtime/backtest.ts';
@@ -68,11 +68,11 @@ export function backtestText(r: BacktestResult, verbose: boolean): string {
   const shown = verbose ? r.evaluations : r.evaluations.filter((e) => e.result !== 'pass');
   const counts = { pass: 0, fail: 0, inconclusive: 0 };
   for (const e of r.evaluations) counts[e.result]++;
-  let out = `${r.ring} (${r.regions.join(', ')}): healthy ${isoMinute(r.healthyAt)}, bake until ${isoMinute(r.bakeUntil)}\n\n`;
+  let out = `${r.ring} (${r.regions.join(', ')}): healthy ${tableMinute(r.healthyAt)}, bake until ${tableMinute(r.bakeUntil)}\n\n`;
   if (shown.length > 0) {
     out += table(
       ['AT', 'GATE', 'REGION', 'KIND', 'RESULT', 'VALUE', 'DETAIL'],
-      shown.map((e) => [isoMinute(e.at), e.gate, e.region, e.kind, e.result, e.value === null ? '-' : sig(e.value), e.detail]),
+      shown.map((e) => [tableMinute(e.at), e.gate, e.region, e.kind, e.result, e.value === null ? '-' : sig(e.value), e.detail]),
     );
     out += '\n';
   }

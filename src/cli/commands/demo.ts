@@ -24,9 +24,10 @@ import { runSimulation } from '../../runtime/simulate.ts';
 import { loadScenario } from '../../sim/scenario.ts';
 import { EXIT } from '../exit-codes.ts';
 import { comparisonTable } from '../format/comparison.ts';
-import { eventLines, minuteUtc, releaseStateTable, ringStatusText } from '../format/release.ts';
+import {eventLines, releaseStateTable, ringStatusText} from '../format/release.ts';
 import { json, type Io } from '../io.ts';
 import { portFlag } from './serve.ts';
+import { tableMinute } from '../../plan/iso.ts';
 
 const HOUR = 3_600_000;
 
@@ -34,7 +35,7 @@ function progressLine(state: ReleaseState, now: number, start: number): string {
   const i = Math.min(state.current, state.rings.length - 1);
   const ring = state.rings[i]!;
   const day = ((now - start) / (24 * HOUR)).toFixed(1);
-  return `virtual ${minuteUtc(now)} (day ${day})  ${state.phase.padEnd(12)} ${ring.name}: ${ringStatusText(state, i)}`;
+  return `virtual ${tableMinute(now)} (day ${day})  ${state.phase.padEnd(12)} ${ring.name}: ${ringStatusText(state, i)}`;
 }
 
 /** `demo --serve`: the demo policy and scenario under a live server, with a token to sign in with. */
@@ -125,7 +126,7 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
         const window = (healthyAt === null ? null : slidingWindow(snap.at, healthyAt, warmup)) ?? { from: snap.at - HOUR, to: snap.at };
         const span = window.to - window.from === HOUR ? 'the hour' : `the ${formatDuration(window.to - window.from)}`;
         const rows = await comparisonRows(policy, run.metrics, snap.versions, s.release.version, window.from, window.to);
-        io.out(`\nCross-region comparison at detection (${span} to ${minuteUtc(snap.at)}; ! = outside its gate)\n`);
+        io.out(`\nCross-region comparison at detection (${span} to ${tableMinute(snap.at)}; ! = outside its gate)\n`);
         io.out(comparisonTable(rows));
       }
 
@@ -140,7 +141,7 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
       const d = report.detection;
       io.out('\n');
       io.out(`outcome:   ${report.outcome}\n`);
-      if (d) io.out(`detection: ${d.ring} by gate ${d.gate} at ${minuteUtc(s.detection!.at)}${d.latencyMinutes === null ? '' : `, ${d.latencyMinutes} min after the fault began`}\n`);
+      if (d) io.out(`detection: ${d.ring} by gate ${d.gate} at ${tableMinute(s.detection!.at)}${d.latencyMinutes === null ? '' : `, ${d.latencyMinutes} min after the fault began`}\n`);
       io.out(`exposure:  ${report.exposure.userMinutes} user-minutes of users on the faulty version\n`);
       const untouched = s.rings.filter((r) => r.deployedAt === null).map((r) => r.name);
       if (untouched.length > 0) io.out(`untouched: ${untouched.join(', ')} never saw ${s.release.version}\n`);

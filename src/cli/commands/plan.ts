@@ -8,7 +8,7 @@ import { loadPolicy } from '../../policy/load.ts';
 import { round } from '../../policy/model.ts';
 import { Instant } from '../../policy/schema.ts';
 import { locate } from '../../policy/source.ts';
-import { isoMinute } from '../../plan/iso.ts';
+import { tableMinute } from '../../plan/iso.ts';
 import { planRelease, type Timeline } from '../../plan/release-plan.ts';
 import type { Wait } from '../../plan/deploy-moment.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -45,7 +45,7 @@ export function timelineJson(t: Timeline): unknown {
 const percent = (share: number): string => `${round(share * 100, 2)}%`;
 
 function waitCell(w: Wait): string {
-  return w.reason === 'business-hours' || w.reason === 'evidence' ? `${w.detail} until ${isoMinute(w.until)}` : w.detail;
+  return w.reason === 'business-hours' || w.reason === 'evidence' ? `${w.detail} until ${tableMinute(w.until)}` : w.detail;
 }
 
 /** The timeline as a table, then the completion line. */
@@ -55,13 +55,13 @@ export function timelineTable(t: Timeline): string {
     r.regions.join(', '),
     percent(r.userShare),
     percent(r.cumulativeUserShare),
-    isoMinute(r.deployAt),
-    isoMinute(r.healthyAt),
-    isoMinute(r.bakeUntil),
+    tableMinute(r.deployAt),
+    tableMinute(r.healthyAt),
+    tableMinute(r.bakeUntil),
     r.waits.length > 0 ? r.waits.map(waitCell).join('; ') : '-',
   ]);
   const head = ['RING', 'REGIONS', 'USERS', 'CUMULATIVE', 'DEPLOY AT', 'HEALTHY AT', 'BAKE UNTIL', 'WAITS'];
-  return `${table(head, rows)}complete at ${isoMinute(t.completeAt)}, ${t.totalHours} hours after the start (${isoMinute(t.start)})\n`;
+  return `${table(head, rows)}complete at ${tableMinute(t.completeAt)}, ${t.totalHours} hours after the start (${tableMinute(t.start)})\n`;
 }
 
 export function registerPlan(program: Command, io: Io, done: (code: number) => void): void {

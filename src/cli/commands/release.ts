@@ -14,9 +14,9 @@ import type { ReleaseView, RingView } from '../../runtime/controller-types.ts';
 import { releaseAnalytics, type ReleaseAnalytics, type Stat } from '../../runtime/analytics.ts';
 import { MeridianClient, serverUrl, tokenFrom } from '../client.ts';
 import { EXIT } from '../exit-codes.ts';
-import { minuteUtc } from '../format/release.ts';
 import { table } from '../format/table.ts';
 import { json, type Io } from '../io.ts';
+import { tableMinute } from '../../plan/iso.ts';
 
 export interface ReleaseCommandDeps {
   fetch?: typeof fetch;
@@ -37,7 +37,7 @@ interface Common {
 const LAST_EVENTS = 10;
 const CLEAR = '\x1b[H\x1b[2J';
 
-const minute = (iso: string | null): string => (iso === null ? '-' : minuteUtc(Date.parse(iso)));
+const minute = (iso: string | null): string => (iso === null ? '-' : tableMinute(Date.parse(iso)));
 
 function ringStatus(v: ReleaseView, i: number): string {
   const r: RingView = v.rings[i]!;

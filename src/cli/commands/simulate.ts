@@ -16,8 +16,9 @@ import { runSimulation } from '../../runtime/simulate.ts';
 import { exportOpenMetrics } from '../../sim/openmetrics.ts';
 import { loadScenario, type Scenario } from '../../sim/scenario.ts';
 import { EXIT } from '../exit-codes.ts';
-import { eventLines, minuteUtc, releaseStateTable } from '../format/release.ts';
+import {eventLines, releaseStateTable} from '../format/release.ts';
 import { json, readInput, type Io } from '../io.ts';
+import { tableMinute } from '../../plan/iso.ts';
 
 export function parseSeed(value: string | undefined, flag = '--seed'): number | undefined {
   if (value === undefined) return undefined;
@@ -65,7 +66,7 @@ export function registerSimulate(program: Command, io: Io, done: (code: number) 
         } catch (e) {
           throw new UsageError(`--export-openmetrics ${opts.exportOpenmetrics}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
         }
-        io.err(`wrote the fleet's metrics from ${minuteUtc(loaded.scenario.spec.start)} to ${minuteUtc(run.endedAt)} to ${opts.exportOpenmetrics} (OpenMetrics)\n`);
+        io.err(`wrote the fleet's metrics from ${tableMinute(loaded.scenario.spec.start)} to ${tableMinute(run.endedAt)} to ${opts.exportOpenmetrics} (OpenMetrics)\n`);
       }
       if (opts.json) {
         json(io, report);
@@ -75,8 +76,8 @@ export function registerSimulate(program: Command, io: Io, done: (code: number) 
       io.out(releaseStateTable(policy, run.state, run.finalVersions));
       io.out(`\n${eventLines(run.state)}\n`);
       const d = report.detection;
-      io.out(`fault onset: ${run.faultOnset === null ? 'none' : minuteUtc(run.faultOnset)}\n`);
-      io.out(`detection:   ${d ? `${d.ring} by ${d.gate} at ${minuteUtc(run.state.detection!.at)}${d.latencyMinutes === null ? '' : ` (${d.latencyMinutes} min after onset)`}` : 'none'}\n`);
+      io.out(`fault onset: ${run.faultOnset === null ? 'none' : tableMinute(run.faultOnset)}\n`);
+      io.out(`detection:   ${d ? `${d.ring} by ${d.gate} at ${tableMinute(run.state.detection!.at)}${d.latencyMinutes === null ? '' : ` (${d.latencyMinutes} min after onset)`}` : 'none'}\n`);
       io.out(`exposure:    ${report.exposure.userMinutes} user-minutes\n`);
       done(EXIT.ok);
     });

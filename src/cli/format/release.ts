@@ -5,8 +5,8 @@
 import type { ReleaseState } from '../../engine/types.ts';
 import type { Policy } from '../../policy/schema.ts';
 import { table } from './table.ts';
+import { tableMinute } from '../../plan/iso.ts';
 
-export const minuteUtc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')}Z`;
 
 const RING_STATUS: Record<string, string> = {
   pending: 'not started',
@@ -38,7 +38,7 @@ export function releaseStateTable(policy: Policy, state: ReleaseState, versions:
 
 /** What happened when, one line per event (evaluations that passed are not events), in columns. */
 export function eventLines(state: ReleaseState): string {
-  const rows = state.events.map((e) => ({ at: minuteUtc(e.at), type: e.type, where: [e.ring, e.region].filter(Boolean).join(' '), detail: e.detail ?? '' }));
+  const rows = state.events.map((e) => ({ at: tableMinute(e.at), type: e.type, where: [e.ring, e.region].filter(Boolean).join(' '), detail: e.detail ?? '' }));
   const typeWidth = Math.max(0, ...rows.map((r) => r.type.length));
   const whereWidth = Math.max(0, ...rows.map((r) => r.where.length));
   return rows.map((r) => `${r.at}  ${r.type.padEnd(typeWidth)}  ${r.where.padEnd(whereWidth)}  ${r.detail}`.trimEnd()).join('\n') + '\n';
