@@ -16,7 +16,7 @@
  * interval reading does).
  */
 import type { Gate } from '../policy/schema.ts';
-import { HOUR, MINUTE } from '../policy/duration.ts';
+import { HOUR } from '../policy/duration.ts';
 
 /** The widest mean any verdict rests on: the sliding window of every threshold gate. */
 export const SLIDING_WINDOW = HOUR;

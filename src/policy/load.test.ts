@@ -128,7 +128,7 @@ describe('loading a policy', () => {
     const prometheus = readFileSync(new URL('../../examples/prometheus/webapp-prometheus.yaml', import.meta.url), 'utf8');
     const text = prometheus
       .replace('      onFailure: { rollback: [ring-1] }\n', '      onFailure: { rollback: [ring-1] }\n      evidence: { minRequests: 50000 }\n')
-      .replace(/\n        qps: .*\n/, '\n');
+      .replace(/\n {8}qps: .*\n/, '\n');
     expect(errorsOf(text)).toEqual([
       'policy.yaml:47:32: spec.rings[1].evidence.minRequests: minRequests counts requests from the qps metric (requests per second), which is not in spec.metrics.prometheus.queries',
     ]);

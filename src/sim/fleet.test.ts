@@ -161,7 +161,7 @@ describe('the fleet’s metrics', () => {
   });
 
   it('take an error-rate fault only in its regions, from `after` past the version’s start there, while the version runs', async () => {
-    const { fleet, clock, deploy, rollback, read, expectRate } = setup('  faults: [{ kind: error-rate, regions: [eu-west-1], value: 0.05, after: 30m }]\n');
+    const { fleet, clock, deploy, rollback, expectRate } = setup('  faults: [{ kind: error-rate, regions: [eu-west-1], value: 0.05, after: 30m }]\n');
     await deploy('ring-1');
     await deploy('ring-2');
     clock.set(at('04:30'));
@@ -193,7 +193,7 @@ describe('the fleet’s metrics', () => {
   });
 
   it('take a daily spike every day at its local time, for its duration', async () => {
-    const { clock, deploy, read, expectRate } = setup('  faults: [{ kind: daily-spike, at: "00:00", timezone: Asia/Kolkata, duration: 15m, errorRate: 0.15 }]\n');
+    const { clock, deploy, expectRate } = setup('  faults: [{ kind: daily-spike, at: "00:00", timezone: Asia/Kolkata, duration: 15m, errorRate: 0.15 }]\n');
     await deploy('ring-2');
     clock.set(Date.parse('2026-03-04T00:00:00Z'));
     await expectRate('eu-west-1', at('18:29'), 0.002);
@@ -217,7 +217,7 @@ describe('the fleet’s metrics', () => {
   });
 
   it('take a scale-dependent fault only in regions with at least its user share', async () => {
-    const { clock, deploy, read, expectRate } = setup('  faults: [{ kind: scale-dependent, minUserShare: 0.3, errorRate: 0.2 }]\n');
+    const { clock, deploy, expectRate } = setup('  faults: [{ kind: scale-dependent, minUserShare: 0.3, errorRate: 0.2 }]\n');
     for (const ring of ['ring-0', 'ring-1', 'ring-2', 'ring-3']) await deploy(ring);
     clock.set(at('04:00'));
     await expectRate('eu-west-1', at('03:40'), 0.2);

@@ -62,8 +62,9 @@ suite('draining a region through a real HAProxy', () => {
 
     let phase = 'before';
     let failure: unknown = null;
-    let drain: Promise<void> | null = null;
-    let restore: Promise<void> | null = null;
+    // Set by the stream's callback, so declared as the union (not narrowed to null here).
+    let drain = null as Promise<void> | null;
+    let restore = null as Promise<void> | null;
     const read: Record<string, { weights: Record<string, number>; admin: Record<string, number> }> = {};
     const readBack = async (when: string): Promise<void> => {
       const servers = await traffic.servers();

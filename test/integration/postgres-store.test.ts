@@ -82,7 +82,7 @@ describePostgres('PostgreSQL', () => {
       await store.close();
       const c = new pg.Client({ connectionString: db });
       await c.connect();
-      expect((await c.query("SELECT count(*)::integer AS n FROM public.releases")).rows).toEqual([{ n: 1 }]);
+      expect((await c.query('SELECT count(*)::integer AS n FROM public.releases')).rows).toEqual([{ n: 1 }]);
       await c.end();
     });
 

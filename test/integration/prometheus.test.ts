@@ -15,8 +15,8 @@ import { AdapterError } from '../../src/errors.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import type { Metrics } from '../../src/ports.ts';
 import { backtest } from '../../src/runtime/backtest.ts';
+import { SimulatedClock } from '../../src/runtime/simulated-clock.ts';
 import { runInVirtualTime } from '../../src/runtime/virtual-run.ts';
-import { VirtualClock } from '../../src/runtime/virtual-clock.ts';
 import { createFleet } from '../../src/sim/fleet.ts';
 import { formatOpenMetrics } from '../../src/sim/openmetrics.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
@@ -249,7 +249,7 @@ describePrometheus('Prometheus stopping mid-bake', () => {
       'prometheus-down.yaml',
       policy,
     );
-    const clock = new VirtualClock(scenario.spec.start);
+    const clock = new SimulatedClock(scenario.spec.start);
     const fleet = createFleet(policy, scenario, clock);
     const stopAt = at('2026-03-02T10:40:00Z'); // six hours into ring-1's 24h bake
     const real = new PrometheusMetrics(policy, { timeoutMs: 5000 });

@@ -32,6 +32,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the answer's JSON, read field by field by each test
 async function call(server: ServeProcess, path: string, init: { method?: string; body?: string; auth?: string | null } = {}): Promise<{ status: number; body: any }> {
   const auth = init.auth === undefined ? `Bearer ${token}` : init.auth;
   const res = await fetch(`${server.url}${path}`, {

@@ -19,7 +19,7 @@ describe('parseSubject', () => {
     expect(parseSubject('webapp v2.1.0: rollback ring-0', 'webapp', 'rollback', 'ring-0')).toEqual({ version: 'v2.1.0', regions: [] });
   });
 
-  it("is null for another service, another step or a subject that does not end with the step", () => {
+  it('is null for another service, another step or a subject that does not end with the step', () => {
     expect(parseSubject('webapp-api v2: deploy ring-2 (eu-west-1)', 'webapp', 'deploy', 'ring-2')).toBeNull();
     expect(parseSubject('webapp v2: deploy ring-2 (eu-west-1)', 'webapp', 'rollback', 'ring-2')).toBeNull();
     expect(parseSubject('webapp v2: deploy ring-2 (eu-west-1) and more', 'webapp', 'deploy', 'ring-2')).toBeNull();

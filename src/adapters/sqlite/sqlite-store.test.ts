@@ -184,6 +184,7 @@ describe('SqliteStore durability', () => {
     const file = dbFile();
     let dropped: SqliteStore | null = SqliteStore.open(file);
     await withRelease(dropped, 'webapp-1', 50);
+    // eslint-disable-next-line no-useless-assignment -- the only reference goes, without close()
     dropped = null;
     const reopened = SqliteStore.open(file);
     expect((await reopened.inputs('webapp-1')).map((i) => i.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));

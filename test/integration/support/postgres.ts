@@ -79,7 +79,7 @@ async function pgRun(program: string, args: string[], timeoutMs = 60_000): Promi
     return `${stdout}${stderr}`;
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${program} ${args.join(' ')} failed: ${err.stderr || err.stdout || err.message}`);
+    throw new Error(`${program} ${args.join(' ')} failed: ${err.stderr || err.stdout || err.message}`, { cause: e });
   }
 }
 

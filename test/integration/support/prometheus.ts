@@ -2,8 +2,10 @@
  * package `prometheus`), turn OpenMetrics text into TSDB blocks with `promtool tsdb
  * create-blocks-from openmetrics`, start a real Prometheus on those blocks (a free loopback port, a
  * config with no scrape targets, a retention long enough to keep history from 2026), wait for
- * /-/ready with bounded polling, and stop it. Also: synthetic minute-by-minute history for the
- * example policy's regions, and that policy pointed at a given Prometheus. No fixed sleeps.
+ * /-/ready with bounded polling, and stop it. Several histories in one server: each carries its own
+ * labels (withLabels) and each policy's queries select them (selectingLabels).
+ * Also: synthetic minute-by-minute history for the example policy's regions, and that policy pointed
+ * at a given Prometheus. No fixed sleeps.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { describe, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { loadPolicy } from '../../../src/policy/load.ts';
 import type { Policy } from '../../../src/policy/schema.ts';
-import { formatOpenMetrics, type MinuteSample } from '../../../src/sim/openmetrics.ts';
+import { escapeLabelValue, formatOpenMetrics, type MinuteSample } from '../../../src/sim/openmetrics.ts';
 import { hashString, noise } from '../../../src/sim/random.ts';
 
 const run = promisify(execFile);
@@ -81,21 +83,27 @@ export interface PrometheusInstance {
   dispose(): Promise<void>;
 }
 
-/** Write `openMetrics` to a file and turn it into TSDB blocks in `dataDir`. */
-export async function createBlocks(openMetrics: string, dir: string, dataDir: string): Promise<void> {
-  const file = join(dir, 'history.om');
+export interface BlockOptions {
+  /** Blocks up to this long (e.g. '162h'; promtool rounds it down to 2h × 3ⁿ) instead of 2 hours: fewer blocks for a query to open. */
+  maxBlockDuration?: string;
+}
+
+/** Write `openMetrics` to `dir`/`name` and turn it into TSDB blocks in `dataDir`. */
+export async function createBlocks(openMetrics: string, dir: string, dataDir: string, opts: BlockOptions & { name?: string } = {}): Promise<void> {
+  const file = join(dir, opts.name ?? 'history.om');
   writeFileSync(file, openMetrics);
+  const blocks = opts.maxBlockDuration ? [`--max-block-duration=${opts.maxBlockDuration}`] : [];
   try {
-    await run(PROMTOOL!, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', file, dataDir], { maxBuffer: 16 * 1024 * 1024 });
+    await run(PROMTOOL!, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', ...blocks, file, dataDir], { maxBuffer: 16 * 1024 * 1024 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`promtool tsdb create-blocks-from openmetrics failed: ${err.stderr || err.message}`);
+    throw new Error(`promtool tsdb create-blocks-from openmetrics failed: ${err.stderr || err.message}`, { cause: e });
   }
 }
 
 async function waitReady(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let exited: string | null = null;
+  let exited = null as string | null; // set by the exit listener
   child.once('exit', (code, signal) => {
     exited = `exited with ${code ?? signal}`;
   });
@@ -140,15 +148,35 @@ process.once('exit', () => {
 });
 
 /**
- * A real Prometheus serving `openMetrics` (loaded as blocks before it starts): no scrape targets,
+ * A real Prometheus serving `history` (loaded as blocks before it starts): no scrape targets,
  * retention 100y so that blocks from March 2026 are never deleted, whatever today's date.
+ *
+ * `history` is one OpenMetrics text, or several as they are produced: each becomes blocks by its own
+ * promtool run, started as soon as the text is there, so the runs overlap with producing the next.
+ * Their blocks may overlap in time (Prometheus merges overlapping blocks when it reads), so the
+ * texts' series must differ by their labels (withLabels).
  */
-export async function startPrometheus(openMetrics: string, opts: { readyTimeoutMs?: number } = {}): Promise<PrometheusInstance> {
+export async function startPrometheus(history: string | AsyncIterable<string>, opts: BlockOptions & { readyTimeoutMs?: number } = {}): Promise<PrometheusInstance> {
   if (!INSTALLED) throw new Error('prometheus and promtool are not installed (apt-get install -y prometheus)');
   const dir = mkdtempSync(join(tmpdir(), 'meridian-prometheus-'));
   const dataDir = join(dir, 'data');
+  const blocks: BlockOptions = opts.maxBlockDuration ? { maxBlockDuration: opts.maxBlockDuration } : {};
   try {
-    await createBlocks(openMetrics, dir, dataDir);
+    if (typeof history === 'string') {
+      await createBlocks(history, dir, dataDir, blocks);
+    } else {
+      const runs: Array<Promise<void>> = [];
+      try {
+        for await (const text of history) {
+          const created = createBlocks(text, dir, dataDir, { ...blocks, name: `history-${runs.length}.om` });
+          created.catch(() => {}); // awaited below; until then a failure must not count as unhandled
+          runs.push(created);
+        }
+      } finally {
+        await Promise.allSettled(runs);
+      }
+      await Promise.all(runs);
+    }
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -219,6 +247,56 @@ export async function startPrometheus(openMetrics: string, opts: { readyTimeoutM
   rmSync(dir, { recursive: true, force: true });
   throw lastError;
 }
+
+/**
+ * `openMetrics` with `labels` added to every sample, so that several histories can share one
+ * Prometheus (startPrometheus) and each be selected by its labels (selectingLabels).
+ */
+export function withLabels(openMetrics: string, labels: Record<string, string>): string {
+  const added = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',');
+  return openMetrics
+    .split('\n')
+    .map((line) => {
+      if (line === '' || line.startsWith('#')) return line;
+      const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0];
+      if (!name) throw new Error(`not an OpenMetrics sample line: ${line}`);
+      const rest = line.slice(name.length);
+      if (rest.startsWith('{}')) return `${name}{${added}}${rest.slice(2)}`;
+      if (rest.startsWith('{')) return `${name}{${added},${rest.slice(1)}`;
+      return `${name}{${added}}${rest}`;
+    })
+    .join('\n');
+}
+
+/**
+ * `queries` (spec.metrics.prometheus.queries) with `labels` added to every series selector, so that
+ * each query reads only the history carrying them. A selector is a metric name followed by `{`; a
+ * query with none is refused, since it would read every history in the server.
+ */
+export function selectingLabels(queries: Record<string, string>, labels: Record<string, string>): Record<string, string> {
+  const added = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',');
+  return Object.fromEntries(
+    Object.entries(queries).map(([metric, query]) => {
+      let selectors = 0;
+      const scoped = query.replace(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{(?!\{)/g, (_, name: string) => {
+        selectors++;
+        return `${name}{${added},`;
+      });
+      if (selectors === 0) throw new Error(`spec.metrics.prometheus.queries.${metric} has no series selector with braces to add ${added} to: ${query}`);
+      return [metric, scoped];
+    }),
+  );
+}
+
+/**
+ * `fetch` asking for uncompressed answers. On loopback, gzip is most of the cost of a small query's
+ * answer (Prometheus compresses each one, the client inflates it); the answers are the same.
+ */
+export const uncompressedFetch: typeof fetch = (input, init = {}) => {
+  const headers = new Headers(init.headers);
+  headers.set('accept-encoding', 'identity');
+  return fetch(input, { ...init, headers });
+};
 
 /** The example Prometheus policy, pointed at `url`, optionally edited (paths into the YAML document). */
 export function examplePolicy(url: string, edits: Array<[Array<string | number>, unknown]> = []): { policy: Policy; text: string } {

@@ -127,12 +127,10 @@ export async function killAll(): Promise<void> {
 export async function pollUntil<T>(what: string, probe: () => Promise<{ done: T | undefined; seen: string }>, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   const interval = opts.intervalMs ?? 100;
-  let seen = '(nothing yet)';
   for (;;) {
     const r = await probe();
-    seen = r.seen;
     if (r.done !== undefined) return r.done;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${seen}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${r.seen}`);
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
