@@ -52,6 +52,18 @@ spec:
   windows: { deploy: business-hours }
 `;
 
+const BUSINESS_HOURS = 'windows: { deploy: business-hours }';
+
+/**
+ * The demo policy deploying at any time (`demo --serve`: live, the story takes minutes, not a
+ * weekend of waiting for business hours). Refuses, rather than silently keeps business hours, if
+ * the policy no longer says it.
+ */
+export function demoPolicyDeployingAnyTime(): string {
+  if (!DEMO_POLICY.includes(BUSINESS_HOURS)) throw new Error(`the demo policy no longer holds "${BUSINESS_HOURS}"`);
+  return DEMO_POLICY.replace(BUSINESS_HOURS, 'windows: { deploy: always }');
+}
+
 export const DEMO_SCENARIO = `apiVersion: meridian.dev/v1alpha1
 kind: Scenario
 metadata:

@@ -16,7 +16,7 @@ import { slidingWindow } from '../../gates/schedule.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import { comparisonRows } from '../../runtime/region-table.ts';
-import { DEMO_POLICY, DEMO_POLICY_FILE, DEMO_SCENARIO, DEMO_SCENARIO_FILE } from '../../runtime/demo-default.ts';
+import { DEMO_POLICY, DEMO_POLICY_FILE, DEMO_SCENARIO, DEMO_SCENARIO_FILE, demoPolicyDeployingAnyTime } from '../../runtime/demo-default.ts';
 import { createDemoRepository, demoDelivery } from '../../runtime/demo-gitops.ts';
 import { simulationReport } from '../../runtime/report.ts';
 import { startService } from '../../runtime/service.ts';
@@ -54,8 +54,7 @@ async function serveDemo(io: Io, opts: { dir?: string; port: string; timeScale: 
     transformPolicy: withRepository,
     store: { kind: 'sqlite', file: join(dir, 'meridian.db') }, port, host: '127.0.0.1', tokensFile, timeScale: scale, workDir: join(dir, 'work'),
     scenario: { text: DEMO_SCENARIO, file: DEMO_SCENARIO_FILE },
-    // Live, the story should take minutes, not a weekend of waiting for business hours.
-    policy: { text: DEMO_POLICY.replace('windows: { deploy: business-hours }', 'windows: { deploy: always }'), file: DEMO_POLICY_FILE },
+    policy: { text: demoPolicyDeployingAnyTime(), file: DEMO_POLICY_FILE },
     log: (line) => io.err(`${line}\n`),
   });
   for (const line of running.describe) io.err(`${line}\n`);
