@@ -52,7 +52,7 @@ module.exports = {
     {
       name: 'no-type-only-cycles',
       comment: 'A cycle closed by an `import type` is erased when compiled, so it cannot break loading; it still ties the modules together.',
-      severity: 'warn',
+      severity: 'error',
       from: { path: '^src/' },
       to: { circular: true, via: { dependencyTypes: ['type-only'] } },
     },

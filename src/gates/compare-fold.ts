@@ -10,8 +10,7 @@
  * tracking is asked with failures: 1). Comparisons without samples (inconclusive rounds, and those
  * recorded before comparisons carried samples) are left to the ordinary tracking.
  */
-import type { TrackerState, Verdict } from './tracker.ts';
-import type { Evaluation } from './types.ts';
+import type { Evaluation, TrackerState, Verdict } from './types.ts';
 import { crossed, initialSequential, updateSequential, type SequentialState } from './sequential.ts';
 
 /** A tracker that also carries the comparison's sequential statistic. */

@@ -20,17 +20,9 @@
 import type { Gate } from '../policy/schema.ts';
 import { criticalBound } from './threshold.ts';
 import { foldCompare } from './compare-fold.ts';
-import type { Evaluation, GateResult } from './types.ts';
+import type { Evaluation, TrackerState, Verdict } from './types.ts';
 
-export interface TrackerState {
-  consecutiveFailures: number;
-  consecutiveInconclusive: number;
-  /** Conclusive interval and comparison evaluations so far (sliding-hour checks are not counted). */
-  conclusive: number;
-  last: GateResult | null;
-}
-
-export type Verdict = 'ok' | 'failed' | 'halt';
+export type { TrackerState, Verdict } from './types.ts';
 
 export type TrackedGate = Pick<Gate, 'failures' | 'inconclusiveLimit' | 'mustHaveData'> & Partial<Pick<Gate, 'criticalMax' | 'criticalMin' | 'evaluate'>>;
 

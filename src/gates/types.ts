@@ -61,3 +61,14 @@ export interface SequentialSettings {
 export interface CompareSamples extends SequentialSettings {
   minutes: MinuteSample[];
 }
+
+/** What a gate's tracker keeps per region: the runs of results that decide a ring's verdict (tracker.ts). */
+export interface TrackerState {
+  consecutiveFailures: number;
+  consecutiveInconclusive: number;
+  /** Conclusive interval and comparison evaluations so far (sliding-hour checks are not counted). */
+  conclusive: number;
+  last: GateResult | null;
+}
+
+export type Verdict = 'ok' | 'failed' | 'halt';

@@ -6,7 +6,7 @@
  * the schema error already says what is wrong there). Pure.
  */
 import type { z } from 'zod';
-import type { Issue, Path } from './source.ts';
+import type { Issue, Path } from './issue.ts';
 
 const keyOf = (path: Path): string => JSON.stringify(path);
 

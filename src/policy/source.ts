@@ -8,18 +8,9 @@ import type { z } from 'zod';
 import type { Located } from '../errors.ts';
 import { PolicyError } from '../errors.ts';
 import { Failures, NO_FAILURES, parseDraft, type Draft } from './draft.ts';
+import type { Issue, Path } from './issue.ts';
 
-export type Path = readonly (string | number)[];
-
-/** A problem found in a document, before it is located. */
-export interface Issue {
-  path: Path;
-  message: string;
-  /** Point at the key of the last path element rather than its value (unknown fields). */
-  atKey?: boolean;
-  /** For an unknown field with a close known name: the path of that field (it was probably meant). */
-  meant?: Path;
-}
+export type { Issue, Path } from './issue.ts';
 
 export const MAX_INPUT_BYTES = 1024 * 1024;
 
