@@ -7,7 +7,7 @@ import { initialTracker, readyToPromote, track } from '../gates/tracker.ts';
 import type { Evaluation } from '../gates/types.ts';
 import { isProductionRing } from '../policy/model.ts';
 import { isDeployAllowed, nextDeployMoment } from '../plan/deploy-moment.ts';
-import {HEALTH_POLL_MS, countCheck, emit, halt, pastDeadline, ringAt, runHook, wake, type Ctx } from './context.ts';
+import { HEALTH_POLL_MS, countCheck, emit, halt, pastDeadline, ringAt, runHook, wake, type Ctx } from './context.ts';
 import { bakeSchedule, checksAt, type Bake } from './bake-checks.ts';
 import { failRing } from './failure.ts';
 import { ringInterval, startWatch } from './watch.ts';

@@ -4,7 +4,7 @@
  * restore that fails is retried with backoff (reported each time) and does not hold the rollback's
  * end. Nothing here performs an effect.
  */
-import {emit, settleTraffic, wake, type Ctx } from './context.ts';
+import { emit, settleTraffic, wake, type Ctx } from './context.ts';
 import { continueRollback } from './failure.ts';
 import type { EngineInput } from './types.ts';
 import { isoMinute } from '../plan/iso.ts';

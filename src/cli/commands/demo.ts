@@ -24,7 +24,7 @@ import { runSimulation } from '../../runtime/simulate.ts';
 import { loadScenario } from '../../sim/scenario.ts';
 import { EXIT } from '../exit-codes.ts';
 import { comparisonTable } from '../format/comparison.ts';
-import {eventLines, releaseStateTable, ringStatusText} from '../format/release.ts';
+import { eventLines, releaseStateTable, ringStatusWords } from '../format/release.ts';
 import { json, type Io } from '../io.ts';
 import { portFlag } from './serve.ts';
 import { tableMinute } from '../../plan/iso.ts';
@@ -35,7 +35,7 @@ function progressLine(state: ReleaseState, now: number, start: number): string {
   const i = Math.min(state.current, state.rings.length - 1);
   const ring = state.rings[i]!;
   const day = ((now - start) / (24 * HOUR)).toFixed(1);
-  return `virtual ${tableMinute(now)} (day ${day})  ${state.phase.padEnd(12)} ${ring.name}: ${ringStatusText(state, i)}`;
+  return `virtual ${tableMinute(now)} (day ${day})  ${state.phase.padEnd(12)} ${ring.name}: ${ringStatusWords(state.rings, i)}`;
 }
 
 /** `demo --serve`: the demo policy and scenario under a live server, with a token to sign in with. */

@@ -10,13 +10,14 @@ import type { Command } from 'commander';
 import { isFinished } from '../../engine/actions.ts';
 import { UsageError } from '../../errors.ts';
 import { CHANGE_KINDS, type ChangeKind } from '../../policy/schema.ts';
-import type { ReleaseView, RingView } from '../../runtime/controller-types.ts';
+import type { ReleaseView } from '../../runtime/controller-types.ts';
 import { releaseAnalytics, type ReleaseAnalytics, type Stat } from '../../runtime/analytics.ts';
 import { MeridianClient, serverUrl, tokenFrom } from '../client.ts';
 import { EXIT } from '../exit-codes.ts';
 import { table } from '../format/table.ts';
 import { json, type Io } from '../io.ts';
 import { tableMinute } from '../../plan/iso.ts';
+import { ringStatusWords } from '../format/release.ts';
 
 export interface ReleaseCommandDeps {
   fetch?: typeof fetch;
@@ -39,19 +40,6 @@ const CLEAR = '\x1b[H\x1b[2J';
 
 const minute = (iso: string | null): string => (iso === null ? '-' : tableMinute(Date.parse(iso)));
 
-function ringStatus(v: ReleaseView, i: number): string {
-  const r: RingView = v.rings[i]!;
-  switch (r.status) {
-    case 'pending': return v.rings.slice(0, i).some((x) => x.verdict === 'failed') ? 'never deployed (halted)' : 'not started';
-    case 'awaiting-approval': return `awaiting approval (${r.approvers.join(', ')})`;
-    case 'waiting-window': return 'waiting for window';
-    case 'failed': return 'FAILED';
-    case 'rolling-back': return 'rolling back';
-    case 'rolled-back': return r.verdict === 'failed' ? 'FAILED, rolled back' : 'rolled back';
-    default: return r.status;
-  }
-}
-
 /** One release as a person reads it: rings, versions per region, the last events. */
 export function releaseText(v: ReleaseView): string {
   const lines = [
@@ -61,7 +49,7 @@ export function releaseText(v: ReleaseView): string {
   if (v.haltReason) lines.push(`halted: ${v.haltReason}`);
   if (v.leftBehind) lines.push(v.leftBehind);
   const rings = table(['RING', 'REGIONS', 'STATUS', 'DEPLOYED', 'BAKE UNTIL'],
-    v.rings.map((r, i) => [r.name, r.regions.join(', '), ringStatus(v, i), minute(r.deployedAt), minute(r.bakeUntil)]));
+    v.rings.map((r, i) => [r.name, r.regions.join(', '), ringStatusWords(v.rings, i, r.approvers), minute(r.deployedAt), minute(r.bakeUntil)]));
   const regions = [...new Set([...v.rings.flatMap((r) => r.regions), ...Object.keys(v.versions)])];
   const versions = table(['REGION', 'VERSION'], regions.map((r) => [r, v.versions[r] ?? '?']));
   const events = v.events.slice(-LAST_EVENTS).map((e) => {

@@ -16,7 +16,7 @@ import { runSimulation } from '../../runtime/simulate.ts';
 import { exportOpenMetrics } from '../../sim/openmetrics.ts';
 import { loadScenario, type Scenario } from '../../sim/scenario.ts';
 import { EXIT } from '../exit-codes.ts';
-import {eventLines, releaseStateTable} from '../format/release.ts';
+import { eventLines, releaseStateTable } from '../format/release.ts';
 import { json, readInput, type Io } from '../io.ts';
 import { tableMinute } from '../../plan/iso.ts';
 

@@ -1,37 +1,34 @@
 /**
- * @module Human views of a release shared by simulate and demo: the global state per ring
- * and region, and the timeline of what happened when.
+ * @module Human views of a release shared by simulate, demo and `release status`: the global state
+ * per ring and region, the ring status words, and the timeline of what happened when.
  */
-import type { ReleaseState } from '../../engine/types.ts';
+import type { ReleaseState, RingStatus } from '../../engine/types.ts';
 import type { Policy } from '../../policy/schema.ts';
-import { table } from './table.ts';
 import { tableMinute } from '../../plan/iso.ts';
+import { table } from './table.ts';
 
-
-const RING_STATUS: Record<string, string> = {
-  pending: 'not started',
-  'awaiting-approval': 'awaiting approval',
-  'waiting-window': 'waiting for window',
-  deploying: 'deploying',
-  baking: 'baking',
-  passed: 'passed',
-  failed: 'FAILED',
-  'rolling-back': 'rolling back',
-  'rolled-back': 'rolled back',
-};
-
-export function ringStatusText(state: ReleaseState, i: number): string {
-  const r = state.rings[i]!;
-  if (r.status === 'rolled-back') return r.verdict === 'failed' ? 'FAILED, rolled back' : 'rolled back';
-  if (r.status === 'pending' && state.rings.slice(0, i).some((x) => x.verdict === 'failed')) return 'never deployed (halted)';
-  return RING_STATUS[r.status] ?? r.status;
+/**
+ * A ring's status as people read it, the same in simulate, demo and `release status`: from the rings'
+ * states (engine) or views (API). `approvers` are named while the ring waits for one of them.
+ */
+export function ringStatusWords(rings: ReadonlyArray<{ status: RingStatus; verdict: string | null }>, i: number, approvers: readonly string[] = []): string {
+  const r = rings[i]!;
+  switch (r.status) {
+    case 'pending': return rings.slice(0, i).some((x) => x.verdict === 'failed') ? 'never deployed (halted)' : 'not started';
+    case 'awaiting-approval': return approvers.length > 0 ? `awaiting approval (${approvers.join(', ')})` : 'awaiting approval';
+    case 'waiting-window': return 'waiting for window';
+    case 'failed': return 'FAILED';
+    case 'rolling-back': return 'rolling back';
+    case 'rolled-back': return r.verdict === 'failed' ? 'FAILED, rolled back' : 'rolled back';
+    default: return r.status;
+  }
 }
 
 /** One row per region: ring, region, version, ring status. */
 export function releaseStateTable(policy: Policy, state: ReleaseState, versions: Record<string, string> = state.versions): string {
   const rows: string[][] = [];
   policy.spec.rings.forEach((ring, i) => {
-    for (const region of ring.regions) rows.push([ring.name, region, versions[region] ?? '?', ringStatusText(state, i)]);
+    for (const region of ring.regions) rows.push([ring.name, region, versions[region] ?? '?', ringStatusWords(state.rings, i)]);
   });
   return table(['RING', 'REGION', 'VERSION', 'STATUS'], rows);
 }
