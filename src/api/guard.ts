@@ -12,7 +12,8 @@ export interface ApiEnv {
   Variables: { actor: Actor; action: string };
 }
 
-const A = { viewer: 'a viewer', operator: 'an operator', admin: 'an admin' } as const;
+/** A role with its article, as a sentence says it. */
+const A_ROLE = { viewer: 'a viewer', operator: 'an operator', admin: 'an admin' } as const;
 
 /** `action` names what the route does in the audit log (`release.start`, `release.abort`, ...). */
 export function guard(auth: Auth, role: Role, action: string): MiddlewareHandler<ApiEnv> {
@@ -24,7 +25,7 @@ export function guard(auth: Auth, role: Role, action: string): MiddlewareHandler
     // From here on every refusal of this request is the actor's, and is audited (errors.ts).
     c.set('actor', actor);
     c.set('action', action);
-    if (!hasRole(actor, role)) throw new ForbiddenError(`${action} requires the ${role} role; ${actor.user} is ${A[actor.role]}`);
+    if (!hasRole(actor, role)) throw new ForbiddenError(`${action} requires the ${role} role; ${actor.user} is ${A_ROLE[actor.role]}`);
     await next();
   };
 }

@@ -12,45 +12,45 @@ import { guard, type ApiEnv } from './guard.ts';
 
 export function apiRoutes(controller: ReleaseController, auth: Auth, opts: { heartbeatMs?: number } = {}): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
-  const as = guard.bind(null, auth);
+  const allow = guard.bind(null, auth);
   api.use('*', limitBody);
 
-  api.post('/releases', as('operator', 'release.start'), async (c) => {
+  api.post('/releases', allow('operator', 'release.start'), async (c) => {
     const body = await readBody(c, StartBody);
     return c.json(await controller.start(body, c.get('actor')), 201);
   });
-  api.get('/releases', as('viewer', 'release.list'), async (c) => c.json(await controller.list()));
-  api.get('/releases/:id', as('viewer', 'release.get'), async (c) => c.json(await controller.get(c.req.param('id'))));
-  api.get('/releases/:id/comparison', as('viewer', 'release.comparison'), async (c) => c.json(await controller.comparison(c.req.param('id'))));
-  api.get('/releases/:id/events', as('viewer', 'release.events'), (c) => streamReleaseEvents(c, controller, opts.heartbeatMs));
+  api.get('/releases', allow('viewer', 'release.list'), async (c) => c.json(await controller.list()));
+  api.get('/releases/:id', allow('viewer', 'release.get'), async (c) => c.json(await controller.get(c.req.param('id'))));
+  api.get('/releases/:id/comparison', allow('viewer', 'release.comparison'), async (c) => c.json(await controller.comparison(c.req.param('id'))));
+  api.get('/releases/:id/events', allow('viewer', 'release.events'), (c) => streamReleaseEvents(c, controller, opts.heartbeatMs));
 
   // Any signed-in user may ask to approve; the controller decides whether they are an approver.
-  api.post('/releases/:id/approve', as('viewer', 'release.approve'), async (c) => {
+  api.post('/releases/:id/approve', allow('viewer', 'release.approve'), async (c) => {
     const id = c.req.param('id');
     const { ring } = await readBody(c, ApproveBody);
     await controller.approve(id, ring, c.get('actor'));
     return c.json(await controller.get(id));
   });
-  api.post('/releases/:id/resume', as('operator', 'release.resume'), async (c) => {
+  api.post('/releases/:id/resume', allow('operator', 'release.resume'), async (c) => {
     const id = c.req.param('id');
     await readBody(c, EmptyBody);
     await controller.resume(id, c.get('actor'));
     return c.json(await controller.get(id));
   });
-  api.post('/releases/:id/abort', as('operator', 'release.abort'), async (c) => {
+  api.post('/releases/:id/abort', allow('operator', 'release.abort'), async (c) => {
     const id = c.req.param('id');
     await readBody(c, EmptyBody);
     await controller.abort(id, c.get('actor'));
     return c.json(await controller.get(id));
   });
-  api.post('/releases/:id/rollback', as('operator', 'release.rollback'), async (c) => {
+  api.post('/releases/:id/rollback', allow('operator', 'release.rollback'), async (c) => {
     const id = c.req.param('id');
     const { ring } = await readBody(c, RollbackBody);
     await controller.rollback(id, c.get('actor'), ring);
     return c.json(await controller.get(id));
   });
 
-  api.get('/audit', as('viewer', 'audit.read'), async (c) => c.json(await controller.audit()));
-  api.get('/policy', as('viewer', 'policy.read'), (c) => c.json({ policy: controller.policy, source: controller.policyText }));
+  api.get('/audit', allow('viewer', 'audit.read'), async (c) => c.json(await controller.audit()));
+  api.get('/policy', allow('viewer', 'policy.read'), (c) => c.json({ policy: controller.policy, source: controller.policyText }));
   return api;
 }

@@ -23,8 +23,8 @@ export interface AllowedActions {
 
 /** A ring carries the new version somewhere: deployed or deploying, and not rolled back since. */
 export function runsNewVersion(state: ReleaseState, ring: number): boolean {
-  const rs = state.rings[ring];
-  return rs !== undefined && rs.deployedAt !== null && !rs.rolledBack && rs.status !== 'rolled-back';
+  const ringState = state.rings[ring];
+  return ringState !== undefined && ringState.deployedAt !== null && !ringState.rolledBack && ringState.status !== 'rolled-back';
 }
 
 export function allowedActions(state: ReleaseState): AllowedActions {

@@ -8,7 +8,7 @@ import type { Ctx } from './context.ts';
 
 export function stableBaseline(ctx: Ctx, baseline: string, ringRegions: readonly string[]): string[] {
   if (baseline !== 'stable-regions') return [baseline];
-  const s = ctx.s;
+  const s = ctx.state;
   const inRing = new Set(ringRegions);
   const drained = new Set(s.drained);
   const out: string[] = [];

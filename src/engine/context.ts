@@ -8,7 +8,7 @@ import type { Effect, Refusal, ReleaseEvent, ReleaseState, ResumeTo, RingState }
 
 export interface Ctx {
   policy: Policy;
-  s: ReleaseState;
+  state: ReleaseState;
   effects: Effect[];
   now: number;
 }
@@ -37,14 +37,14 @@ export function emit(ctx: Ctx, type: string, fields: Omit<ReleaseEvent, 'at' | '
   if (fields.ring !== undefined) ev.ring = fields.ring;
   if (fields.region !== undefined) ev.region = fields.region;
   if (fields.detail !== undefined) ev.detail = fields.detail;
-  ctx.s.events.push(ev);
+  ctx.state.events.push(ev);
 }
 
-export function ringAt(ctx: Ctx, i: number): { ring: Ring; rs: RingState } {
+export function ringAt(ctx: Ctx, i: number): { ring: Ring; ringState: RingState } {
   const ring = ctx.policy.spec.rings[i];
-  const rs = ctx.s.rings[i];
-  if (!ring || !rs) throw new Error(`ring index ${i} is out of range`);
-  return { ring, rs };
+  const ringState = ctx.state.rings[i];
+  if (!ring || !ringState) throw new Error(`ring index ${i} is out of range`);
+  return { ring, ringState };
 }
 
 export function ringIndex(ctx: Ctx, name: string): number {
@@ -57,10 +57,10 @@ export function wake(ctx: Ctx, at: number): void {
 
 /** Stop and wait for a person (resume, roll back or abort). Never blocked by windows. */
 export function halt(ctx: Ctx, reason: string, resumeTo: ResumeTo | null): void {
-  ctx.s.phase = 'halted';
-  ctx.s.haltReason = reason;
-  ctx.s.resumeTo = resumeTo;
-  ctx.s.haltedAt = ctx.now;
+  ctx.state.phase = 'halted';
+  ctx.state.haltReason = reason;
+  ctx.state.resumeTo = resumeTo;
+  ctx.state.haltedAt = ctx.now;
   emit(ctx, 'release.halted', { detail: reason });
 }
 
@@ -68,24 +68,24 @@ export const TERMINAL: ReadonlySet<string> = new Set(FINISHED_PHASES);
 
 /** Ask for a drain or restore once; it stays pending until its result comes back. */
 export function requestTraffic(ctx: Ctx, action: 'drain' | 'restore', region: string, cause: 'failure' | 'outage'): void {
-  if (ctx.s.pendingTraffic.some((p) => p.action === action && p.region === region)) return;
-  ctx.s.pendingTraffic.push({ action, region, cause });
+  if (ctx.state.pendingTraffic.some((p) => p.action === action && p.region === region)) return;
+  ctx.state.pendingTraffic.push({ action, region, cause });
   ctx.effects.push({ type: action, region, cause });
 }
 
 /** Ask for a data hook (`step`) and remember what comes after it (`then`) until its result arrives. */
 export function runHook(ctx: Ctx, step: string, then: 'deploy' | 'complete' | 'rollback'): void {
-  ctx.s.pendingHook = { step, then };
+  ctx.state.pendingHook = { step, then };
   ctx.effects.push({ type: 'run-hook', step });
 }
 
 export function settleTraffic(ctx: Ctx, action: 'drain' | 'restore', region: string): void {
-  ctx.s.pendingTraffic = ctx.s.pendingTraffic.filter((p) => !(p.action === action && p.region === region));
+  ctx.state.pendingTraffic = ctx.state.pendingTraffic.filter((p) => !(p.action === action && p.region === region));
 }
 
 /** Traffic that holds a rollback: everything asked and not yet answered, except restores waiting to be retried. */
 export function trafficInFlight(ctx: Ctx): boolean {
-  return ctx.s.pendingTraffic.some((p) => p.action === 'drain' || p.failures === undefined);
+  return ctx.state.pendingTraffic.some((p) => p.action === 'drain' || p.failures === undefined);
 }
 
 export function refuse(kind: Refusal['kind'], message: string): Refusal {
@@ -102,9 +102,9 @@ export function pastDeadline(ctx: Ctx, progress: { since: number; checks: number
   return ctx.now - progress.since >= deadline && progress.checks >= Math.ceil(deadline / HEALTH_POLL_MS);
 }
 
-/** Count one health check of the deploy or rollback in flight on `rs`. */
-export function countCheck(ctx: Ctx, rs: RingState): { since: number; checks: number } {
-  const p = rs.progress ?? { since: ctx.now, checks: 0 };
-  rs.progress = { since: p.since, checks: p.checks + 1 };
-  return rs.progress;
+/** Count one health check of the deploy or rollback in flight on `ringState`. */
+export function countCheck(ctx: Ctx, ringState: RingState): { since: number; checks: number } {
+  const p = ringState.progress ?? { since: ctx.now, checks: 0 };
+  ringState.progress = { since: p.since, checks: p.checks + 1 };
+  return ringState.progress;
 }

@@ -37,7 +37,7 @@ const HOOK_EVENTS: Record<string, string> = {
 };
 
 function onTick(ctx: Ctx): void {
-  const s = ctx.s;
+  const s = ctx.state;
   retryTraffic(ctx);
   checkRegions(ctx);
   if (TERMINAL.has(s.phase) || s.phase === 'halted' || s.pendingHook) return;
@@ -45,27 +45,27 @@ function onTick(ctx: Ctx): void {
   if (s.phase === 'rolling-back') {
     const name = s.rollbackQueue[0];
     if (name === undefined) return;
-    const { rs } = ringAt(ctx, ringIndex(ctx, name));
-    if (rs.status === 'rolling-back' && rs.rollbackRef !== null) ctx.effects.push({ type: 'check-health', ring: name, ref: rs.rollbackRef });
+    const { ringState } = ringAt(ctx, ringIndex(ctx, name));
+    if (ringState.status === 'rolling-back' && ringState.rollbackRef !== null) ctx.effects.push({ type: 'check-health', ring: name, ref: ringState.rollbackRef });
     return;
   }
   if (s.current >= s.rings.length) {
     if (s.watchUntil != null && ctx.now >= s.watchUntil) complete(ctx);
     return;
   }
-  const { rs } = ringAt(ctx, s.current);
+  const { ringState } = ringAt(ctx, s.current);
   // Woken early (a regional health check) while a window is still closed: nothing to do yet.
-  if (rs.status === 'waiting-window' && rs.waitUntil !== null && ctx.now < rs.waitUntil) return;
-  if (rs.status === 'waiting-window') tryDeploy(ctx, s.current);
-  else if (rs.status === 'deploying' && rs.ref !== null) ctx.effects.push({ type: 'check-health', ring: rs.name, ref: rs.ref });
-  else if (rs.status === 'baking') afterSchedule(ctx, s.current);
+  if (ringState.status === 'waiting-window' && ringState.waitUntil !== null && ctx.now < ringState.waitUntil) return;
+  if (ringState.status === 'waiting-window') tryDeploy(ctx, s.current);
+  else if (ringState.status === 'deploying' && ringState.ref !== null) ctx.effects.push({ type: 'check-health', ring: ringState.name, ref: ringState.ref });
+  else if (ringState.status === 'baking') afterSchedule(ctx, s.current);
 }
 
 /** How often regional health is asked when failover is automatic. */
 export const REGION_CHECK_MS = 5 * 60_000;
 
 function checkRegions(ctx: Ctx): void {
-  const s = ctx.s;
+  const s = ctx.state;
   if (ctx.policy.spec.traffic.failover !== 'automatic' || TERMINAL.has(s.phase)) return;
   if (s.lastRegionCheck !== null && ctx.now - s.lastRegionCheck < REGION_CHECK_MS) return;
   s.lastRegionCheck = ctx.now;
@@ -76,25 +76,25 @@ function checkRegions(ctx: Ctx): void {
 /** Failover: drain a region in an outage (when the others have the headroom), restore it when it is back. */
 function onRegionsHealth(ctx: Ctx, up: Record<string, boolean>): void {
   for (const [region, isUp] of Object.entries(up)) {
-    const outage = ctx.s.outages[region];
+    const outage = ctx.state.outages[region];
     if (!isUp && outage === undefined) {
       emit(ctx, 'region.down', { region, detail: 'reports unhealthy' });
       requestTraffic(ctx, 'drain', region, 'outage');
     } else if (isUp && outage !== undefined) {
       emit(ctx, 'region.up', { region, detail: 'healthy again' });
       if (outage === 'drained') requestTraffic(ctx, 'restore', region, 'outage');
-      else delete ctx.s.outages[region];
+      else delete ctx.state.outages[region];
     }
   }
 }
 
 function onHookDone(ctx: Ctx, step: string): void {
-  const pending = ctx.s.pendingHook;
+  const pending = ctx.state.pendingHook;
   if (!pending || pending.step !== step) return;
-  ctx.s.pendingHook = null;
-  ctx.s.hooksDone.push(step);
+  ctx.state.pendingHook = null;
+  ctx.state.hooksDone.push(step);
   emit(ctx, HOOK_EVENTS[step] ?? `hook.${step}`, { detail: step });
-  if (pending.then === 'deploy') tryDeploy(ctx, ctx.s.current);
+  if (pending.then === 'deploy') tryDeploy(ctx, ctx.state.current);
   else if (pending.then === 'complete') complete(ctx);
   else continueRollback(ctx);
 }
@@ -102,32 +102,32 @@ function onHookDone(ctx: Ctx, step: string): void {
 function onResume(ctx: Ctx, by: string): Refusal | undefined {
   const refused = resumeTarget(ctx);
   if (refused) return refused;
-  const to = ctx.s.resumeTo;
-  ctx.s.phase = ctx.s.rollbackQueue.length > 0 ? 'rolling-back' : 'running';
-  ctx.s.haltReason = null;
-  ctx.s.resumeTo = null;
+  const to = ctx.state.resumeTo;
+  ctx.state.phase = ctx.state.rollbackQueue.length > 0 ? 'rolling-back' : 'running';
+  ctx.state.haltReason = null;
+  ctx.state.resumeTo = null;
   emit(ctx, 'release.resumed', { detail: `by ${by}` });
-  if (to === 'hook' && ctx.s.pendingHook) {
-    ctx.effects.push({ type: 'run-hook', step: ctx.s.pendingHook.step });
+  if (to === 'hook' && ctx.state.pendingHook) {
+    ctx.effects.push({ type: 'run-hook', step: ctx.state.pendingHook.step });
   } else if (to === 'rollback') {
     nextRollback(ctx);
   } else if (to === 'deploy') {
-    tryDeploy(ctx, ctx.s.current);
+    tryDeploy(ctx, ctx.state.current);
   } else if (to === 'bake') {
-    const halted = Math.max(0, ctx.now - (ctx.s.haltedAt ?? ctx.now));
-    for (const rs of ctx.s.rings) {
-      for (const key of Object.keys(rs.trackers)) rs.trackers[key] = { ...rs.trackers[key]!, consecutiveInconclusive: 0 };
+    const halted = Math.max(0, ctx.now - (ctx.state.haltedAt ?? ctx.now));
+    for (const ringState of ctx.state.rings) {
+      for (const key of Object.keys(ringState.trackers)) ringState.trackers[key] = { ...ringState.trackers[key]!, consecutiveInconclusive: 0 };
       // A watched ring is evaluated again now; what it missed while halted is not replayed.
-      if (rs.watchNext != null) rs.watchNext = ctx.now;
+      if (ringState.watchNext != null) ringState.watchNext = ctx.now;
     }
-    const current = ctx.s.rings[ctx.s.current];
+    const current = ctx.state.rings[ctx.state.current];
     if (current?.status === 'baking') {
       // Halted time is not observed bake: the bake ends that much later, and the next evaluation is now.
-      extendBake(ctx, ctx.s.current, halted);
+      extendBake(ctx, ctx.state.current, halted);
       current.schedule = [ctx.now, ...current.schedule.filter((t) => t > ctx.now)];
-      afterSchedule(ctx, ctx.s.current);
+      afterSchedule(ctx, ctx.state.current);
     } else if (current?.status === 'awaiting-approval' || current?.status === 'waiting-window') {
-      ctx.s.phase = 'waiting';
+      ctx.state.phase = 'waiting';
     }
     watchDue(ctx);
   }
@@ -137,7 +137,7 @@ function onResume(ctx: Ctx, by: string): Refusal | undefined {
 function onApproval(ctx: Ctx, ringName: string, by: string, groups: string[]): Refusal | undefined {
   const i = ringIndex(ctx, ringName);
   if (i < 0) return refuse('not-found', `ring "${ringName}" is not in the policy`);
-  const { ring, rs } = ringAt(ctx, i);
+  const { ring, ringState } = ringAt(ctx, i);
   if (!ring.approval) return refuse('conflict', `ring "${ringName}" needs no approval`);
   // Who asks is checked first: a non-approver is refused whatever the ring is doing.
   const approvers = ring.approval.approvers;
@@ -145,8 +145,8 @@ function onApproval(ctx: Ctx, ringName: string, by: string, groups: string[]): R
     emit(ctx, 'approval.rejected', { ring: ringName, detail: `${by} is not an approver of ${ringName} (approvers: ${approvers.join(', ')})` });
     return refuse('forbidden', `${by} is not an approver of ${ringName}`);
   }
-  if (rs.status !== 'awaiting-approval') return refuse('conflict', `ring "${ringName}" is not waiting for approval (it is ${rs.status})`);
-  rs.approvedBy = by;
+  if (ringState.status !== 'awaiting-approval') return refuse('conflict', `ring "${ringName}" is not waiting for approval (it is ${ringState.status})`);
+  ringState.approvedBy = by;
   emit(ctx, 'approval.granted', { ring: ringName, detail: `by ${by}` });
   tryDeploy(ctx, i);
   return undefined;
@@ -155,50 +155,50 @@ function onApproval(ctx: Ctx, ringName: string, by: string, groups: string[]): R
 export function decide(state: ReleaseState | null, input: EngineInput, policy: Policy): Decision {
   if (input.type === 'start') {
     const s = initialState(policy, input.release, input.versions, input.at);
-    const ctx: Ctx = { policy, s, effects: [], now: input.at };
+    const ctx: Ctx = { policy, state: s, effects: [], now: input.at };
     emit(ctx, 'release.started', { detail: `${input.release.service} ${input.release.version} (from ${input.release.previousVersion})` });
     enterRing(ctx, 0);
-    return { state: ctx.s, effects: ctx.effects };
+    return { state: ctx.state, effects: ctx.effects };
   }
   if (state === null) throw new Error(`input ${input.type} before the release started`);
-  const ctx: Ctx = { policy, s: draft(state), effects: [], now: Math.max(input.at, 0) };
+  const ctx: Ctx = { policy, state: draft(state), effects: [], now: Math.max(input.at, 0) };
   let rejected: Refusal | undefined;
   const i = 'ring' in input && input.ring !== undefined ? ringIndex(ctx, input.ring) : -1;
   switch (input.type) {
     case 'tick': onTick(ctx); break;
     case 'deployed': if (i >= 0) onDeployed(ctx, i, input.ref); break;
     case 'deploy-failed':
-      if (i >= 0 && ctx.s.rings[i]!.status === 'deploying') {
-        ctx.s.rings[i]!.status = 'pending';
-        ctx.s.phase = 'halted';
-        ctx.s.haltReason = `delivery of ${input.ring} failed: ${input.error}`;
-        ctx.s.resumeTo = 'deploy';
-        emit(ctx, 'release.halted', { ring: input.ring, detail: ctx.s.haltReason });
+      if (i >= 0 && ctx.state.rings[i]!.status === 'deploying') {
+        ctx.state.rings[i]!.status = 'pending';
+        ctx.state.phase = 'halted';
+        ctx.state.haltReason = `delivery of ${input.ring} failed: ${input.error}`;
+        ctx.state.resumeTo = 'deploy';
+        emit(ctx, 'release.halted', { ring: input.ring, detail: ctx.state.haltReason });
       }
       break;
     case 'health':
-      if (i >= 0 && ctx.s.rings[i]!.status === 'deploying' && ctx.s.phase === 'running') onDeployHealth(ctx, i, input.report);
-      else if (i >= 0 && ctx.s.rings[i]!.status === 'rolling-back' && ctx.s.phase === 'rolling-back') onRollbackHealth(ctx, i, input.report);
+      if (i >= 0 && ctx.state.rings[i]!.status === 'deploying' && ctx.state.phase === 'running') onDeployHealth(ctx, i, input.report);
+      else if (i >= 0 && ctx.state.rings[i]!.status === 'rolling-back' && ctx.state.phase === 'rolling-back') onRollbackHealth(ctx, i, input.report);
       break;
     case 'gates':
       if (i < 0) break;
-      if (ctx.s.rings[i]!.status === 'passed' && (ctx.s.phase === 'running' || ctx.s.phase === 'waiting')) onWatchResults(ctx, i, input.evaluations);
-      else if (ctx.s.phase === 'running') onGateResults(ctx, i, input.evaluatedAt, input.evaluations);
+      if (ctx.state.rings[i]!.status === 'passed' && (ctx.state.phase === 'running' || ctx.state.phase === 'waiting')) onWatchResults(ctx, i, input.evaluations);
+      else if (ctx.state.phase === 'running') onGateResults(ctx, i, input.evaluatedAt, input.evaluations);
       break;
     case 'approval': rejected = onApproval(ctx, input.ring, input.by, input.groups); break;
     case 'rolled-back': if (i >= 0) onRolledBack(ctx, i, input.ref); break;
     case 'rollback-failed':
-      ctx.s.phase = 'halted';
-      ctx.s.haltReason = `rollback of ${input.ring} failed: ${input.error}`;
-      ctx.s.resumeTo = 'rollback';
-      emit(ctx, 'release.halted', { ring: input.ring, detail: ctx.s.haltReason });
+      ctx.state.phase = 'halted';
+      ctx.state.haltReason = `rollback of ${input.ring} failed: ${input.error}`;
+      ctx.state.resumeTo = 'rollback';
+      emit(ctx, 'release.halted', { ring: input.ring, detail: ctx.state.haltReason });
       break;
     case 'hook-done': onHookDone(ctx, input.step); break;
     case 'hook-failed':
-      ctx.s.phase = 'halted';
-      ctx.s.haltReason = `hook ${input.step} failed: ${input.error}`;
-      ctx.s.resumeTo = 'hook';
-      emit(ctx, 'release.halted', { detail: ctx.s.haltReason });
+      ctx.state.phase = 'halted';
+      ctx.state.haltReason = `hook ${input.step} failed: ${input.error}`;
+      ctx.state.resumeTo = 'hook';
+      emit(ctx, 'release.halted', { detail: ctx.state.haltReason });
       break;
     case 'traffic-done': onTrafficDone(ctx, input); break;
     case 'traffic-refused': onTrafficRefused(ctx, input); break;
@@ -206,16 +206,16 @@ export function decide(state: ReleaseState | null, input: EngineInput, policy: P
     case 'regions-health': onRegionsHealth(ctx, input.up); break;
     case 'resume': rejected = onResume(ctx, input.by); break;
     case 'abort':
-      if (TERMINAL.has(ctx.s.phase)) rejected = refuse('conflict', `release is already ${ctx.s.phase}`);
+      if (TERMINAL.has(ctx.state.phase)) rejected = refuse('conflict', `release is already ${ctx.state.phase}`);
       else {
-        ctx.s.phase = 'aborted';
-        ctx.s.completedAt = ctx.now;
-        for (const rs of ctx.s.rings) {
-          rs.schedule = [];
+        ctx.state.phase = 'aborted';
+        ctx.state.completedAt = ctx.now;
+        for (const ringState of ctx.state.rings) {
+          ringState.schedule = [];
           // A ring that was only waiting (for approval or a window) will not start: it is not started.
-          if (rs.status === 'awaiting-approval' || rs.status === 'waiting-window') {
-            rs.status = 'pending';
-            rs.waitUntil = null;
+          if (ringState.status === 'awaiting-approval' || ringState.status === 'waiting-window') {
+            ringState.status = 'pending';
+            ringState.waitUntil = null;
           }
         }
         emit(ctx, 'release.aborted', { detail: `by ${input.by}; nothing is rolled back` });
@@ -225,10 +225,10 @@ export function decide(state: ReleaseState | null, input: EngineInput, policy: P
   }
   if (rejected !== undefined) {
     // A refusal changes nothing, except that a refused approval is recorded.
-    const recorded = ctx.s.events.length > state.events.length;
-    return { state: recorded ? ctx.s : state, effects: [], rejected };
+    const recorded = ctx.state.events.length > state.events.length;
+    return { state: recorded ? ctx.state : state, effects: [], rejected };
   }
-  return { state: ctx.s, effects: ctx.effects };
+  return { state: ctx.state, effects: ctx.effects };
 }
 
 export { beginRollback, runHook, wake };

@@ -101,13 +101,13 @@ describe('evidence before a pass', () => {
           const policy = policyOf(BASE.replace(RING1, `{ name: ring-1, regions: [ap-south-1], bake: ${bakeHours}h, gates: [error-rate], evidence: { minRequests: 20000 } }`));
           const start = T0 + startMinute * MINUTE;
           const { state } = await run(policy, { start, horizon: 3 * 86_400_000, errorRate: (_r, _t, q) => (q.metric === 'qps' ? qps : 0.001) });
-          const rs = state.rings[1]!;
+          const ringState = state.rings[1]!;
           const passed = state.events.find((e) => e.type === 'ring.passed' && e.ring === 'ring-1');
           expect(passed).toBeDefined();
           const kolkata = regionByName(policy, 'ap-south-1');
-          expect(passed!.at).toBeGreaterThanOrEqual(rs.healthyAt! + bakeHours * HOUR);
-          expect(passed!.at).toBeGreaterThanOrEqual(peakCoveredAt(kolkata, rs.healthyAt!));
-          expect((passed!.at - rs.healthyAt!) / 1000 * qps).toBeGreaterThanOrEqual(20000 - 1);
+          expect(passed!.at).toBeGreaterThanOrEqual(ringState.healthyAt! + bakeHours * HOUR);
+          expect(passed!.at).toBeGreaterThanOrEqual(peakCoveredAt(kolkata, ringState.healthyAt!));
+          expect((passed!.at - ringState.healthyAt!) / 1000 * qps).toBeGreaterThanOrEqual(20000 - 1);
         },
       ),
       { numRuns: 25 },

@@ -12,20 +12,20 @@ import type { HealthReport } from '../ports.ts';
 
 /** Rings that carry the new version somewhere (deployed or deploying, not yet rolled back). */
 function touched(ctx: Ctx, name: string): boolean {
-  return runsNewVersion(ctx.s, ringIndex(ctx, name));
+  return runsNewVersion(ctx.state, ringIndex(ctx, name));
 }
 
 export function failRing(ctx: Ctx, i: number, gate: string | null, region: string | null, detail: string): void {
-  const { ring, rs } = ringAt(ctx, i);
-  rs.status = 'failed';
-  rs.verdict = 'failed';
-  rs.failedGate = gate;
-  rs.schedule = [];
-  if (ctx.s.detection === null) ctx.s.detection = { at: ctx.now, ring: ring.name, gate: gate ?? 'deploy' };
+  const { ring, ringState } = ringAt(ctx, i);
+  ringState.status = 'failed';
+  ringState.verdict = 'failed';
+  ringState.failedGate = gate;
+  ringState.schedule = [];
+  if (ctx.state.detection === null) ctx.state.detection = { at: ctx.now, ring: ring.name, gate: gate ?? 'deploy' };
   if (gate !== null) emit(ctx, 'gate.failed', { ring: ring.name, ...(region ? { region } : {}), detail });
   emit(ctx, 'ring.failed', { ring: ring.name, detail: `${detail}; downstream rings will not be deployed` });
   // Nothing moves on: no ring is watched any more, no waiting ring starts, no bake goes on.
-  for (const other of ctx.s.rings) {
+  for (const other of ctx.state.rings) {
     other.watchNext = null;
     other.schedule = [];
     if (other.status === 'awaiting-approval' || other.status === 'waiting-window') {
@@ -50,11 +50,11 @@ export function failRing(ctx: Ctx, i: number, gate: string | null, region: strin
 
 /** Roll back `queue` (already downstream first). The feature flag goes off before anything else. */
 export function beginRollback(ctx: Ctx, queue: string[]): void {
-  ctx.s.phase = 'rolling-back';
-  ctx.s.haltReason = null;
-  ctx.s.resumeTo = null;
-  ctx.s.rollbackQueue = queue;
-  if (ctx.s.hooksDone.includes('flag.enable') && !ctx.s.hooksDone.includes('flag.disable')) {
+  ctx.state.phase = 'rolling-back';
+  ctx.state.haltReason = null;
+  ctx.state.resumeTo = null;
+  ctx.state.rollbackQueue = queue;
+  if (ctx.state.hooksDone.includes('flag.enable') && !ctx.state.hooksDone.includes('flag.disable')) {
     runHook(ctx, 'flag.disable', 'rollback');
     return;
   }
@@ -66,7 +66,7 @@ export function beginRollback(ctx: Ctx, queue: string[]): void {
  * failed region before it is rolled back), then each ring, then restores and the end.
  */
 export function continueRollback(ctx: Ctx): void {
-  const s = ctx.s;
+  const s = ctx.state;
   if (s.phase !== 'rolling-back' || s.pendingHook) return;
   if (s.pendingTraffic.some((p) => p.action === 'drain')) return;
   const head = s.rollbackQueue[0];
@@ -74,43 +74,43 @@ export function continueRollback(ctx: Ctx): void {
     if (!trafficInFlight(ctx)) finishRollback(ctx);
     return;
   }
-  if (ringAt(ctx, ringIndex(ctx, head)).rs.status !== 'rolling-back') nextRollback(ctx);
+  if (ringAt(ctx, ringIndex(ctx, head)).ringState.status !== 'rolling-back') nextRollback(ctx);
 }
 
 export function nextRollback(ctx: Ctx): void {
-  const name = ctx.s.rollbackQueue[0];
+  const name = ctx.state.rollbackQueue[0];
   if (name === undefined) {
     finishRollback(ctx);
     return;
   }
-  const { rs } = ringAt(ctx, ringIndex(ctx, name));
-  rs.status = 'rolling-back';
-  rs.rollbackStartedAt = ctx.now;
-  rs.rollbackRef = null;
-  rs.progress = null;
-  rs.schedule = [];
-  emit(ctx, 'ring.rollback.started', { ring: name, detail: `back to ${ctx.s.release.previousVersion}` });
+  const { ringState } = ringAt(ctx, ringIndex(ctx, name));
+  ringState.status = 'rolling-back';
+  ringState.rollbackStartedAt = ctx.now;
+  ringState.rollbackRef = null;
+  ringState.progress = null;
+  ringState.schedule = [];
+  emit(ctx, 'ring.rollback.started', { ring: name, detail: `back to ${ctx.state.release.previousVersion}` });
   ctx.effects.push({ type: 'rollback', ring: name });
 }
 
 export function onRolledBack(ctx: Ctx, i: number, ref: string): void {
-  const { rs } = ringAt(ctx, i);
-  if (rs.status !== 'rolling-back') return;
-  rs.rollbackRef = ref;
-  rs.progress = { since: ctx.now, checks: 0 };
+  const { ringState } = ringAt(ctx, i);
+  if (ringState.status !== 'rolling-back') return;
+  ringState.rollbackRef = ref;
+  ringState.progress = { since: ctx.now, checks: 0 };
   wake(ctx, ctx.now + HEALTH_POLL_MS);
 }
 
 export function onRollbackHealth(ctx: Ctx, i: number, report: HealthReport): void {
-  const { ring, rs } = ringAt(ctx, i);
-  const progress = countCheck(ctx, rs);
+  const { ring, ringState } = ringAt(ctx, i);
+  const progress = countCheck(ctx, ringState);
   if (report.healthy) {
-    rs.progress = null;
-    rs.status = 'rolled-back';
-    rs.rolledBack = true;
-    for (const r of ring.regions) ctx.s.versions[r] = ctx.s.release.previousVersion;
-    emit(ctx, 'ring.rollback.completed', { ring: ring.name, detail: `${ring.regions.join(', ')} back on ${ctx.s.release.previousVersion}` });
-    ctx.s.rollbackQueue.shift();
+    ringState.progress = null;
+    ringState.status = 'rolled-back';
+    ringState.rolledBack = true;
+    for (const r of ring.regions) ctx.state.versions[r] = ctx.state.release.previousVersion;
+    emit(ctx, 'ring.rollback.completed', { ring: ring.name, detail: `${ring.regions.join(', ')} back on ${ctx.state.release.previousVersion}` });
+    ctx.state.rollbackQueue.shift();
     nextRollback(ctx);
     return;
   }
@@ -123,16 +123,16 @@ export function onRollbackHealth(ctx: Ctx, i: number, report: HealthReport): voi
 
 /** Once every ring is rolled back: restore drained traffic, resume replication, done. */
 export function finishRollback(ctx: Ctx): void {
-  for (const region of ctx.s.drained) if (ctx.s.outages[region] !== 'drained') requestTraffic(ctx, 'restore', region, 'failure');
+  for (const region of ctx.state.drained) if (ctx.state.outages[region] !== 'drained') requestTraffic(ctx, 'restore', region, 'failure');
   if (trafficInFlight(ctx)) return; // the last traffic result finishes the rollback
   const data = ctx.policy.spec.data;
   const fullRollback = ctx.policy.spec.rings.every((r) => !isProductionRing(ctx.policy, r) || !touched(ctx, r.name));
-  if (data.pattern === 'region-isolated' && fullRollback && ctx.s.hooksDone.includes('replication.pause') && !ctx.s.hooksDone.includes('replication.resume')) {
+  if (data.pattern === 'region-isolated' && fullRollback && ctx.state.hooksDone.includes('replication.pause') && !ctx.state.hooksDone.includes('replication.resume')) {
     runHook(ctx, 'replication.resume', 'rollback');
     return;
   }
-  ctx.s.phase = 'rolled-back';
-  ctx.s.completedAt = ctx.now;
+  ctx.state.phase = 'rolled-back';
+  ctx.state.completedAt = ctx.now;
 }
 
 /**
@@ -141,22 +141,22 @@ export function finishRollback(ctx: Ctx): void {
  * version: a failed release whose policy left an upstream ring on it is finished this way.
  */
 export function operatorRollback(ctx: Ctx, by: string, ringName?: string): Refusal | undefined {
-  if (ctx.s.phase === 'rolling-back') return refuse('conflict', 'a rollback is already running');
-  const allowed = allowedActions(ctx.s).rollback;
+  if (ctx.state.phase === 'rolling-back') return refuse('conflict', 'a rollback is already running');
+  const allowed = allowedActions(ctx.state).rollback;
   let queue: string[];
   if (ringName !== undefined) {
     const i = ringIndex(ctx, ringName);
     if (i < 0) return refuse('not-found', `ring "${ringName}" is not in the policy`);
-    if (!allowed.includes(ringName)) return refuse('conflict', `ring "${ringName}" does not run ${ctx.s.release.version}; nothing to roll back`);
+    if (!allowed.includes(ringName)) return refuse('conflict', `ring "${ringName}" does not run ${ctx.state.release.version}; nothing to roll back`);
     queue = [ringName];
   } else {
     queue = allowed;
-    if (queue.length === 0) return refuse('conflict', `no ring runs ${ctx.s.release.version}; nothing to roll back`);
+    if (queue.length === 0) return refuse('conflict', `no ring runs ${ctx.state.release.version}; nothing to roll back`);
   }
-  for (const rs of ctx.s.rings) {
-    if (rs.status === 'baking' || rs.status === 'deploying' || rs.status === 'awaiting-approval' || rs.status === 'waiting-window') {
-      rs.schedule = [];
-      if (rs.status === 'awaiting-approval' || rs.status === 'waiting-window') rs.status = 'pending';
+  for (const ringState of ctx.state.rings) {
+    if (ringState.status === 'baking' || ringState.status === 'deploying' || ringState.status === 'awaiting-approval' || ringState.status === 'waiting-window') {
+      ringState.schedule = [];
+      if (ringState.status === 'awaiting-approval' || ringState.status === 'waiting-window') ringState.status = 'pending';
     }
   }
   emit(ctx, 'rollback.requested', { detail: `by ${by}: ${queue.join(', ')}` });
@@ -166,9 +166,9 @@ export function operatorRollback(ctx: Ctx, by: string, ringName?: string): Refus
 
 /** Resume a halted release where it stopped. A failed ring is never resumed. */
 export function resumeTarget(ctx: Ctx): Refusal | undefined {
-  if (ctx.s.phase !== 'halted') return refuse('conflict', `release is ${ctx.s.phase}, not halted`);
-  if (ctx.s.resumeTo === null) {
-    const failed = ctx.s.rings.find((r) => r.status === 'failed');
+  if (ctx.state.phase !== 'halted') return refuse('conflict', `release is ${ctx.state.phase}, not halted`);
+  if (ctx.state.resumeTo === null) {
+    const failed = ctx.state.rings.find((r) => r.status === 'failed');
     return refuse('conflict', `${failed?.name ?? 'a ring'} failed; a failed ring halts the release for good: roll back or abort`);
   }
   return undefined;

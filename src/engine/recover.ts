@@ -13,9 +13,9 @@ export function recoveryEffects(state: ReleaseState, now: number): Effect[] {
   const effects: Effect[] = state.pendingTraffic.map((p) => ({ type: p.action, region: p.region, cause: p.cause }));
   if (isFinished(state.phase) || state.phase === 'halted') return effects;
   if (state.pendingHook) effects.push({ type: 'run-hook', step: state.pendingHook.step });
-  for (const rs of state.rings) {
-    if (rs.status === 'deploying' && rs.ref === null && state.phase === 'running') effects.push({ type: 'deploy', ring: rs.name });
-    if (rs.status === 'rolling-back' && rs.rollbackRef === null) effects.push({ type: 'rollback', ring: rs.name });
+  for (const ringState of state.rings) {
+    if (ringState.status === 'deploying' && ringState.ref === null && state.phase === 'running') effects.push({ type: 'deploy', ring: ringState.name });
+    if (ringState.status === 'rolling-back' && ringState.rollbackRef === null) effects.push({ type: 'rollback', ring: ringState.name });
   }
   effects.push({ type: 'wake', at: now });
   return effects;

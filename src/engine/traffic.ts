@@ -18,7 +18,7 @@ export function restoreBackoff(failures: number): number {
 }
 
 export function onTrafficDone(ctx: Ctx, input: Extract<EngineInput, { type: 'traffic-done' }>): void {
-  const s = ctx.s;
+  const s = ctx.state;
   if (input.cause === 'outage') {
     if (input.action === 'drained') s.outages[input.region] = 'drained';
     else delete s.outages[input.region];
@@ -30,14 +30,14 @@ export function onTrafficDone(ctx: Ctx, input: Extract<EngineInput, { type: 'tra
 }
 
 export function onTrafficRefused(ctx: Ctx, input: Extract<EngineInput, { type: 'traffic-refused' }>): void {
-  if (input.cause === 'outage') ctx.s.outages[input.region] = 'refused';
+  if (input.cause === 'outage') ctx.state.outages[input.region] = 'refused';
   emit(ctx, 'traffic.drain.refused', { region: input.region, detail: input.reason });
   settleTraffic(ctx, 'drain', input.region);
   continueRollback(ctx);
 }
 
 export function onTrafficFailed(ctx: Ctx, input: Extract<EngineInput, { type: 'traffic-failed' }>): void {
-  const s = ctx.s;
+  const s = ctx.state;
   const { region, error } = input;
   if (input.action === 'drain') {
     settleTraffic(ctx, 'drain', region);
@@ -66,7 +66,7 @@ export function onTrafficFailed(ctx: Ctx, input: Extract<EngineInput, { type: 't
 
 /** Ask again for every restore whose retry time has come. */
 export function retryTraffic(ctx: Ctx): void {
-  const s = ctx.s;
+  const s = ctx.state;
   if (!s.pendingTraffic.some((p) => p.retryAt !== undefined)) return;
   s.pendingTraffic = s.pendingTraffic.map((p) => {
     if (p.retryAt === undefined || p.retryAt > ctx.now) return p;

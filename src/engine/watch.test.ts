@@ -72,19 +72,19 @@ describe('observed bake', () => {
           };
           const inject = resumes.map((r) => ({ type: 'resume' as const, at: T0 + r * MINUTE, by: 'alice' }));
           const { state } = await run(policyOf(), { errorRate: dark, approvals: approvedByTeam, inject, horizon: 2 * 86_400_000 });
-          const rs = state.rings[1]!;
-          if (rs.verdict !== 'passed') return;
+          const ringState = state.rings[1]!;
+          if (ringState.verdict !== 'passed') return;
           const passedAt = at(state, 'ring.passed', 'ring-1');
           let halted = 0;
           let since: number | null = null;
           for (const e of state.events) {
-            if (e.at < rs.healthyAt! || e.at > passedAt) continue;
+            if (e.at < ringState.healthyAt! || e.at > passedAt) continue;
             if (e.type === 'release.halted') since = e.at;
             if (e.type === 'release.resumed' && since !== null) { halted += e.at - since; since = null; }
           }
-          expect(passedAt - rs.healthyAt! - halted).toBeGreaterThanOrEqual(2 * HOUR);
+          expect(passedAt - ringState.healthyAt! - halted).toBeGreaterThanOrEqual(2 * HOUR);
           // Every interval of the bake without data was baked again, too.
-          expect(passedAt - rs.healthyAt! - halted).toBeGreaterThanOrEqual(2 * HOUR + (rs.unobserved ?? 0) - halted);
+          expect(passedAt - ringState.healthyAt! - halted).toBeGreaterThanOrEqual(2 * HOUR + (ringState.unobserved ?? 0) - halted);
         },
       ),
       { numRuns: 40 },

@@ -25,20 +25,20 @@ export function releaseView(policy: Policy, state: ReleaseState, evaluations: Ar
     startedAt: iso(state.startedAt)!,
     completedAt: iso(state.completedAt),
     rings: policy.spec.rings.map((ring, i) => {
-      const rs = state.rings[i]!;
+      const ringState = state.rings[i]!;
       return {
         name: ring.name,
         regions: ring.regions,
         userShare: round(ringUserShare(policy, ring)),
-        status: rs.status,
+        status: ringState.status,
         verdict: verdicts[i]!.verdict,
-        deployedAt: iso(rs.deployedAt),
-        healthyAt: iso(rs.healthyAt),
-        bakeUntil: iso(rs.bakeUntil),
-        rolledBack: rs.rolledBack,
+        deployedAt: iso(ringState.deployedAt),
+        healthyAt: iso(ringState.healthyAt),
+        bakeUntil: iso(ringState.bakeUntil),
+        rolledBack: ringState.rolledBack,
         approvers: ring.approval?.approvers ?? [],
         bakeMinutes: Math.round(ring.bake / 60_000),
-        evidence: rs.evidence?.detail ?? null,
+        evidence: ringState.evidence?.detail ?? null,
       };
     }),
     versions: { ...state.versions },
