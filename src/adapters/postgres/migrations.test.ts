@@ -3,7 +3,8 @@
  * server in test/integration/postgres-store.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS, SCHEMA_VERSION, checkMigrations, futureVersionError } from './migrations.ts';
+import { checkMigrations, futureVersionError } from '../migrations.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 
 describe('PostgreSQL migrations', () => {
   it('count 1, 2, 3, ... and end at the schema version', () => {

@@ -13,15 +13,11 @@
  * could emit the same events in another order than the live run did.
  */
 import type pg from 'pg';
-import { AdapterError } from '../../errors.ts';
+import { checkMigrations, futureVersionError, type Migration } from '../migrations.ts';
 import { FINISHED_SQL } from '../sql-rows.ts';
 import { advisoryKey } from './advisory-key.ts';
 
-export interface Migration {
-  version: number;
-  name: string;
-  up: string;
-}
+export type { Migration } from '../migrations.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -101,19 +97,6 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 /** A schema name meridian may put in a search_path without quoting. */
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** The list must count 1, 2, 3, ... with no gaps or repeats. */
-export function checkMigrations(migrations: readonly Migration[]): void {
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migration ${i + 1} ("${m.name}") has version ${m.version}; versions must count 1, 2, 3, ... in order`);
-  });
-}
-
-export function futureVersionError(where: string, found: number, known: number): AdapterError {
-  return new AdapterError(
-    `${where}: the database has schema version ${found}, newer than this version of meridian knows (${known}); upgrade meridian to open it`,
-    { retryable: false },
-  );
-}
 
 /** The highest version applied in the connection's schema; 0 when it has no meridian schema. */
 export async function schemaVersion(client: pg.ClientBase): Promise<number> {

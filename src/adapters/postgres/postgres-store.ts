@@ -17,7 +17,8 @@ import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type R
 import { INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
 import { advisoryKey } from './advisory-key.ts';
 import { adapterError } from './errors.ts';
-import { SCHEMA_NAME, SCHEMA_VERSION, futureVersionError, migrate, schemaVersion } from './migrations.ts';
+import { futureVersionError } from '../migrations.ts';
+import { SCHEMA_NAME, SCHEMA_VERSION, migrate, schemaVersion } from './migrations.ts';
 import { checkPostgresUrl, redactUrl } from './url.ts';
 
 export interface PostgresStoreOptions {

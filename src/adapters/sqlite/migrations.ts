@@ -5,14 +5,10 @@
  * has shipped.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { AdapterError } from '../../errors.ts';
+import { checkMigrations, futureVersionError, type Migration } from '../migrations.ts';
 import { FINISHED_SQL } from '../sql-rows.ts';
 
-export interface Migration {
-  version: number;
-  name: string;
-  up: string;
-}
+export type { Migration } from '../migrations.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -79,23 +75,11 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
-/** The list must count 1, 2, 3, ... with no gaps or repeats. */
-export function checkMigrations(migrations: readonly Migration[]): void {
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migration ${i + 1} ("${m.name}") has version ${m.version}; versions must count 1, 2, 3, ... in order`);
-  });
-}
 
 export function schemaVersion(db: BetterSqlite3.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-export function futureVersionError(file: string, found: number, known: number): AdapterError {
-  return new AdapterError(
-    `${file}: the database has schema version ${found}, newer than this version of meridian knows (${known}); upgrade meridian to open it`,
-    { retryable: false },
-  );
-}
 
 /**
  * Bring the database up to the last migration. Each migration runs in its own IMMEDIATE

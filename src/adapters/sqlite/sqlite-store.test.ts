@@ -13,7 +13,8 @@ import { AdapterError, ConflictError } from '../../errors.ts';
 import type { Store } from '../../ports.ts';
 import { verifyAuditChain } from '../../runtime/audit-chain.ts';
 import { refusal, storeContract } from '../../runtime/store-contract.test-helper.ts';
-import { MIGRATIONS, SCHEMA_VERSION, checkMigrations, migrate, type Migration } from './migrations.ts';
+import { checkMigrations } from '../migrations.ts';
+import { MIGRATIONS, SCHEMA_VERSION, migrate, type Migration } from './migrations.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-sqlite-'));

@@ -12,7 +12,8 @@ import type { AuditEntry, NewAuditEntry, NewRelease, ReleaseRecord, Store } from
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
 import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
 import { INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
-import { SCHEMA_VERSION, futureVersionError, migrate, schemaVersion } from './migrations.ts';
+import { futureVersionError } from '../migrations.ts';
+import { SCHEMA_VERSION, migrate, schemaVersion } from './migrations.ts';
 
 export interface SqliteStoreOptions {
   /**
