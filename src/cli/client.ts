@@ -5,6 +5,7 @@
  * message.
  */
 import { MeridianError, UsageError } from '../errors.ts';
+import { fetchWithTimeout } from '../http.ts';
 import type { ReleaseView, StartRequest } from '../runtime/controller-types.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
@@ -42,17 +43,18 @@ export function tokenFrom(flag: string | undefined, env: Record<string, string |
   return t === undefined || t.trim() === '' ? undefined : t.trim();
 }
 
-function why(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; errors?: Array<{ code?: string }>; message?: string } }).cause;
-  const code = cause?.code ?? cause?.errors?.[0]?.code;
-  switch (code) {
-    case 'ECONNREFUSED': return 'connection refused';
-    case 'ENOTFOUND': case 'EAI_AGAIN': return 'host not found';
-    case 'ECONNRESET': return 'connection reset';
-    case 'ETIMEDOUT': case 'UND_ERR_CONNECT_TIMEOUT': return 'timed out';
-    default:
-      if ((e as Error).name === 'TimeoutError') return `no answer within ${TIMEOUT_MS / 1000} s`;
-      return code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+/** `text` without any of `secrets` (the token, the URL's password): a network error may quote either. */
+function hide(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 
@@ -83,16 +85,17 @@ export class MeridianClient {
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const url = new URL(`${this.#base.pathname.replace(/\/$/, '')}${path}`, this.#base);
-    let res: Response;
-    try {
-      res = await this.#fetch(url, {
-        method, headers, signal: AbortSignal.timeout(TIMEOUT_MS),
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (e) {
-      throw new ConnectionError(`cannot reach the Meridian server at ${this.where} (${why(e)})`);
+    const outcome = await fetchWithTimeout(
+      this.#fetch,
+      url,
+      { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) },
+      TIMEOUT_MS,
+    );
+    if (!outcome.ok) {
+      const words = hide(outcome.failure.words, [this.#token, this.#base.password, safeDecode(this.#base.password)]);
+      throw new ConnectionError(`cannot reach the Meridian server at ${this.where} (${words})`, { cause: outcome.error });
     }
-    const text = await res.text();
+    const { response: res, body: text } = outcome;
     let doc: unknown;
     try {
       doc = JSON.parse(text);

@@ -194,7 +194,7 @@ describe('ArgoCdClient.getApplication', () => {
 
     it('any other network error is retryable and named', async () => {
       expect(await failureOf(client(failingWith('ECONNRESET')).getApplication({ name: 'a' }))).toEqual({
-        message: 'request to Argo CD at https://argocd.example.com failed: fetch failed (ECONNRESET)',
+        message: 'request to Argo CD at https://argocd.example.com failed: connection reset (ECONNRESET)',
         retryable: true,
       });
     });

@@ -8,6 +8,7 @@
  */
 import { request as httpsRequest } from 'node:https';
 import { AdapterError } from '../../errors.ts';
+import { fetchWithTimeout, seconds } from '../../http.ts';
 import { excerpt, redact, type Known } from '../redact.ts';
 import type { ApplicationRef } from './application-name.ts';
 
@@ -26,16 +27,6 @@ export interface ArgoCdClientOptions {
   /** Accept any TLS certificate (self-signed Argo CD). Ignored when `fetch` is given. */
   insecure?: boolean;
 }
-
-const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** The URL as messages show it: no credentials, no trailing slash. */
 export function displayUrl(url: string): string {
@@ -78,20 +69,6 @@ const insecureFetch = ((input: string | URL | Request, init?: RequestInit): Prom
     req.on('error', reject);
     req.end();
   })) as typeof fetch;
-
-/** The error code Node puts on a failed fetch (`TypeError: fetch failed` → cause.code), if any. */
-function networkCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function isAbort(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError';
-}
 
 /** `message` (or `error`) of Argo CD's error body `{ error, code, message }`, else the text itself. */
 function serverMessage(body: string): string | undefined {
@@ -155,35 +132,30 @@ export class ArgoCdClient {
 
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (token !== undefined) headers['Authorization'] = `Bearer ${token}`;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
-    let status: number;
-    let statusText: string;
-    let body: string;
-    try {
-      const res = await this.fetchImpl(applicationUrl(this.url, app), { method: 'GET', headers, signal: controller.signal });
-      status = res.status;
-      statusText = res.statusText;
-      body = await res.text();
-    } catch (err) {
-      if (isAbort(err) || controller.signal.aborted) {
-        throw fail(`Argo CD at ${where} did not answer within ${this.timeoutMs / 1000}s (reading Application "${label}")`, true);
+    const outcome = await fetchWithTimeout(this.fetchImpl, applicationUrl(this.url, app), { method: 'GET', headers }, this.timeoutMs);
+    if (!outcome.ok) {
+      const { failure, error } = outcome;
+      const named = failure.code !== undefined && failure.words !== failure.code ? ` (${failure.code})` : '';
+      switch (failure.kind) {
+        case 'timeout':
+          throw fail(`Argo CD at ${where} did not answer within ${seconds(this.timeoutMs)} (reading Application "${label}")`, true);
+        case 'refused':
+          throw fail(`cannot connect to Argo CD at ${where}: ${failure.words}`, true, error);
+        case 'dns':
+          throw fail(`cannot connect to Argo CD at ${where}: ${failure.words}${named}`, true, error);
+        case 'tls':
+          throw fail(
+            `cannot connect to Argo CD at ${where}: its TLS certificate is not trusted (${failure.code}); add its CA with NODE_EXTRA_CA_CERTS, or set spec.delivery.health.argocd.insecure: true`,
+            false,
+            error,
+          );
+        default:
+          break;
       }
-      const code = networkCode(err);
-      if (code === 'ECONNREFUSED') throw fail(`cannot connect to Argo CD at ${where}: connection refused`, true, err);
-      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw fail(`cannot connect to Argo CD at ${where}: host not found (${code})`, true, err);
-      if (code !== undefined && TLS_CODES.has(code)) {
-        throw fail(
-          `cannot connect to Argo CD at ${where}: its TLS certificate is not trusted (${code}); add its CA with NODE_EXTRA_CA_CERTS, or set spec.delivery.health.argocd.insecure: true`,
-          false,
-          err,
-        );
-      }
-      const why = err instanceof Error ? quote(code ? `${err.message} (${code})` : err.message) : quote(String(err));
-      throw fail(`request to Argo CD at ${where} failed: ${why}`, true, err);
-    } finally {
-      clearTimeout(timer);
+      throw fail(`request to Argo CD at ${where} failed: ${quote(failure.words)}${named}`, failure.retryable, error);
     }
+    const { status, statusText } = outcome.response;
+    const { body } = outcome;
 
     const said = serverMessage(body);
     const saying = said ? `: ${quote(said)}` : '';

@@ -8,6 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { AdapterError } from '../../errors.ts';
+import { fetchWithTimeout } from '../../http.ts';
 import type { HookContext, Hooks } from '../../ports.ts';
 import { excerpt, type Known } from '../redact.ts';
 
@@ -45,15 +46,6 @@ function safeDecode(text: string): string {
 function urlSecrets(url: URL): string[] {
   const query = [...url.searchParams].filter(([name, value]) => SECRET_PARAM.test(name) || value.length >= 16).map(([, value]) => value);
   return [safeDecode(url.username), safeDecode(url.password), ...query].filter((v) => v.length > 0);
-}
-
-/** The body of a failed answer, if it can be read at all. */
-async function bodyOf(res: Response): Promise<string> {
-  try {
-    return await res.text();
-  } catch {
-    return '';
-  }
 }
 
 export class HookRunner implements Hooks {
@@ -94,21 +86,23 @@ export class HookRunner implements Hooks {
         throw new AdapterError(`hook ${ctx.step}: the webhook URL is not a URL`, { retryable: false });
       }
       const known: Known = { secrets: urlSecrets(url), env: this.#opts.env ?? process.env };
-      let res: Response;
-      try {
-        res = await f(hook.webhook.url, {
+      const outcome = await fetchWithTimeout(
+        f,
+        hook.webhook.url,
+        {
           method: hook.webhook.method,
           headers: { 'content-type': 'application/json' },
           ...(hook.webhook.method === 'GET' ? {} : { body: JSON.stringify({ release: ctx.releaseId, service: ctx.service, version: ctx.version, step: ctx.step }) }),
-          signal: AbortSignal.timeout(timeout),
-        });
-      } catch (e) {
-        const c = (e as { cause?: { code?: string; message?: string } }).cause;
-        const cause = c?.code ?? c?.message ?? (e as Error).message;
-        throw new AdapterError(`hook ${ctx.step}: ${hook.webhook.method} ${url.origin} failed (${excerpt(cause, known, SAID_CHARS)})`, { retryable: true });
+        },
+        timeout,
+      );
+      if (!outcome.ok) {
+        const { failure, error } = outcome;
+        throw new AdapterError(`hook ${ctx.step}: ${hook.webhook.method} ${url.origin} failed (${excerpt(failure.words, known, SAID_CHARS)})`, { retryable: failure.retryable, cause: error });
       }
+      const { response: res, body } = outcome;
       if (!res.ok) {
-        const said = excerpt(await bodyOf(res), known, SAID_CHARS);
+        const said = excerpt(body, known, SAID_CHARS);
         const where = excerpt(`${url.origin}${url.pathname}`, known, SAID_CHARS);
         throw new AdapterError(`hook ${ctx.step}: ${hook.webhook.method} ${where} answered ${res.status}${said ? `: ${said}` : ''}`, { retryable: res.status >= 500 });
       }

@@ -7,6 +7,7 @@
  * expected, NaN) is the caller's job: see metrics.ts.
  */
 import { AdapterError } from '../../errors.ts';
+import { fetchWithTimeout, seconds } from '../../http.ts';
 import { excerpt, redact, type Known } from '../redact.ts';
 
 export type Labels = Record<string, string>;
@@ -79,27 +80,6 @@ function secondsParam(ms: number): string {
 function timeoutParam(ms: number): string {
   return `${Math.max(1, Math.ceil(ms / 1000))}s`;
 }
-
-function errorCode(e: unknown): string | undefined {
-  for (let cur: unknown = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
-const NETWORK_WORDS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ETIMEDOUT: 'connection timed out',
-  EPIPE: 'connection closed',
-  UND_ERR_SOCKET: 'connection closed by the server',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-};
 
 interface ApiBody {
   status?: unknown;
@@ -174,23 +154,17 @@ export class PrometheusClient {
     }
     if (this.opts.token) headers.Authorization = `Bearer ${this.opts.token}`;
 
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.opts.timeoutMs);
-    let res: Response;
-    let text: string;
-    try {
-      res = await this.doFetch(url, { method: 'GET', headers, signal: controller.signal });
-      text = await res.text();
-    } catch (e) {
-      if (controller.signal.aborted) {
-        throw this.fail(`${this.where} did not answer within ${formatMs(this.opts.timeoutMs)} (timeout) for: ${this.shorten(expr)}`, true);
+    const outcome = await fetchWithTimeout(this.doFetch, url, { method: 'GET', headers }, this.opts.timeoutMs);
+    if (!outcome.ok) {
+      const { failure, error } = outcome;
+      if (failure.kind === 'timeout') {
+        throw this.fail(`${this.where} did not answer within ${seconds(this.opts.timeoutMs)} (timeout) for: ${this.shorten(expr)}`, true);
       }
-      const code = errorCode(e);
-      const words = code ? (NETWORK_WORDS[code] ?? code) : this.shorten(e instanceof Error ? e.message : String(e), 200);
-      throw this.fail(`cannot reach ${this.where}: ${words}${code && NETWORK_WORDS[code] ? ` (${code})` : ''}`, true);
-    } finally {
-      clearTimeout(timer);
+      const words = failure.kind === 'other' && failure.code === undefined ? this.shorten(failure.words, 200) : failure.words;
+      const named = failure.code !== undefined && failure.words !== failure.code ? ` (${failure.code})` : '';
+      throw this.fail(`cannot reach ${this.where}: ${words}${named}`, failure.retryable, error);
     }
+    const { response: res, body: text } = outcome;
 
     let body: ApiBody | undefined;
     try {
@@ -278,9 +252,4 @@ function safeDecode(text: string): string {
   } catch {
     return text;
   }
-}
-
-function formatMs(ms: number): string {
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }
