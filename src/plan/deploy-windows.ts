@@ -5,6 +5,7 @@
  */
 import { ringRegions, isProductionRing } from '../policy/model.ts';
 import type { Policy } from '../policy/schema.ts';
+import type { TrafficWeights } from '../policy/traffic-weights.ts';
 import { TrafficCurve } from '../sim/traffic-curve.ts';
 import { commonBusinessSpans } from './business-hours.ts';
 import { freezeAt } from './deploy-moment.ts';
@@ -32,10 +33,11 @@ export interface RingWindows {
 
 /**
  * The week from `weekStart` (rounded down to the hour). `traffic` overrides the default daily curve
- * per region with 24 hourly weights in local time, as a scenario's `spec.traffic` does. Freezes in
- * the week are left out of the windows.
+ * per region with 24 hourly weights in local time (policy/traffic-weights.ts: the shape and rules
+ * of a scenario's `spec.traffic` and of the `--traffic` file). Freezes in the week are left out of
+ * the windows.
  */
-export function deployWindows(policy: Policy, weekStart: number, traffic: Readonly<Record<string, readonly number[]>> = {}): RingWindows[] {
+export function deployWindows(policy: Policy, weekStart: number, traffic: Readonly<TrafficWeights> = {}): RingWindows[] {
   const start = weekStart - (weekStart % HOUR);
   const end = start + WEEK;
   const curve = new TrafficCurve(policy.spec.regions.map((r) => ({ name: r.name, timezone: r.timezone })), traffic);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseDuration } from '../policy/duration.ts';
 import { API_VERSION, ClockTime, Duration, Instant, ReleaseSpec, TimeZone } from '../policy/schema.ts';
 import { didYouMean } from '../policy/source.ts';
+import { TrafficWeights } from '../policy/traffic-weights.ts';
 
 const quote = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : `"${String(v)}"`);
 
@@ -125,11 +126,6 @@ export const Approval = z.strictObject({
   after: Duration.prefault('0m').meta({ description: 'How long after the request the approval arrives' }),
 });
 
-const HourlyWeights = z.array(z.number().min(0)).superRefine((weights, ctx) => {
-  if (weights.length !== 24) ctx.addIssue({ code: 'custom', message: `needs exactly 24 hourly weights (local hours 00..23), got ${weights.length}`, input: weights });
-  else if (weights.every((w) => w === 0)) ctx.addIssue({ code: 'custom', message: 'at least one hourly weight must be above 0', input: weights });
-});
-
 export const ScenarioRelease = ReleaseSpec.extend({
   previous: z.string().min(1).meta({ description: 'The stable version every region runs at the start' }),
 });
@@ -143,7 +139,7 @@ const ScenarioSpecFields = z.strictObject({
   baseline: Baseline.prefault({}),
   faults: z.array(Fault).prefault([]),
   approvals: z.array(Approval).prefault([]),
-  traffic: z.record(z.string(), HourlyWeights).optional().meta({ description: 'Per region: 24 hourly weights in local time' }),
+  traffic: TrafficWeights.optional(),
   failHooks: z.array(z.string().min(1)).prefault([]).meta({ description: 'Hook steps that fail, e.g. replication.pause' }),
 });
 

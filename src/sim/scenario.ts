@@ -7,6 +7,7 @@ import { PolicyError, type Located } from '../errors.ts';
 import type { Policy } from '../policy/schema.ts';
 import { didYouMean, loadDocument, parseSource, type Issue, type SourceDocument } from '../policy/source.ts';
 import { ScenarioDocument, faultFields, type Scenario } from './scenario-schema.ts';
+import { trafficRegionIssues } from '../policy/traffic-weights.ts';
 
 export type { Scenario, ScenarioFault, ScenarioApproval, ScenarioBaseline } from './scenario-schema.ts';
 
@@ -48,7 +49,7 @@ export function checkScenario(scenario: Scenario, policy?: Policy): Issue[] {
   spec.approvals.forEach((a, i) => {
     if (!rings.includes(a.ring)) issues.push({ path: ['spec', 'approvals', i, 'ring'], message: unknownName('ring', a.ring, rings, policy) });
   });
-  for (const name of Object.keys(spec.traffic ?? {})) region(name, ['spec', 'traffic', name], true);
+  issues.push(...trafficRegionIssues(spec.traffic ?? {}, policy, ['spec', 'traffic']));
   return issues;
 }
 

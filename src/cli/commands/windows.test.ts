@@ -33,10 +33,15 @@ describe('meridian windows', () => {
     expect(ring2.best.at).toBe('2026-03-02T15:00:00.000Z');
 
     const bad = join(tmp, 'bad.yaml');
-    writeFileSync(bad, 'eu-west-1: [1, 2, 3]\neu-wets-1: []\n');
+    writeFileSync(bad, `eu-west-1: [1, 2, 3]\neu-wets-1: []\nus-east-1: [${Array.from({ length: 24 }, () => 0).join(', ')}]\n`);
     const b = await cli('windows', 'examples/webapp.yaml', '--traffic', bad);
     expect(b.code).toBe(1);
-    expect(b.err).toBe(`${bad}:1:12: eu-west-1: give 24 hourly weights (00:00 to 23:00 local time)\n${bad}:2:12: eu-wets-1: give 24 hourly weights (00:00 to 23:00 local time)\n`);
+    // The same rules and messages as a scenario's spec.traffic.
+    expect(b.err).toBe(
+      `${bad}:1:12: eu-west-1: needs exactly 24 hourly weights (local hours 00..23), got 3\n` +
+        `${bad}:2:12: eu-wets-1: needs exactly 24 hourly weights (local hours 00..23), got 0\n` +
+        `${bad}:3:12: us-east-1: at least one hourly weight must be above 0\n`,
+    );
   });
 
   it('names a region the policy does not have, with the close name', async () => {
@@ -44,6 +49,11 @@ describe('meridian windows', () => {
     writeFileSync(typo, `eu-wets-1: [${Array.from({ length: 24 }, () => 1).join(', ')}]\n`);
     const r = await cli('windows', 'examples/webapp.yaml', '--traffic', typo);
     expect(r).toEqual({ code: 1, out: '', err: `${typo}:1:1: eu-wets-1: region "eu-wets-1" is not in policy webapp (did you mean "eu-west-1"?)\n` });
+    const far = join(tmp, 'far.yaml');
+    writeFileSync(far, `mars-1: [${Array.from({ length: 24 }, () => 1).join(', ')}]\n`);
+    expect((await cli('windows', 'examples/webapp.yaml', '--traffic', far)).err).toBe(
+      `${far}:1:1: mars-1: region "mars-1" is not in policy webapp (known: internal, ap-south-1, eu-west-1, us-east-1)\n`,
+    );
   });
 
   it('refuses a bad --start as a usage error', async () => {

@@ -4,29 +4,14 @@
  * quietest hour in them to start, from each region's hourly traffic.
  */
 import type { Command } from 'commander';
-import { z } from 'zod';
 import { UsageError } from '../../errors.ts';
 import { loadPolicy } from '../../policy/load.ts';
-import type { Policy } from '../../policy/schema.ts';
 import { Instant } from '../../policy/schema.ts';
-import { didYouMean, loadDocument, type Issue } from '../../policy/source.ts';
+import { loadDocument } from '../../policy/source.ts';
+import { TrafficWeights, trafficRegionIssues } from '../../policy/traffic-weights.ts';
 import { deployWindows, type RingWindows } from '../../plan/deploy-windows.ts';
 import { EXIT } from '../exit-codes.ts';
 import { json, readInput, type Io } from '../io.ts';
-
-/** A traffic file: region → 24 hourly weights in the region's local time (the scenario's `spec.traffic` shape). */
-const TrafficFile = z.record(z.string(), z.array(z.number().min(0)).length(24, { error: 'give 24 hourly weights (00:00 to 23:00 local time)' }));
-
-function checkTraffic(policy: Policy) {
-  return (traffic: Record<string, number[]>): Issue[] => {
-    const names = policy.spec.regions.map((r) => r.name);
-    return Object.keys(traffic).flatMap((name) => {
-      if (names.includes(name)) return [];
-      const guess = didYouMean(name, names);
-      return [{ path: [name], atKey: true, message: `region "${name}" is not in policy ${policy.metadata.name}${guess ? ` (did you mean "${guess}"?)` : ''}` }];
-    });
-  };
-}
 
 const DAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const hhmm = (t: number): string => new Date(t).toISOString().slice(11, 16);
@@ -63,7 +48,7 @@ export function registerWindows(program: Command, io: Io, done: (code: number) =
         if (!parsed.success) throw new UsageError(`--start "${opts.start}" is not a time (use ISO 8601 with an offset, e.g. 2026-03-02T00:00:00Z)`);
         start = parsed.data;
       }
-      const traffic = opts.traffic ? loadDocument(readInput(opts.traffic), opts.traffic, TrafficFile, checkTraffic(policy)).value : {};
+      const traffic = opts.traffic ? loadDocument(readInput(opts.traffic), opts.traffic, TrafficWeights, (t) => trafficRegionIssues(t, policy)).value : {};
       const rings = deployWindows(policy, start, traffic);
       if (opts.json) {
         const iso = (t: number): string => new Date(t).toISOString();
