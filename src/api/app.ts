@@ -2,7 +2,8 @@
  * @module The HTTP application served by `meridian serve`: /api/v1 (JSON, bearer tokens),
  * /healthz and /metrics. Build it with `createApp(controller, auth)` and serve it with
  * @hono/node-server; the dashboard is mounted on it by its own module. With `leadership`, a
- * replica that does not lead refuses every change (leadership.ts).
+ * replica that does not lead refuses every change (leadership.ts). GET answers are compressed and
+ * tagged (small-responses.ts).
  */
 import { Hono } from 'hono';
 import type { ReleaseController } from '../runtime/controller-types.ts';
@@ -13,6 +14,7 @@ import { leaderGuard, type Leadership } from './leadership.ts';
 import { ApiMetrics } from './metrics.ts';
 import { Refusals } from './refusals.ts';
 import { apiRoutes } from './routes.ts';
+import { smallResponses } from './small-responses.ts';
 
 export interface AppOptions {
   /** Where details of internal errors go (never to the client). Default: stderr. */
@@ -30,6 +32,7 @@ export function createApp(controller: ReleaseController, auth: Auth, opts: AppOp
   const metrics = new ApiMetrics(controller, { processMetrics: opts.processMetrics ?? true });
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   app.use('*', metrics.middleware);
+  app.use('*', smallResponses());
   installErrorHandling(app, log, new Refusals(controller, metrics.registry, { log }));
   if (opts.leadership) app.use('*', leaderGuard(auth, opts.leadership));
   app.get('/healthz', (c) => c.json({ ok: true }));
