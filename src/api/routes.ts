@@ -22,6 +22,11 @@ export function apiRoutes(controller: ReleaseController, auth: Auth, opts: { hea
   api.get('/releases', allow('viewer', 'release.list'), async (c) => c.json(await controller.list()));
   api.get('/releases/:id', allow('viewer', 'release.get'), async (c) => c.json(await controller.get(c.req.param('id'))));
   api.get('/releases/:id/comparison', allow('viewer', 'release.comparison'), async (c) => c.json(await controller.comparison(c.req.param('id'))));
+  api.get('/releases/:id/evaluations', allow('viewer', 'release.evaluations'), async (c) => {
+    const q = (name: string): string | undefined => c.req.query(name);
+    const query = { ring: q('ring'), gate: q('gate'), region: q('region'), limit: q('limit'), cursor: q('cursor') };
+    return c.json(await controller.evaluations(c.req.param('id'), Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined))));
+  });
   api.get('/releases/:id/events', allow('viewer', 'release.events'), (c) => streamReleaseEvents(c, controller, opts.heartbeatMs));
 
   // Any signed-in user may ask to approve; the controller decides whether they are an approver.

@@ -43,6 +43,22 @@ export interface RingView {
   evidence: string | null;
 }
 
+/** What `GET /api/v1/releases/{id}/evaluations` filters by, as the query gives it (limit and cursor unparsed). */
+export interface EvaluationQuery {
+  ring?: string;
+  gate?: string;
+  region?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+/** A page of a list and the cursor of the next. */
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last. */
+  next: string | null;
+}
+
 export interface EvaluationView extends Omit<Evaluation, 'at'> {
   at: string;
   ring: string;
@@ -87,6 +103,8 @@ export interface ReleaseController {
   get(id: string): Promise<ReleaseView>;
   /** The cross-region comparison table over the last hour. */
   comparison(id: string): Promise<ComparisonRow[]>;
+  /** One page of the release's gate evaluations, oldest first (evaluation-page.ts). */
+  evaluations(id: string, query: EvaluationQuery): Promise<Page<EvaluationView>>;
   /** ForbiddenError (and an audit entry) when the actor is not an approver of the ring. */
   approve(id: string, ring: string, actor: Actor): Promise<void>;
   /** ConflictError when the release cannot be resumed (e.g. a ring failed). */

@@ -18,9 +18,10 @@ import { scrubCredentials } from './audit-chain.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { AuditEntry, Clock, Store, Timers } from '../ports.ts';
 import { comparisonRows, type ComparisonRow } from './region-table.ts';
-import type { Actor, LiveEvent, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
+import type { Actor, EvaluationQuery, EvaluationView, LiveEvent, Page, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
 import { perform, type RuntimePorts } from './effects.ts';
 import { releaseView } from './release-view.ts';
+import { evaluationPage } from './evaluation-page.ts';
 
 const SNAPSHOT_EVERY = 50;
 
@@ -160,6 +161,11 @@ export class Controller implements ReleaseController {
   async get(id: string): Promise<ReleaseView> {
     const live = await this.#find(id);
     return releaseView(this.policy, live.state, live.evaluations);
+  }
+
+  async evaluations(id: string, query: EvaluationQuery): Promise<Page<EvaluationView>> {
+    const live = await this.#find(id);
+    return evaluationPage(live.evaluations, query);
   }
 
   async comparison(id: string): Promise<ComparisonRow[]> {

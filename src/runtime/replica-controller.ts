@@ -7,7 +7,7 @@
 import { NotFoundError, NotLeaderError } from '../errors.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { ComparisonRow } from './region-table.ts';
-import type { Actor, LiveEvent, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
+import type { Actor, EvaluationQuery, EvaluationView, LiveEvent, Page, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
 import type { Controller } from './controller.ts';
 
 const FOLLOWER_POLL_MS = 1000;
@@ -79,6 +79,10 @@ export class ReplicaController implements ReleaseController {
 
   comparison(id: string): Promise<ComparisonRow[]> {
     return this.#reads().comparison(id);
+  }
+
+  evaluations(id: string, query: EvaluationQuery): Promise<Page<EvaluationView>> {
+    return this.#reads().evaluations(id, query);
   }
 
   async approve(id: string, ring: string, actor: Actor): Promise<void> {
