@@ -126,3 +126,12 @@ export async function fetchWithTimeout(
     clearTimeout(timer);
   }
 }
+
+/** A URL part (user name, password, query value) decoded, or as written when it is not valid percent-encoding. */
+export function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

@@ -5,7 +5,7 @@
  * message.
  */
 import { MeridianError, UsageError } from '../errors.ts';
-import { fetchWithTimeout } from '../http.ts';
+import { fetchWithTimeout, safeDecode } from '../http.ts';
 import type { ReleaseView, StartRequest } from '../runtime/controller-types.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
@@ -50,13 +50,6 @@ function hide(text: string, secrets: readonly (string | undefined)[]): string {
   return out;
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
 
 export interface ClientOptions {
   server: URL;

@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { AdapterError } from '../../errors.ts';
-import { fetchWithTimeout } from '../../http.ts';
+import { fetchWithTimeout, safeDecode } from '../../http.ts';
 import type { HookContext, Hooks } from '../../ports.ts';
 import { excerpt, type Known } from '../redact.ts';
 
@@ -31,13 +31,6 @@ function lastLine(text: string): string {
 /** Query parameters whose values are credentials, by name. */
 const SECRET_PARAM = /token|key|secret|sig|pass|auth|code|credential/i;
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
 
 /**
  * A webhook URL's secrets: its user name and password, the values of query parameters named like

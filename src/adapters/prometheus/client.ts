@@ -7,7 +7,7 @@
  * expected, NaN) is the caller's job: see metrics.ts.
  */
 import { AdapterError } from '../../errors.ts';
-import { fetchWithTimeout, seconds } from '../../http.ts';
+import { fetchWithTimeout, safeDecode, seconds } from '../../http.ts';
 import { excerpt, redact, type Known } from '../redact.ts';
 
 export type Labels = Record<string, string>;
@@ -246,10 +246,3 @@ export class PrometheusClient {
   }
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
