@@ -6,6 +6,7 @@
  * matters: a text cut first and redacted second keeps whatever part of a secret crosses the cut,
  * which no longer matches the secret. Pure: no I/O, no environment read here.
  */
+import { count } from '../gates/format.ts';
 
 /** What a secret becomes in a message unless the caller says otherwise. */
 export const REDACTED = '[redacted]';
@@ -128,10 +129,6 @@ const NOT_ONE_LINE = /[\s\x00-\x1f\x7f-\x9f]+/g;
 const ENDS_A_PART = /[/\\,;:.!?)\]}>"'&=|]/;
 const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
 
-function formatCount(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
 /**
  * `text` on one line and, when longer than `max` characters, cut between words and ended with
  * ` … (N more characters)`, N counting what was left out. It cuts at the last space within `max`; when
@@ -164,7 +161,7 @@ export function shorten(text: string, max: number): string {
   }
   const kept = flat.slice(0, at[cut]).trimEnd();
   const left = total - cut - (flat[at[cut]!] === ' ' ? 1 : 0);
-  return `${kept}${kept ? ' ' : ''}… (${formatCount(left)} more character${left === 1 ? '' : 's'})`;
+  return `${kept}${kept ? ' ' : ''}… (${count(left)} more character${left === 1 ? '' : 's'})`;
 }
 
 /** Text a provider sent (an error body, a status message, stderr), fit for a message: redacted, then shortened. */

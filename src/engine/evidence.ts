@@ -7,11 +7,10 @@
  * `plan` shows that wait too. Pure: no clock, no effect.
  */
 import type { Evaluation } from '../gates/types.ts';
-import { firstProductionRingIndex } from '../policy/model.ts';
 import type { Policy } from '../policy/schema.ts';
 import { hhmm } from '../plan/business-hours.ts';
-import { peakCoveredAt } from '../plan/peak-hour.ts';
-import { } from './context.ts';
+import { coversPeak, peakCoveredAt } from '../plan/peak-hour.ts';
+import { count } from '../gates/format.ts';
 import type { GateCheck } from './types.ts';
 import { isoMinute } from '../plan/iso.ts';
 
@@ -27,7 +26,7 @@ export function evidenceNeeds(policy: Policy, ringIndex: number): EvidenceNeeds 
   const ring = policy.spec.rings[ringIndex]!;
   return {
     minRequests: ring.evidence.minRequests,
-    coverPeak: ring.evidence.coverPeak ?? ringIndex === firstProductionRingIndex(policy),
+    coverPeak: coversPeak(policy, ringIndex),
   };
 }
 
@@ -35,11 +34,6 @@ export function evidenceNeeds(policy: Policy, ringIndex: number): EvidenceNeeds 
 export function requestChecks(policy: Policy, ringIndex: number, healthyAt: number, t: number): GateCheck[] {
   if (evidenceNeeds(policy, ringIndex).minRequests <= 0) return [];
   return policy.spec.rings[ringIndex]!.regions.map((region) => ({ gate: EVIDENCE, region, kind: 'requests' as const, from: healthyAt, to: t }));
-}
-
-/** 12345 → "12,345". */
-function thousands(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 export interface MissingEvidence {
@@ -66,7 +60,7 @@ export function missingEvidence(policy: Policy, ringIndex: number, healthyAt: nu
         details.push(`requests in ${region} could not be counted${ev ? ` (${ev.detail})` : ''}`);
       } else if (ev.value < needs.minRequests) {
         keys.push(`requests@${region}`);
-        details.push(`${thousands(ev.value)} of ${thousands(needs.minRequests)} requests in ${region}`);
+        details.push(`${count(ev.value)} of ${count(needs.minRequests)} requests in ${region}`);
       }
     }
   }

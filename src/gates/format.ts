@@ -1,7 +1,11 @@
 /**
- * @module Number and time formatting shared by the gate messages. Pure; `new Date(ms)` is only ever
- * given an explicit instant.
+ * @module Number formatting shared by the messages people read (gates, evidence, redaction). Pure.
  */
+
+/** A whole count with thousands separators: 12345 → "12,345". */
+export function count(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
 
 /** `x` to `digits` significant digits, without trailing zeros: 0.051234 → "0.05123", 123456 → "123500". */
 export function sig(x: number, digits = 4): string {

@@ -3,8 +3,14 @@
  * when a bake that began at some instant has had all of it (`rings[].evidence.coverPeak`). Pure.
  */
 import { DAY, HOUR, MINUTE } from '../policy/duration.ts';
+import { firstProductionRingIndex } from '../policy/model.ts';
 import type { Policy, Region, Ring } from '../policy/schema.ts';
 import { firstInstantAtLocal, localDayOf, localMs } from './zone-time.ts';
+
+/** Whether ring i must bake through its regions' peak hour: `evidence.coverPeak`, by default the first production ring only. */
+export function coversPeak(policy: Policy, i: number): boolean {
+  return policy.spec.rings[i]!.evidence.coverPeak ?? i === firstProductionRingIndex(policy);
+}
 
 /**
  * When a bake that began at `from` has seen every minute of the region's local peak hour: the end of

@@ -5,8 +5,8 @@
  * Pure: the start comes in as a value.
  */
 import { HOUR } from '../policy/duration.ts';
-import { firstProductionRingIndex, ringUserShare, round } from '../policy/model.ts';
-import { peakWaits } from './peak-hour.ts';
+import { ringUserShare, round } from '../policy/model.ts';
+import { coversPeak, peakWaits } from './peak-hour.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { Issue } from '../policy/source.ts';
 import { nextDeployMoment, type Wait } from './deploy-moment.ts';
@@ -64,7 +64,7 @@ export function planRelease(policy: Policy, opts: { start: number }): PlanResult
     const healthyAt = deployAt + policy.spec.delivery.deployTime;
     let bakeUntil = healthyAt + ring.bake;
     // Evidence the policy predicts: the local peak hour of each region (requests it cannot predict).
-    if (ring.evidence.coverPeak ?? i === firstProductionRingIndex(policy)) {
+    if (coversPeak(policy, i)) {
       const short = peakWaits(policy, ring, healthyAt, bakeUntil);
       if (short.until > bakeUntil) {
         waits.push({ reason: 'evidence', until: short.until, detail: `evidence: the local peak hour in ${short.regions.join(', ')}` });
