@@ -165,8 +165,11 @@ export interface Store {
   /** ConflictError naming the running release when the service already has an unfinished one. */
   createRelease(rec: NewRelease): Promise<void>;
   getRelease(id: string): Promise<ReleaseRecord | null>;
-  /** Newest first. */
-  listReleases(): Promise<ReleaseRecord[]>;
+  /**
+   * Newest first (createdAt, then id, descending), filtered by service and phases, at most `limit`
+   * (default: all) of those after the `after` key (a page's last record).
+   */
+  listReleases(query?: ReleaseListQuery): Promise<ReleaseRecord[]>;
   /** Releases whose phase is not completed, rolled-back or aborted. */
   activeReleases(): Promise<ReleaseRecord[]>;
   /** Append input number `seq` (1, 2, ...) of a release; a seq already taken is a ConflictError. */
@@ -181,5 +184,32 @@ export interface Store {
   audit(): Promise<AuditEntry[]>;
   regionVersions(service: string): Promise<Record<string, string>>;
   setRegionVersion(service: string, region: string, version: string, at: number): Promise<void>;
+  /** A freeze a person started and its audit entry, in one transaction; a freeze id already taken is a ConflictError. */
+  createFreeze(freeze: FreezeRecord, audit: NewAuditEntry): Promise<void>;
+  /** End a freeze in force and write its audit entry, in one transaction; false (nothing written) when no such freeze is in force. */
+  endFreeze(id: string, at: number, by: string, audit: NewAuditEntry): Promise<boolean>;
+  /** Freezes in force (not ended), oldest first. */
+  activeFreezes(): Promise<FreezeRecord[]>;
   close(): Promise<void>;
+}
+
+export interface ReleaseListQuery {
+  service?: string;
+  /** Any of these phases. */
+  phases?: string[];
+  /** Only records after this one in the order (the last of the previous page). */
+  after?: { createdAt: number; id: string };
+  limit?: number;
+}
+
+/** A freeze started by a person through the API (stop the line). Empty lists match everything. */
+export interface FreezeRecord {
+  id: string;
+  reason: string;
+  regions: string[];
+  services: string[];
+  startedAt: number;
+  startedBy: string;
+  endedAt: number | null;
+  endedBy: string | null;
 }

@@ -13,7 +13,7 @@ import type { ApiEnv } from './guard.ts';
 import { leaderGuard, type Leadership } from './leadership.ts';
 import { ApiMetrics } from './metrics.ts';
 import { Refusals } from './refusals.ts';
-import { apiRoutes } from './routes.ts';
+import { apiRoutes, type ApiRouteOptions } from './routes.ts';
 import { smallResponses } from './small-responses.ts';
 
 export interface AppOptions {
@@ -25,6 +25,8 @@ export interface AppOptions {
   processMetrics?: boolean;
   /** Whether this replica may change releases now (several replicas on one store). Default: always. */
   leadership?: Leadership;
+  /** Read the configuration again (`POST /api/v1/config/reload`). */
+  reload?: ApiRouteOptions['reload'];
 }
 
 export function createApp(controller: ReleaseController, auth: Auth, opts: AppOptions = {}): Hono<ApiEnv> {
@@ -37,6 +39,6 @@ export function createApp(controller: ReleaseController, auth: Auth, opts: AppOp
   if (opts.leadership) app.use('*', leaderGuard(auth, opts.leadership));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/metrics', async (c) => c.text(await metrics.scrape(), 200, { 'Content-Type': metrics.registry.contentType }));
-  app.route('/api/v1', apiRoutes(controller, auth, opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }));
+  app.route('/api/v1', apiRoutes(controller, auth, { ...(opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }), ...(opts.reload ? { reload: opts.reload } : {}) }));
   return app;
 }

@@ -10,9 +10,11 @@ import { appendToken, hashToken, newToken } from './tokens.ts';
 
 const alice = newToken();
 const bob = newToken();
+const cara = newToken();
 const auth = createAuth([
   { user: 'alice', groups: ['release-team'], role: 'operator', hash: hashToken(alice) },
   { user: 'bob', groups: [], role: 'viewer', hash: hashToken(bob) },
+  { user: 'cara', groups: ['shop'], role: 'operator', services: ['checkout', 'cart'], hash: hashToken(cara) },
 ]);
 
 describe('authenticate', () => {
@@ -28,6 +30,13 @@ describe('authenticate', () => {
   it('hands out copies, so a caller cannot change who a token belongs to', () => {
     auth.authenticate(`Bearer ${alice}`)!.groups.push('admins');
     expect(auth.authenticate(`Bearer ${alice}`)!.groups).toEqual(['release-team']);
+    auth.authenticate(`Bearer ${cara}`)!.services!.push('billing');
+    expect(auth.authenticate(`Bearer ${cara}`)!.services).toEqual(['checkout', 'cart']);
+  });
+
+  it('gives the actor of a token limited to services those services, and no services field to a token covering all', () => {
+    expect(auth.authenticate(`Bearer ${cara}`)).toEqual({ user: 'cara', groups: ['shop'], role: 'operator', services: ['checkout', 'cart'] });
+    expect(auth.authenticate(`Bearer ${alice}`)).not.toHaveProperty('services');
   });
 });
 
@@ -88,6 +97,19 @@ describe('authentication against a tokens file', () => {
     expect(logs[1]!.startsWith(`tokens: ${file}: not valid JSON (`)).toBe(true);
     expect(logs[1]!.endsWith('); keeping the 1 token(s) loaded before')).toBe(true);
     expect(logs.join('\n')).not.toContain(hash.slice(0, 10));
+    auth.close();
+  });
+
+  it('takes the services of a token from the file, and follows them when the file changes', () => {
+    const file = join(dir, 'services.json');
+    const token = newToken();
+    appendToken(file, { user: 'cara', groups: [], role: 'operator', services: ['checkout'], hash: hashToken(token) });
+    const auth = tokensFileAuth(file, { log: () => undefined, watch: false });
+    expect(auth.authenticate(`Bearer ${token}`)?.services).toEqual(['checkout']);
+    auth.tokens()[0]!.services!.push('billing');
+    expect(auth.tokens()[0]!.services).toEqual(['checkout']);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"checkout"', '"checkout", "cart"'));
+    expect(auth.authenticate(`Bearer ${token}`)?.services).toEqual(['checkout', 'cart']);
     auth.close();
   });
 

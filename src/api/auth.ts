@@ -1,8 +1,10 @@
 /**
  * @module Who is calling: `Authorization: Bearer TOKEN` checked against the hashes of a tokens
  * file, and the order of roles (viewer < operator < admin); `tokensFileAuth` follows the file as
- * it changes, so tokens created or removed while `serve` runs count without a restart. No HTTP
- * framework here.
+ * it changes, so tokens created or removed while `serve` runs count without a restart. A token
+ * limited to services (`services` in the file) gives an Actor with those services; one without
+ * gives an Actor without the field (every service). Deciding what that allows is the controller's
+ * job, not this file's. No HTTP framework here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { statSync, watch, type FSWatcher } from 'node:fs';
@@ -24,10 +26,15 @@ export function hasRole(actor: Actor, needed: Role): boolean {
 /** Longer headers are refused without hashing them. */
 const MAX_HEADER = 512;
 
+/** A copy of an actor, lists included, so a caller cannot change who a token belongs to. */
+function copyActor(a: Actor): Actor {
+  return { ...a, groups: [...a.groups], ...(a.services ? { services: [...a.services] } : {}) };
+}
+
 export function createAuth(entries: readonly TokenEntry[]): Auth {
   const known = entries.map((e) => ({
     digest: Buffer.from(e.hash, 'hex'),
-    actor: { user: e.user, groups: [...e.groups], role: e.role } satisfies Actor,
+    actor: { user: e.user, groups: [...e.groups], role: e.role, ...(e.services ? { services: [...e.services] } : {}) } satisfies Actor,
   }));
   return {
     authenticate(header) {
@@ -38,7 +45,7 @@ export function createAuth(entries: readonly TokenEntry[]): Auth {
       // Every entry is compared, in constant time each, so timing says nothing about which matched.
       let found: Actor | null = null;
       for (const k of known) if (timingSafeEqual(digest, k.digest) && !found) found = k.actor;
-      return found ? { ...found, groups: [...found.groups] } : null;
+      return found ? copyActor(found) : null;
     },
   };
 }
@@ -123,7 +130,7 @@ export function tokensFileAuth(file: string, opts: TokensFileAuthOptions): Token
       refresh();
       return current.authenticate(header);
     },
-    tokens: () => entries.map((e) => ({ ...e, groups: [...e.groups] })),
+    tokens: () => entries.map((e) => ({ ...e, groups: [...e.groups], ...(e.services ? { services: [...e.services] } : {}) })),
     close() {
       watcher?.close();
       watcher = null;

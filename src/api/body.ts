@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
-import { RingName, StartRequestFields } from '../policy/release-fields.ts';
+import { FreezeFields, RingName, StartRequestFields } from '../policy/release-fields.ts';
 import { formatPath, zodIssues } from '../policy/source.ts';
 
 /** Bodies over this are refused before they are read (see `limitBody`). */
@@ -25,6 +25,7 @@ export const StartBody = StartRequestFields;
 export const ApproveBody = z.strictObject({ ring: RingName });
 export const RollbackBody = z.strictObject({ ring: RingName.optional() });
 export const EmptyBody = z.strictObject({});
+export const FreezeBody = FreezeFields;
 
 /** The body as `schema`'s output; an empty body counts as `{}`. */
 export async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {

@@ -1,6 +1,7 @@
 /**
  * @module The one place where the HTTP API turns errors into responses:
- * `{ "error": { "code", "message" } }` with 400 (UsageError, bad JSON or body), 401
+ * `{ "error": { "code", "message" } }` with 400 (UsageError, PolicyError: a configuration that does
+ * not load, every problem one line of the message; bad JSON or body), 401
  * (UnauthorizedError), 403 (ForbiddenError), 404 (NotFoundError, unknown route), 409
  * (ConflictError), 503 `not-leader` (NotLeaderError: a replica that does not lead was asked for a
  * change; the message names the leader, to retry there) and 500 for anything else, whose details
@@ -10,7 +11,7 @@
 import type { Context, Env, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ConflictError, ForbiddenError, NotFoundError, NotLeaderError, UnauthorizedError, UsageError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, NotLeaderError, PolicyError, UnauthorizedError, UsageError } from '../errors.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string };
@@ -28,7 +29,7 @@ const CODES: Partial<Record<number, string>> = {
 
 function classify(err: unknown): Mapped | null {
   const m = (status: ContentfulStatusCode, message: string): Mapped => ({ status, code: CODES[status] ?? 'error', message });
-  if (err instanceof UsageError) return m(400, err.message);
+  if (err instanceof UsageError || err instanceof PolicyError) return m(400, err.message);
   if (err instanceof UnauthorizedError) return m(401, err.message);
   if (err instanceof ForbiddenError) return m(403, err.message);
   if (err instanceof NotFoundError) return m(404, err.message);

@@ -1,6 +1,7 @@
 /**
  * @module Meridian's own Prometheus metrics. Everything about releases is computed at scrape time
- * from the controller's releases (so it is right after a restart and agrees with the store):
+ * from the newest METRICS_RELEASES releases (so it is right after a restart, agrees with the store,
+ * and a scrape costs the same however long the history):
  * `meridian_releases{phase}`, `meridian_ring_duration_seconds{ring}` (deployedAt to bakeUntil of
  * each passed ring), `meridian_gate_evaluations_total{result}`, `meridian_rollbacks_total` (ring
  * rollbacks started). `meridian_api_requests_total{method,route,status}` counts requests served
@@ -9,8 +10,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ReleaseController, ReleaseView } from '../runtime/controller-types.ts';
+import type { EvaluationView, ReleaseController, ReleaseView } from '../runtime/controller-types.ts';
+import { everyEvaluation } from '../runtime/evaluation-page.ts';
 
+/** How many of the newest releases a scrape counts. */
+export const METRICS_RELEASES = 100;
 const PHASES = ['running', 'waiting', 'halted', 'rolling-back', 'completed', 'rolled-back', 'aborted'];
 const RESULTS = ['pass', 'fail', 'inconclusive'];
 /** 5 minutes to 3 days. */
@@ -52,28 +56,34 @@ export class ApiMetrics {
   /** The exposition text, with release metrics recomputed now. Scrapes run one at a time. */
   scrape(): Promise<string> {
     const next = this.#scrape.then(async () => {
-      this.#fill(await this.#controller.list());
+      const page = await this.#controller.list({ limit: String(METRICS_RELEASES) });
+      const releases: Array<{ view: ReleaseView; evaluations: EvaluationView[] }> = [];
+      for (const summary of page.items) {
+        const view = await this.#controller.get(summary.id);
+        releases.push({ view, evaluations: await everyEvaluation(this.#controller, summary.id) });
+      }
+      this.#fill(releases);
       return this.registry.metrics();
     });
     this.#scrape = next.catch(() => undefined);
     return next;
   }
 
-  #fill(views: ReleaseView[]): void {
+  #fill(releases: Array<{ view: ReleaseView; evaluations: EvaluationView[] }>): void {
     this.#releases.reset();
     for (const phase of PHASES) this.#releases.set({ phase }, 0);
     this.#ringDuration.reset();
     this.#gateEvaluations.reset();
     for (const result of RESULTS) this.#gateEvaluations.inc({ result }, 0);
     this.#rollbacks.reset();
-    for (const v of views) {
+    for (const { view: v, evaluations } of releases) {
       this.#releases.inc({ phase: v.phase });
       for (const r of v.rings) {
         if (r.verdict === 'passed' && r.deployedAt && r.bakeUntil) {
           this.#ringDuration.observe({ ring: r.name }, (Date.parse(r.bakeUntil) - Date.parse(r.deployedAt)) / 1000);
         }
       }
-      for (const e of v.evaluations) this.#gateEvaluations.inc({ result: e.result });
+      for (const e of evaluations) this.#gateEvaluations.inc({ result: e.result });
       this.#rollbacks.inc(v.events.filter((e) => e.type === 'ring.rollback.started').length);
     }
   }

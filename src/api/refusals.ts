@@ -57,7 +57,9 @@ export class Refusals {
     const actor = c.get('actor') as { user: string } | undefined;
     if (!actor || isAudited(err)) return;
     const action = (c.get('action') as string | undefined) ?? `${c.req.method} ${c.req.path}`;
-    const target = c.req.param('id') ?? this.#controller.policy.spec.service.name;
+    // A request about no release is about the service when the server has one.
+    const services = this.#controller.services();
+    const target = c.req.param('id') ?? (services.length === 1 ? services[0]!.service : 'server');
     try {
       await this.#controller.recordRefusal(actor.user, action, target, message);
       if (err instanceof Error) markAudited(err);

@@ -3,14 +3,31 @@
  * lives here: whether a release may start, an approver may approve or a ring may be rolled back
  * is the controller's (and the engine's) decision.
  */
-import { Hono } from 'hono';
-import type { ReleaseController } from '../runtime/controller-types.ts';
+import { Hono, type Context } from 'hono';
+import { ConflictError } from '../errors.ts';
+import type { Actor, ReleaseController } from '../runtime/controller-types.ts';
 import type { Auth } from './auth.ts';
-import { ApproveBody, EmptyBody, RollbackBody, StartBody, limitBody, readBody } from './body.ts';
+import { ApproveBody, EmptyBody, FreezeBody, RollbackBody, StartBody, limitBody, readBody } from './body.ts';
 import { streamReleaseEvents } from './events.ts';
 import { guard, type ApiEnv } from './guard.ts';
 
-export function apiRoutes(controller: ReleaseController, auth: Auth, opts: { heartbeatMs?: number } = {}): Hono<ApiEnv> {
+export interface ApiRouteOptions {
+  heartbeatMs?: number;
+  /** Read the configuration again and put it in force (`POST /config/reload`); absent: 409. */
+  reload?: (actor: Actor) => Promise<{ services: string[] }>;
+}
+
+/** The query parameters named, those given. */
+function queryOf<K extends string>(c: Context, names: readonly K[]): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const name of names) {
+    const v = c.req.query(name);
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+export function apiRoutes(controller: ReleaseController, auth: Auth, opts: ApiRouteOptions = {}): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
   const allow = guard.bind(null, auth);
   api.use('*', limitBody);
@@ -19,13 +36,12 @@ export function apiRoutes(controller: ReleaseController, auth: Auth, opts: { hea
     const body = await readBody(c, StartBody);
     return c.json(await controller.start(body, c.get('actor')), 201);
   });
-  api.get('/releases', allow('viewer', 'release.list'), async (c) => c.json(await controller.list()));
+  api.get('/releases', allow('viewer', 'release.list'), async (c) => c.json(await controller.list(queryOf(c, ['service', 'phase', 'limit', 'cursor'] as const))));
+  api.get('/services', allow('viewer', 'service.list'), async (c) => c.json({ items: await controller.serviceRows() }));
   api.get('/releases/:id', allow('viewer', 'release.get'), async (c) => c.json(await controller.get(c.req.param('id'))));
   api.get('/releases/:id/comparison', allow('viewer', 'release.comparison'), async (c) => c.json(await controller.comparison(c.req.param('id'))));
   api.get('/releases/:id/evaluations', allow('viewer', 'release.evaluations'), async (c) => {
-    const q = (name: string): string | undefined => c.req.query(name);
-    const query = { ring: q('ring'), gate: q('gate'), region: q('region'), limit: q('limit'), cursor: q('cursor') };
-    return c.json(await controller.evaluations(c.req.param('id'), Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined))));
+    return c.json(await controller.evaluations(c.req.param('id'), queryOf(c, ['ring', 'gate', 'region', 'limit', 'cursor'] as const)));
   });
   api.get('/releases/:id/events', allow('viewer', 'release.events'), (c) => streamReleaseEvents(c, controller, opts.heartbeatMs));
 
@@ -56,6 +72,28 @@ export function apiRoutes(controller: ReleaseController, auth: Auth, opts: { hea
   });
 
   api.get('/audit', allow('viewer', 'audit.read'), async (c) => c.json(await controller.audit()));
-  api.get('/policy', allow('viewer', 'policy.read'), (c) => c.json({ policy: controller.policy, source: controller.policyText }));
+  // Stop the line: freezes people start and end.
+  api.get('/freezes', allow('viewer', 'freeze.list'), async (c) => c.json({ items: await controller.freezes() }));
+  api.post('/freezes', allow('operator', 'freeze.start'), async (c) => {
+    const body = await readBody(c, FreezeBody);
+    return c.json(await controller.startFreeze(body, c.get('actor')), 201);
+  });
+  api.delete('/freezes/:id', allow('operator', 'freeze.end'), async (c) => {
+    await readBody(c, EmptyBody);
+    await controller.endFreeze(c.req.param('id'), c.get('actor'));
+    return c.json({ items: await controller.freezes() });
+  });
+
+  api.post('/config/reload', allow('admin', 'config.reload'), async (c) => {
+    await readBody(c, EmptyBody);
+    if (!opts.reload) throw new ConflictError('this server has no configuration to read again');
+    return c.json(await opts.reload(c.get('actor')));
+  });
+
+  /** The policy of one service (`?service=`; may be left out when the server has one). */
+  api.get('/policy', allow('viewer', 'policy.read'), (c) => {
+    const s = controller.serviceOf(c.req.query('service'));
+    return c.json({ service: s.service, fleet: s.fleet, file: s.file, policy: s.policy, source: s.text });
+  });
   return api;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MINUTE } from '../policy/duration.ts';
+import { HOUR, MINUTE } from '../policy/duration.ts';
 import { startTestServer, type TestServer } from './test-server.test-helper.ts';
 
 let s: TestServer;
@@ -32,7 +32,8 @@ describe('small answers on the wire', () => {
     const again = await get(`/api/v1/releases/${id}`, { 'if-none-match': tag! });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
-    await s.advance(30 * MINUTE);
+    // The first ring's bake ends and the next one deploys: the release changed.
+    await s.advance(2 * HOUR);
     const later = await get(`/api/v1/releases/${id}`, { 'if-none-match': tag! });
     expect(later.status).toBe(200);
     expect(later.headers.get('etag')).not.toBe(tag);

@@ -53,6 +53,36 @@ describe('the tokens file', () => {
     expect(readTokensFile(join(dir, 'missing.json'), { missingOk: true })).toEqual([]);
   });
 
+  it('keeps the services a token is limited to, and reads entries without them as before', () => {
+    const file = join(dir, 'services.json');
+    const hash = hashToken(newToken());
+    appendToken(file, { user: 'cara', groups: [], role: 'operator', services: ['checkout', 'cart.v2', 'search_api', 'Pay-1'], hash });
+    appendToken(file, { user: 'dan', groups: [], role: 'admin', hash });
+    expect(readTokensFile(file)).toEqual([
+      { user: 'cara', groups: [], role: 'operator', services: ['checkout', 'cart.v2', 'search_api', 'Pay-1'], hash },
+      { user: 'dan', groups: [], role: 'admin', hash },
+    ]);
+    expect(JSON.parse(readFileSync(file, 'utf8')).tokens[1]).not.toHaveProperty('services');
+  });
+
+  it('names the field when services is malformed: a bad name, an empty list, too many, or a viewer limited to services', () => {
+    const hash = hashToken('abc');
+    const entry = (over: Record<string, unknown>): string => JSON.stringify({ tokens: [{ user: 'a', groups: [], role: 'operator', hash }, { user: 'b', groups: [], role: 'operator', hash, ...over }] });
+    expect(() => parseTokensFile(entry({ services: ['checkout', 'web app'] }), 't.json'))
+      .toThrow(new UsageError('t.json: tokens[1].services[1]: "web app" is not a service name (letters, digits, . _ -)'));
+    expect(() => parseTokensFile(entry({ services: ['checkout', 7] }), 't.json'))
+      .toThrow(new UsageError('t.json: tokens[1].services[1]: expected a service name (letters, digits, . _ -), got number'));
+    expect(() => parseTokensFile(entry({ services: 'checkout' }), 't.json')).toThrow(new UsageError('t.json: tokens[1].services: expected array, got "checkout"'));
+    expect(() => parseTokensFile(entry({ services: [] }), 't.json'))
+      .toThrow(new UsageError('t.json: tokens[1].services: must name at least one service (leave the field out for a token that covers every service)'));
+    expect(() => parseTokensFile(entry({ services: Array.from({ length: 201 }, (_, i) => `svc-${i}`) }), 't.json'))
+      .toThrow(new UsageError('t.json: tokens[1].services: at most 200 services, got 201'));
+    expect(parseTokensFile(entry({ services: Array.from({ length: 200 }, (_, i) => `svc-${i}`) }), 't.json')[1]!.services).toHaveLength(200);
+    expect(() => parseTokensFile(entry({ role: 'viewer', services: ['checkout'] }), 't.json'))
+      .toThrow(new UsageError('t.json: tokens[1].services: a viewer only reads, so its token is not limited to services (leave the field out, or make the role operator)'));
+    expect(() => parseTokensFile(entry({ service: ['checkout'] }), 't.json')).toThrow(new UsageError('t.json: tokens[1].service: unknown field "service" (did you mean "services"?)'));
+  });
+
   it('says where JSON breaks without quoting the text, which may hold hashes', () => {
     const hash = hashToken('abc');
     const unquoted = `{\n  "tokens": [\n    { "user": "a", "groups": [], "role": "viewer", "hash": ${hash} }\n  ]\n}\n`;

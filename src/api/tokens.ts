@@ -3,9 +3,17 @@
  * base64url; the file keeps only its SHA-256 (hex), never the token. The file is JSON:
  *
  *     { "tokens": [ { "user": "alice", "groups": ["release-team"], "role": "operator",
+ *                     "services": ["checkout", "cart"],
  *                     "hash": "<64 hex digits>", "createdAt": "2026-03-02T10:00:00.000Z" } ] }
  *
- * and is written with mode 0600 (replaced atomically, so a reader never sees half a file). Two
+ * `services` (optional; `token create --services`) limits what the token may change to releases of
+ * those services: 1 to 200 service names (letters, digits, `.`, `_`, `-`). Left out, the token
+ * covers every service, as every entry written before the field existed does. Only an operator's or
+ * an admin's token carries it: a viewer only reads, and reads everything. An empty list is refused
+ * rather than read as "none" or "all". This file only carries the list to the Actor (auth.ts); the
+ * controller is what refuses a write to another service.
+ *
+ * The file is written with mode 0600 (replaced atomically, so a reader never sees half a file). Two
  * `token create` runs at the same moment may lose one entry; tokens are created by hand, rarely.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -19,13 +27,34 @@ export const TOKEN_PREFIX = 'mrd_';
 export const DEFAULT_TOKENS_FILE = 'meridian-tokens.json';
 export const ROLES = ['viewer', 'operator', 'admin'] as const satisfies readonly Role[];
 
-const TokenEntrySchema = z.strictObject({
-  user: z.string().min(1),
-  groups: z.array(z.string().min(1)),
-  role: z.enum(ROLES),
-  hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (the SHA-256 of the token)'),
-  createdAt: z.string().optional(),
+/** What a service name in a token's `services` may be made of. */
+export const SERVICE_NAME = /^[A-Za-z0-9._-]+$/;
+export const SERVICE_NAME_RULE = 'letters, digits, . _ -';
+/** The most services one token may be limited to. */
+export const MAX_TOKEN_SERVICES = 200;
+
+const ServiceName = z.string({ error: (iss) => `expected a service name (${SERVICE_NAME_RULE}), got ${iss.input === null ? 'null' : typeof iss.input}` }).regex(SERVICE_NAME, {
+  error: (iss) => `${JSON.stringify(iss.input)} is not a service name (${SERVICE_NAME_RULE})`,
 });
+
+const TokenEntrySchema = z
+  .strictObject({
+    user: z.string().min(1),
+    groups: z.array(z.string().min(1)),
+    role: z.enum(ROLES),
+    services: z
+      .array(ServiceName)
+      .min(1, { error: 'must name at least one service (leave the field out for a token that covers every service)' })
+      .max(MAX_TOKEN_SERVICES, { error: (iss) => `at most ${MAX_TOKEN_SERVICES} services, got ${(iss.input as unknown[]).length}` })
+      .optional(),
+    hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (the SHA-256 of the token)'),
+    createdAt: z.string().optional(),
+  })
+  .superRefine((entry, ctx) => {
+    if (entry.services !== undefined && entry.role === 'viewer') {
+      ctx.addIssue({ code: 'custom', path: ['services'], message: 'a viewer only reads, so its token is not limited to services (leave the field out, or make the role operator)' });
+    }
+  });
 const TokensFileSchema = z.strictObject({ tokens: z.array(TokenEntrySchema) });
 
 export type TokenEntry = z.output<typeof TokenEntrySchema>;

@@ -6,7 +6,7 @@
  */
 import { MeridianError, UsageError } from '../errors.ts';
 import { fetchWithTimeout, safeDecode } from '../http.ts';
-import type { ReleaseView, StartRequest } from '../runtime/controller-types.ts';
+import type { FreezeRequest, FreezeView, Page, ReleaseQuery, ReleaseSummary, ReleaseView, ServiceRow, StartRequest } from '../runtime/controller-types.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 const TIMEOUT_MS = 30_000;
@@ -73,7 +73,7 @@ export class MeridianClient {
     return `${this.#base.protocol}//${this.#base.host}${this.#base.pathname.replace(/\/$/, '')}`;
   }
 
-  async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -107,8 +107,43 @@ export class MeridianClient {
     return this.request('POST', '/api/v1/releases', req);
   }
 
-  list(): Promise<ReleaseView[]> {
-    return this.request('GET', '/api/v1/releases');
+  /** One page of release summaries, newest first. */
+  list(query: ReleaseQuery = {}): Promise<Page<ReleaseSummary>> {
+    const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
+    const q = params.toString();
+    return this.request('GET', `/api/v1/releases${q ? `?${q}` : ''}`);
+  }
+
+  /** The newest releases in full (at most `max`), for status and analytics. */
+  async views(query: Omit<ReleaseQuery, 'limit' | 'cursor'>, max: number): Promise<ReleaseView[]> {
+    const views: ReleaseView[] = [];
+    let cursor: string | null | undefined;
+    while (views.length < max && cursor !== null) {
+      const page = await this.list({ ...query, limit: String(Math.min(500, max - views.length)), ...(cursor ? { cursor } : {}) });
+      for (const r of page.items) views.push(await this.get(r.id));
+      cursor = page.next;
+    }
+    return views;
+  }
+
+  services(): Promise<{ items: ServiceRow[] }> {
+    return this.request('GET', '/api/v1/services');
+  }
+
+  freezes(): Promise<{ items: FreezeView[] }> {
+    return this.request('GET', '/api/v1/freezes');
+  }
+
+  startFreeze(req: FreezeRequest): Promise<{ id: string }> {
+    return this.request('POST', '/api/v1/freezes', req);
+  }
+
+  endFreeze(id: string): Promise<{ items: FreezeView[] }> {
+    return this.request('DELETE', `/api/v1/freezes/${encodeURIComponent(id)}`, {});
+  }
+
+  reload(): Promise<{ services: string[] }> {
+    return this.request('POST', '/api/v1/config/reload', {});
   }
 
   get(id: string): Promise<ReleaseView> {

@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerGates } from './commands/gates.ts';
 import { registerLint } from './commands/lint.ts';
 import { registerPlan } from './commands/plan.ts';
+import { registerFreeze } from './commands/freeze.ts';
 import { registerRelease } from './commands/release.ts';
 import { registerSchema } from './commands/schema.ts';
 import { registerServe } from './commands/serve.ts';
@@ -23,7 +24,10 @@ import { processIo, type Io } from './io.ts';
 
 type Register = (program: Command, io: Io, done: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerBacktest, registerWindows, registerTraffic, registerServe, registerToken, registerRelease, registerSchema, registerAudit, registerGates];
+const COMMANDS: Register[] = [
+  registerValidate, registerLint, registerPlan, registerSimulate, registerCompare, registerDemo, registerBacktest, registerWindows, registerTraffic,
+  registerServe, registerToken, registerRelease, registerFreeze, registerSchema, registerAudit, registerGates,
+];
 
 export function buildProgram(io: Io, done: (code: number) => void): Command {
   const program = new Command('meridian')

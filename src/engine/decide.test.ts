@@ -287,3 +287,33 @@ describe('an approval from someone who is not an approver', () => {
     expect(decide(started.state, { type: 'approval', at: T0, ring: 'ring-1', by: 'alice', groups: [] }, policy).rejected).toEqual({ kind: 'conflict', message: 'ring "ring-1" needs no approval' });
   });
 });
+
+describe('room to deploy (claims)', () => {
+  const release = { id: 'r1', service: 'shop', version: 'v2', previousVersion: 'v1', changes: ['app' as const], schemaPhase: 'expand' as const };
+  const policy = policyOf();
+  const started = decide(null, { type: 'start', at: T0, release, versions: {} }, policy);
+
+  it('asks for room before a ring deploys, and deploys when given it', () => {
+    expect(started.effects).toEqual([{ type: 'claim', ring: 'ring-0' }]);
+    expect(started.state.rings[0]!.status).toBe('waiting-window');
+    const claimed = decide(started.state, { type: 'claimed', at: T0, ring: 'ring-0' }, policy);
+    expect(claimed.effects).toEqual([{ type: 'deploy', ring: 'ring-0' }]);
+    expect([claimed.state.rings[0]!.status, claimed.state.phase]).toEqual(['deploying', 'running']);
+  });
+
+  it('waits while held, says why once per reason, and asks again on a tick', () => {
+    const held = decide(started.state, { type: 'held', at: T0, ring: 'ring-0', detail: 'frozen: incident' }, policy);
+    expect([held.state.phase, held.effects, held.state.events.at(-1)]).toEqual(['waiting', [], { at: T0, type: 'ring.waiting', ring: 'ring-0', detail: 'frozen: incident' }]);
+    const again = decide(held.state, { type: 'held', at: T0 + MINUTE, ring: 'ring-0', detail: 'frozen: incident' }, policy);
+    expect(again.state.events).toHaveLength(held.state.events.length);
+    const other = decide(again.state, { type: 'held', at: T0 + MINUTE, ring: 'ring-0', detail: 'region busy: internal has 2 releases deploying or baking' }, policy);
+    expect(other.state.events.at(-1)?.detail).toBe('region busy: internal has 2 releases deploying or baking');
+    expect(decide(other.state, { type: 'tick', at: T0 + 2 * MINUTE }, policy).effects).toContainEqual({ type: 'claim', ring: 'ring-0' });
+  });
+
+  it('ignores an answer for a ring it is not about to deploy, or after the release ended', () => {
+    expect(decide(started.state, { type: 'claimed', at: T0, ring: 'ring-1' }, policy).effects).toEqual([]);
+    const aborted = decide(started.state, { type: 'abort', at: T0, by: 'olga' }, policy);
+    expect(decide(aborted.state, { type: 'claimed', at: T0, ring: 'ring-0' }, policy).effects).toEqual([]);
+  });
+});

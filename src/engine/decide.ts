@@ -8,7 +8,7 @@ import { draft, emit, refuse, requestTraffic, ringAt, ringIndex, runHook, TERMIN
 import { beginRollback, continueRollback, nextRollback, onRollbackHealth, onRolledBack, operatorRollback, resumeTarget } from './failure.ts';
 import { onWatchResults, watchDue } from './watch.ts';
 import { onTrafficDone, onTrafficFailed, onTrafficRefused, retryTraffic } from './traffic.ts';
-import { afterSchedule, complete, enterRing, extendBake, onDeployed, onDeployHealth, onGateResults, tryDeploy } from './progress.ts';
+import { afterSchedule, complete, enterRing, extendBake, onClaimed, onDeployed, onDeployHealth, onGateResults, onHeld, tryDeploy } from './progress.ts';
 import type { Decision, EngineInput, Refusal, ReleaseRequestData, ReleaseState, RingState } from './types.ts';
 import { isApprover } from './approvers.ts';
 
@@ -222,6 +222,8 @@ export function decide(state: ReleaseState | null, input: EngineInput, policy: P
       }
       break;
     case 'rollback': rejected = operatorRollback(ctx, input.by, input.ring); break;
+    case 'claimed': onClaimed(ctx, i); break;
+    case 'held': onHeld(ctx, i, input.detail); break;
   }
   if (rejected !== undefined) {
     // A refusal changes nothing, except that a refused approval is recorded.

@@ -57,10 +57,21 @@ export function tryDeploy(ctx: Ctx, i: number): void {
     }
     ringState.status = 'waiting-window';
     ringState.waitUntil = next.at;
+    ringState.held = null;
     ctx.state.phase = 'waiting';
     wake(ctx, next.at);
     return;
   }
+  if (!ringState.claimed) {
+    // What holds a ring back beyond this release (a freeze a person started, a region busy with
+    // other releases) is the runtime's to know: ask it for room, and wait for the answer.
+    ringState.status = 'waiting-window';
+    ringState.waitUntil = null;
+    ctx.effects.push({ type: 'claim', ring: ring.name });
+    return;
+  }
+  ringState.claimed = false;
+  ringState.held = null;
   ringState.status = 'deploying';
   ringState.waitUntil = null;
   ringState.deployedAt = ctx.now;
@@ -69,6 +80,29 @@ export function tryDeploy(ctx: Ctx, i: number): void {
   ctx.state.phase = 'running';
   emit(ctx, 'ring.deploy.started', { ring: ring.name, detail: `${ctx.state.release.version} to ${ring.regions.join(', ')}` });
   ctx.effects.push({ type: 'deploy', ring: ring.name });
+}
+
+/** The runtime's answer to a claim: room to deploy ring i now. */
+export function onClaimed(ctx: Ctx, i: number): void {
+  if (!claimPending(ctx, i)) return;
+  ringAt(ctx, i).ringState.claimed = true;
+  tryDeploy(ctx, i);
+}
+
+/** The runtime's answer to a claim: no room yet. The runtime asks again (with a tick) once there may be. */
+export function onHeld(ctx: Ctx, i: number, detail: string): void {
+  if (!claimPending(ctx, i)) return;
+  const { ring, ringState } = ringAt(ctx, i);
+  if (ringState.held !== detail) emit(ctx, 'ring.waiting', { ring: ring.name, detail });
+  ringState.held = detail;
+  ctx.state.phase = 'waiting';
+}
+
+/** A claim is answered only for the ring the release is about to deploy; a late answer changes nothing. */
+function claimPending(ctx: Ctx, i: number): boolean {
+  const s = ctx.state;
+  const ringState = s.rings[i];
+  return i === s.current && ringState?.status === 'waiting-window' && ringState.waitUntil === null && (s.phase === 'running' || s.phase === 'waiting') && s.pendingHook === null;
 }
 
 export function onDeployed(ctx: Ctx, i: number, ref: string): void {

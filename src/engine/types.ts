@@ -39,8 +39,12 @@ export interface RingState {
    */
   progress?: { since: number; checks: number } | null;
   approvedBy: string | null;
-  /** While waiting for a deploy window: when it opens. */
+  /** While waiting for a deploy window: when it opens (null: waiting for room, see `held`). */
   waitUntil: number | null;
+  /** The runtime gave the ring room to deploy (`claimed`): the next deploy attempt goes ahead. */
+  claimed?: boolean;
+  /** Why the runtime holds the ring back (a freeze a person started, a busy region); null when it does not. */
+  held?: string | null;
   /** Evaluation times still to come, ascending. */
   schedule: number[];
   /** Trackers per `gate@region`. */
@@ -145,7 +149,9 @@ export type EngineInput =
   | { type: 'regions-health'; at: number; up: Record<string, boolean> }
   | { type: 'resume'; at: number; by: string }
   | { type: 'abort'; at: number; by: string }
-  | { type: 'rollback'; at: number; by: string; ring?: string };
+  | { type: 'rollback'; at: number; by: string; ring?: string }
+  | { type: 'claimed'; at: number; ring: string }
+  | { type: 'held'; at: number; ring: string; detail: string };
 
 /** One metric check the runtime performs for an evaluation round. */
 export interface GateCheck {
@@ -164,6 +170,8 @@ export type Effect =
   | { type: 'check-health'; ring: string; ref: string }
   | { type: 'evaluate-gates'; ring: string; at: number; checks: GateCheck[] }
   | { type: 'request-approval'; ring: string; approvers: string[] }
+  /** Ask for room to deploy a ring (freezes people started, the fleet's limit per region): answered with `claimed` or `held`. */
+  | { type: 'claim'; ring: string }
   | { type: 'run-hook'; step: string }
   | { type: 'drain'; region: string; cause: 'failure' | 'outage' }
   | { type: 'restore'; region: string; cause: 'failure' | 'outage' }

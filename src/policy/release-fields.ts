@@ -11,6 +11,9 @@
  * - `image` (a container image tag): letters, digits and `. _ -`, starting with a letter, digit
  *   or `_`, at most 128 (the OCI tag grammar).
  * - a ring name in a request: printable, at most 200 characters (it must then name a ring).
+ * - a service or region name in a request: letters, digits and `. _ -`, at most 128 (it must then
+ *   name a service or region of the configuration).
+ * - a freeze's reason (stop the line): printable, at most 500 characters, and no credential.
  */
 import { z } from 'zod';
 
@@ -49,15 +52,35 @@ export const ImageTag = field(IMAGE_TAG_MAX, [
   [(s) => /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(s), 'may hold only letters, digits and . _ - (an image tag, e.g. v2.1.0)'],
 ]);
 
+export const NAME_MAX = 128;
+export const REASON_MAX = 500;
+
+export const Name = field(NAME_MAX, [
+  NO_SPACE,
+  [(s) => /^[A-Za-z0-9._-]+$/.test(s), 'may hold only letters, digits and . _ -'],
+]);
+
 export const RingName = field(RING_NAME_MAX, [[(s) => !control.test(s), 'must not contain newlines or control characters']]);
 
 /** A request to start a release, as the API and the controller accept it. */
 export const StartRequestFields = z.strictObject({
+  service: Name.optional(),
   version: Version,
   revision: Revision.optional(),
   image: ImageTag.optional(),
   changes: z.array(z.enum(['app', 'infra', 'schema'])).min(1).optional(),
   schemaPhase: z.enum(['expand', 'contract']).optional(),
+});
+
+/** A freeze a person starts (stop the line): why, and where (no regions, no services: everything). */
+export const FreezeFields = z.strictObject({
+  reason: field(REASON_MAX, [
+    [(s) => s.trim().length > 0, 'must say why (it is shown on every release it holds)'],
+    [(s) => !control.test(s), 'must not contain newlines or control characters'],
+    [(s) => !/bearer\s+\S{8,}|token=|authorization\s*[:=]|\beyJ[A-Za-z0-9_-]{4,}\./i.test(s), 'looks like it carries a credential; leave secrets out of a reason'],
+  ]),
+  regions: z.array(Name).max(1000).optional(),
+  services: z.array(Name).max(1000).optional(),
 });
 
 /** `field: message` for the first problem of a start request, or null when it is valid. */

@@ -30,7 +30,8 @@ describe('release analytics', () => {
     await controller.start({ version: 'v3' }, op);
     await advance(6 * HOUR);
 
-    const a = releaseAnalytics(await controller.list(), policy.spec.rings.map((r) => r.name));
+    const views = await Promise.all((await controller.list()).items.map((r) => controller.get(r.id)));
+    const a = releaseAnalytics(views, policy.spec.rings.map((r) => r.name));
     expect(a).toMatchObject({ releases: 2, completed: 1, rolledBack: 1, changeFailureRate: 0.5 });
     expect(a.leadTimeHours.n).toBe(1);
     // Healthy, 10m warmup, then two failing 5-minute checks in a row (failures: 2): caught 20 minutes in.

@@ -5,7 +5,8 @@
 import type { AllowedActions } from '../engine/actions.ts';
 import type { Phase, RingStatus } from '../engine/types.ts';
 import type { Evaluation } from '../gates/types.ts';
-import type { ChangeKind, Policy } from '../policy/schema.ts';
+import type { ServicePolicy } from '../policy/fleet-config.ts';
+import type { ChangeKind } from '../policy/schema.ts';
 import type { AuditEntry } from '../ports.ts';
 import type { ComparisonRow } from './region-table.ts';
 import type { SimulationReport } from './report.ts';
@@ -17,9 +18,13 @@ export interface Actor {
   user: string;
   groups: string[];
   role: Role;
+  /** The services an operator's writes are limited to (`token create --services`); absent: every service. */
+  services?: string[];
 }
 
 export interface StartRequest {
+  /** Which service; may be left out when the server has one. */
+  service?: string;
   version: string;
   revision?: string;
   image?: string;
@@ -59,6 +64,56 @@ export interface Page<T> {
   next: string | null;
 }
 
+/** One line of `GET /api/v1/releases` (fleet.md "API"). */
+export interface ReleaseSummary {
+  id: string;
+  service: string;
+  version: string;
+  previousVersion: string;
+  phase: Phase;
+  /** The ring being worked on; null once every ring passed or the release ended short of one. */
+  currentRing: string | null;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+/** What `GET /api/v1/releases` filters by, as the query gives it. */
+export interface ReleaseQuery {
+  service?: string;
+  phase?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+/** One line of `GET /api/v1/services`. */
+export interface ServiceRow {
+  service: string;
+  tier: number;
+  fleet: string | null;
+  /** What each region of the service runs, as recorded. */
+  versions: Record<string, string>;
+  /** The release in progress, else the latest; null when the service never had one. */
+  release: ReleaseSummary | null;
+}
+
+/** A freeze a person started (stop the line), as the API shows it. */
+export interface FreezeView {
+  id: string;
+  reason: string;
+  /** Empty: every region. */
+  regions: string[];
+  /** Empty: every service. */
+  services: string[];
+  startedAt: string;
+  startedBy: string;
+}
+
+export interface FreezeRequest {
+  reason: string;
+  regions?: string[];
+  services?: string[];
+}
+
 export interface EvaluationView extends Omit<Evaluation, 'at'> {
   at: string;
   ring: string;
@@ -78,8 +133,8 @@ export interface ReleaseView {
   /** Version per region. */
   versions: Record<string, string>;
   events: SimulationReport['events'];
-  /** Every gate evaluation so far, oldest first. */
-  evaluations: EvaluationView[];
+  /** Freezes (stop the line) that hold this release now. */
+  freezes: FreezeView[];
   /** Share of global users on the new version now. */
   blastRadius: { userShare: number };
   /** What a person may do to the release now (the engine's answer). */
@@ -94,11 +149,15 @@ export interface LiveEvent {
 }
 
 export interface ReleaseController {
-  readonly policy: Policy;
-  /** The policy file's text, as loaded. */
-  readonly policyText: string;
+  /** Every service the server releases, in the order of their files. */
+  services(): readonly ServicePolicy[];
+  /** UsageError naming the known services when there is no such service (or, for undefined, when there are several). */
+  serviceOf(name: string | undefined): ServicePolicy;
   start(req: StartRequest, actor: Actor): Promise<{ id: string }>;
-  list(): Promise<ReleaseView[]>;
+  /** One page of release summaries, newest first (fleet.md "API"). */
+  list(query?: ReleaseQuery): Promise<Page<ReleaseSummary>>;
+  /** Every service, what its regions run and its latest release. */
+  serviceRows(): Promise<ServiceRow[]>;
   /** NotFoundError when there is no such release. */
   get(id: string): Promise<ReleaseView>;
   /** The cross-region comparison table over the last hour. */
@@ -111,6 +170,12 @@ export interface ReleaseController {
   resume(id: string, actor: Actor): Promise<void>;
   abort(id: string, actor: Actor): Promise<void>;
   rollback(id: string, actor: Actor, ring?: string): Promise<void>;
+  /** Freezes in force now (stop the line), oldest first. */
+  freezes(): Promise<FreezeView[]>;
+  /** Stop the line; UsageError naming the field for a missing reason or an unknown region or service. */
+  startFreeze(req: FreezeRequest, actor: Actor): Promise<{ id: string }>;
+  /** NotFoundError when no such freeze is in force. */
+  endFreeze(id: string, actor: Actor): Promise<void>;
   audit(): Promise<AuditEntry[]>;
   /** Record a refused request (authorisation) in the audit log. */
   recordRefusal(actor: string, action: string, target: string, detail: string): Promise<void>;

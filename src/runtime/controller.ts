@@ -12,21 +12,37 @@ import { recoveryEffects } from '../engine/recover.ts';
 import { refuseRelease } from '../engine/release-rules.ts';
 import type { Decision, Effect, EngineInput, Refusal, ReleaseState } from '../engine/types.ts';
 import type { Evaluation } from '../gates/types.ts';
-import { ConflictError, NotFoundError, UsageError, markAudited, refusalError } from '../errors.ts';
-import { startRequestProblem } from '../policy/release-fields.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UsageError, markAudited, refusalError } from '../errors.ts';
+import type { FleetConfig, ServicePolicy } from '../policy/fleet-config.ts';
+import { FreezeFields, startRequestProblem } from '../policy/release-fields.ts';
+import { didYouMean, listSome } from '../policy/source.ts';
 import { scrubCredentials } from './audit-chain.ts';
 import type { Policy } from '../policy/schema.ts';
-import type { AuditEntry, Clock, Store, Timers } from '../ports.ts';
+import type { AuditEntry, Clock, FreezeRecord, Store, Timers } from '../ports.ts';
 import { comparisonRows, type ComparisonRow } from './region-table.ts';
-import type { Actor, EvaluationQuery, EvaluationView, LiveEvent, Page, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
+import type {
+  Actor, EvaluationQuery, EvaluationView, FreezeRequest, FreezeView, LiveEvent, Page, ReleaseController, ReleaseQuery, ReleaseSummary, ReleaseView, ServiceRow, StartRequest,
+} from './controller-types.ts';
+import { Admission, freezeMatches, type Claimant } from './admission.ts';
+import { releasePage, releaseSummary } from './release-page.ts';
 import { perform, type RuntimePorts } from './effects.ts';
 import { releaseView } from './release-view.ts';
 import { evaluationPage } from './evaluation-page.ts';
 
 const SNAPSHOT_EVERY = 50;
 
+/** A service as the controller runs it: its policy, the digest releases record, its ports. */
+interface ServiceEntry {
+  config: ServicePolicy;
+  digest: string;
+  ports: RuntimePorts;
+  perRegion: number | null;
+}
+
 interface Live {
   id: string;
+  /** The service as it was when the release started (or was loaded): a reload does not change it. */
+  entry: ServiceEntry;
   state: ReleaseState;
   seq: number;
   evaluations: Array<Evaluation & { ring: string }>;
@@ -37,43 +53,117 @@ interface Live {
   armed: Set<number>;
 }
 
-export interface ControllerOptions {
+/** One service and its ports (tests, and `serve --policy`). */
+export interface SingleService {
   policy: Policy;
   policyText: string;
   ports: RuntimePorts;
+}
+
+/** Every service of a configuration, each with ports of its own. */
+export interface ManyServices {
+  config: FleetConfig;
+  portsFor: (service: ServicePolicy) => RuntimePorts;
+}
+
+export type ControllerOptions = (SingleService | ManyServices) & {
   store: Store;
   clock: Clock & Timers;
   /** Called with errors that happen in the background (an effect that threw unexpectedly). */
   onError?: (e: unknown) => void;
+};
+
+function digestOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 export class Controller implements ReleaseController {
-  readonly policy: Policy;
-  readonly policyText: string;
-  readonly #ports: RuntimePorts;
+  #services = new Map<string, ServiceEntry>();
+  #portsFor: (service: ServicePolicy) => RuntimePorts;
   readonly #store: Store;
   readonly #clock: Clock & Timers;
   readonly #live = new Map<string, Live>();
   readonly #listeners = new Map<string, Set<(e: LiveEvent) => void>>();
   readonly #onError: (e: unknown) => void;
-  readonly #policyDigest: string;
+  readonly #admission = new Admission();
   #closed = false;
 
   constructor(opts: ControllerOptions) {
-    this.policy = opts.policy;
-    this.policyText = opts.policyText;
-    this.#ports = opts.ports;
     this.#store = opts.store;
     this.#clock = opts.clock;
     this.#onError = opts.onError ?? (() => {});
-    this.#policyDigest = createHash('sha256').update(opts.policyText).digest('hex').slice(0, 16);
+    if ('config' in opts) {
+      this.#portsFor = opts.portsFor;
+      this.#configure(opts.config);
+    } else {
+      const ports = opts.ports;
+      this.#portsFor = () => ports;
+      const service = opts.policy.spec.service.name;
+      this.#configure({ services: [{ service, policy: opts.policy, text: opts.policyText, file: 'policy', fleet: null }], fleets: [] });
+    }
+  }
+
+  /** Take a configuration: services already known keep their ports when their policy is unchanged. */
+  #configure(config: FleetConfig): void {
+    const next = new Map<string, ServiceEntry>();
+    for (const s of config.services) {
+      const digest = digestOf(s.text);
+      const known = this.#services.get(s.service);
+      const perRegion = s.fleet === null ? null : (config.fleets.find((f) => f.name === s.fleet)?.perRegion ?? null);
+      next.set(s.service, known && known.digest === digest ? { ...known, config: s, perRegion } : { config: s, digest, ports: this.#portsFor(s), perRegion });
+    }
+    this.#services = next;
+  }
+
+  /**
+   * Replace the configuration (`serve --config DIR` reload): releases that run keep the policy they
+   * started under; new releases use the new one. The caller has checked the whole configuration.
+   */
+  async reload(config: FleetConfig, actor: Actor): Promise<void> {
+    const before = [...this.#services.keys()];
+    this.#configure(config);
+    const after = [...this.#services.keys()];
+    const added = after.filter((s) => !before.includes(s));
+    const removed = before.filter((s) => !after.includes(s));
+    const detail = `${after.length} service(s)${added.length ? `; added ${added.join(', ')}` : ''}${removed.length ? `; removed ${removed.join(', ')}` : ''}`;
+    await this.#audit(actor.user, 'config.reload', 'config', 'ok', detail);
+    this.#wakeWaiting();
+  }
+
+  services(): readonly ServicePolicy[] {
+    return [...this.#services.values()].map((e) => e.config);
+  }
+
+  serviceOf(name: string | undefined): ServicePolicy {
+    return this.#entry(name).config;
+  }
+
+  #entry(name: string | undefined): ServiceEntry {
+    const known = [...this.#services.keys()];
+    if (name === undefined) {
+      if (known.length === 1) return this.#services.get(known[0]!)!;
+      throw new UsageError(`service: required, the server releases ${known.length} services (${listSome(known)})`);
+    }
+    const entry = this.#services.get(name);
+    if (!entry) {
+      const guess = didYouMean(name, known);
+      throw new UsageError(`service "${name}" is not configured on this server${guess ? ` (did you mean "${guess}"?)` : ` (known: ${listSome(known)})`}`);
+    }
+    return entry;
   }
 
   /** Rebuild every unfinished release from the store and carry on where it stopped. */
   async recover(): Promise<number> {
+    this.#admission.setFreezes(await this.#store.activeFreezes());
     const active = await this.#store.activeReleases();
     let resumed = 0;
+    const lives: Live[] = [];
     for (const rec of active) {
+      const entry = this.#services.get(rec.service);
+      if (!entry) {
+        this.#onError(new ConflictError(`release ${rec.id} is of service ${rec.service}, which is not in the configuration: it is not resumed`));
+        continue;
+      }
       const live = await this.#load(rec.id);
       if (!live) continue;
       const refusal = this.#otherPolicy(live);
@@ -82,6 +172,11 @@ export class Controller implements ReleaseController {
         continue;
       }
       resumed++;
+      lives.push(live);
+      this.#admission.update(this.#claimant(live), false);
+    }
+    // Releases take their places (deploying, baking) before any of them asks for more.
+    for (const live of lives) {
       void this.#run(live, async () => {
         for (const effect of recoveryEffects(live.state, this.#clock.now())) await this.#effect(live, effect);
       });
@@ -92,17 +187,32 @@ export class Controller implements ReleaseController {
   /** Why a release must not be driven by this controller: it started under another policy. */
   #otherPolicy(live: Live): string | null {
     const digest = live.state.release.policyDigest;
-    if (digest === undefined || digest === this.#policyDigest) return null;
-    return `release ${live.id} started under another policy (digest ${digest}; the policy in force is ${this.#policyDigest}): restart with that policy to go on, or abort it`;
+    const inForce = this.#services.get(live.state.release.service)?.digest;
+    if (digest === undefined || digest === inForce) return null;
+    return `release ${live.id} started under another policy (digest ${digest}; the policy in force is ${inForce ?? 'none: the service is not configured'}): restart with that policy to go on, or abort it`;
+  }
+
+  /** ForbiddenError (audited) when the actor's token is limited to other services. */
+  async #mayChange(actor: Actor, service: string, action: string, target: string): Promise<void> {
+    if (!actor.services || actor.services.includes(service)) return;
+    throw await this.#refused(actor, action, target, new ForbiddenError(`${actor.user} may change only ${listSome(actor.services)}; not ${service}`));
   }
 
   async start(req: StartRequest, actor: Actor): Promise<{ id: string }> {
-    const service = this.policy.spec.service.name;
     // Every string is checked before anything is written: a refused request leaves nothing behind.
     const problem = startRequestProblem(req);
-    if (problem) throw await this.#refused(actor, 'release.start', service, new UsageError(problem));
-    const versions = await this.#knownVersions(service);
-    const refusal = refuseRelease(this.policy, { changes: req.changes ?? ['app'], schemaPhase: req.schemaPhase ?? 'expand' }, versions);
+    if (problem) throw await this.#refused(actor, 'release.start', req.service ?? this.#soleService(), new UsageError(problem));
+    let entry: ServiceEntry;
+    try {
+      entry = this.#entry(req.service);
+    } catch (e) {
+      throw await this.#refused(actor, 'release.start', req.service ?? 'service', e as UsageError);
+    }
+    const policy = entry.config.policy;
+    const service = entry.config.service;
+    await this.#mayChange(actor, service, 'release.start', service);
+    const versions = await this.#knownVersions(entry);
+    const refusal = refuseRelease(policy, { changes: req.changes ?? ['app'], schemaPhase: req.schemaPhase ?? 'expand' }, versions);
     if (refusal) throw await this.#refused(actor, 'release.start', service, refusalError(refusal));
     const running = Object.values(versions);
     const previousVersion = running.length > 0 ? mostCommon(running) : 'unknown';
@@ -111,11 +221,11 @@ export class Controller implements ReleaseController {
     const input: EngineInput = {
       type: 'start', at: now, versions,
       release: {
-        id, policyDigest: this.#policyDigest, service, version: req.version, previousVersion, changes: req.changes ?? ['app'], schemaPhase: req.schemaPhase ?? 'expand',
+        id, policyDigest: entry.digest, service, version: req.version, previousVersion, changes: req.changes ?? ['app'], schemaPhase: req.schemaPhase ?? 'expand',
         ...(req.revision ? { revision: req.revision } : {}), ...(req.image ? { image: req.image } : {}),
       },
     };
-    const decision = decide(null, input, this.policy);
+    const decision = decide(null, input, policy);
     const audit = { at: now, actor: actor.user, action: 'release.start', target: id, outcome: 'ok' as const, detail: `${service} ${req.version}` };
     try {
       // The release, its first input and the audit entry of its start: one transaction.
@@ -124,18 +234,24 @@ export class Controller implements ReleaseController {
       if (e instanceof ConflictError) throw await this.#refused(actor, 'release.start', service, e);
       throw e;
     }
-    const live: Live = { id, state: decision.state, seq: 1, evaluations: [], chain: Promise.resolve(), timers: [], armed: new Set() };
+    const live: Live = { id, entry, state: decision.state, seq: 1, evaluations: [], chain: Promise.resolve(), timers: [], armed: new Set() };
     this.#live.set(id, live);
     await this.#run(live, () => this.#afterDecision(live, undefined, decision));
     return { id };
   }
 
+  /** The service's name when the server has one; otherwise what an audit entry names. */
+  #soleService(): string {
+    return this.#services.size === 1 ? [...this.#services.keys()][0]! : 'service';
+  }
+
   /** What each region of the service runs: as recorded, or else as the delivery system records it. */
-  async #knownVersions(service: string): Promise<Record<string, string>> {
+  async #knownVersions(entry: ServiceEntry): Promise<Record<string, string>> {
+    const service = entry.config.service;
     const recorded = await this.#store.regionVersions(service);
-    if (Object.keys(recorded).length > 0 || !this.#ports.delivery.versions) return recorded;
+    if (Object.keys(recorded).length > 0 || !entry.ports.delivery.versions) return recorded;
     try {
-      return await this.#ports.delivery.versions(service, this.policy.spec.regions.map((r) => r.name));
+      return await entry.ports.delivery.versions(service, entry.config.policy.spec.regions.map((r) => r.name));
     } catch (e) {
       this.#onError(e);
       return recorded;
@@ -148,19 +264,30 @@ export class Controller implements ReleaseController {
     return markAudited(e);
   }
 
-  async list(): Promise<ReleaseView[]> {
-    const records = await this.#store.listReleases();
-    const views: ReleaseView[] = [];
-    for (const r of records) {
-      const live = this.#live.get(r.id) ?? (await this.#load(r.id));
-      if (live) views.push(releaseView(this.policy, live.state, live.evaluations));
+  async list(query: ReleaseQuery = {}): Promise<Page<ReleaseSummary>> {
+    return releasePage(this.#store, query, async (rec) => {
+      const live = await this.#load(rec.id);
+      return live ? releaseSummary(live.entry.config.policy, live.state) : null;
+    });
+  }
+
+  async serviceRows(): Promise<ServiceRow[]> {
+    const rows: ServiceRow[] = [];
+    for (const entry of this.#services.values()) {
+      const { service, policy, fleet } = entry.config;
+      const [latest] = await this.#store.listReleases({ service, limit: 1 });
+      const live = latest ? await this.#load(latest.id) : null;
+      rows.push({ service, tier: policy.spec.service.tier, fleet, versions: await this.#store.regionVersions(service), release: live ? releaseSummary(live.entry.config.policy, live.state) : null });
     }
-    return views;
+    return rows;
   }
 
   async get(id: string): Promise<ReleaseView> {
     const live = await this.#find(id);
-    return releaseView(this.policy, live.state, live.evaluations);
+    const policy = live.entry.config.policy;
+    const regions = policy.spec.regions.map((r) => r.name);
+    const holding = (await this.freezes()).filter((f) => freezeMatches(f, live.state.release.service, regions));
+    return releaseView(policy, live.state, isFinished(live.state.phase) ? [] : holding);
   }
 
   async evaluations(id: string, query: EvaluationQuery): Promise<Page<EvaluationView>> {
@@ -170,33 +297,83 @@ export class Controller implements ReleaseController {
 
   async comparison(id: string): Promise<ComparisonRow[]> {
     const live = await this.#find(id);
+    const policy = live.entry.config.policy;
     const now = this.#clock.now();
     const since: Record<string, number> = {};
     for (const e of live.state.events) {
       if (e.type !== 'ring.deploy.completed' && e.type !== 'ring.rollback.completed') continue;
-      for (const region of this.policy.spec.rings.find((r) => r.name === e.ring)?.regions ?? []) since[region] = e.at;
+      for (const region of policy.spec.rings.find((r) => r.name === e.ring)?.regions ?? []) since[region] = e.at;
     }
-    return comparisonRows(this.policy, this.#ports.metrics, live.state.versions, live.state.release.version, now - 3_600_000, now, since);
+    return comparisonRows(policy, live.entry.ports.metrics, live.state.versions, live.state.release.version, now - 3_600_000, now, since);
+  }
+
+  async freezes(): Promise<FreezeView[]> {
+    return (await this.#store.activeFreezes()).map(freezeView);
+  }
+
+  async startFreeze(req: FreezeRequest, actor: Actor): Promise<{ id: string }> {
+    const parsed = FreezeFields.safeParse(req);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw await this.#refused(actor, 'freeze.start', 'freeze', new UsageError(`${issue.path.join('.') || 'body'}: ${issue.message}`));
+    }
+    const regions = [...new Set(parsed.data.regions ?? [])];
+    const services = [...new Set(parsed.data.services ?? [])];
+    const knownServices = [...this.#services.keys()];
+    const knownRegions = [...new Set([...this.#services.values()].flatMap((e) => e.config.policy.spec.regions.map((r) => r.name)))];
+    const unknown = (kind: string, name: string, known: string[]): UsageError => {
+      const guess = didYouMean(name, known);
+      return new UsageError(`${kind}s: "${name}" is not a ${kind} of this server${guess ? ` (did you mean "${guess}"?)` : ` (known: ${listSome(known)})`}`);
+    };
+    for (const s of services) if (!knownServices.includes(s)) throw await this.#refused(actor, 'freeze.start', 'freeze', unknown('service', s, knownServices));
+    for (const r of regions) if (!knownRegions.includes(r)) throw await this.#refused(actor, 'freeze.start', 'freeze', unknown('region', r, knownRegions));
+    if (actor.services) {
+      // An operator limited to some services stops only those.
+      const outside = services.length === 0 ? ['every service'] : services.filter((s) => !actor.services!.includes(s));
+      if (outside.length > 0) throw await this.#refused(actor, 'freeze.start', 'freeze', new ForbiddenError(`${actor.user} may change only ${listSome(actor.services)}; a freeze of ${listSome(outside)} is not theirs to start (name --services)`));
+    }
+    const now = this.#clock.now();
+    const freeze: FreezeRecord = { id: `frz-${randomUUID().slice(0, 8)}`, reason: parsed.data.reason.trim(), regions, services, startedAt: now, startedBy: actor.user, endedAt: null, endedBy: null };
+    await this.#store.createFreeze(freeze, { at: now, actor: actor.user, action: 'freeze.start', target: freeze.id, outcome: 'ok', detail: describeFreeze(freeze) });
+    this.#admission.setFreezes([...this.#admission.freezes(), freeze]);
+    return { id: freeze.id };
+  }
+
+  async endFreeze(id: string, actor: Actor): Promise<void> {
+    const freeze = (await this.#store.activeFreezes()).find((f) => f.id === id);
+    if (!freeze) throw await this.#refused(actor, 'freeze.end', id.slice(0, 100), new NotFoundError(`freeze "${id.slice(0, 100)}" is not in force (meridian freeze list shows those that are)`));
+    if (actor.services && (freeze.services.length === 0 || freeze.services.some((s) => !actor.services!.includes(s)))) {
+      throw await this.#refused(actor, 'freeze.end', id, new ForbiddenError(`${actor.user} may change only ${listSome(actor.services)}; freeze ${id} holds ${freeze.services.length === 0 ? 'every service' : listSome(freeze.services)}`));
+    }
+    const now = this.#clock.now();
+    const ended = await this.#store.endFreeze(id, now, actor.user, { at: now, actor: actor.user, action: 'freeze.end', target: id, outcome: 'ok', detail: describeFreeze(freeze) });
+    if (!ended) throw await this.#refused(actor, 'freeze.end', id, new NotFoundError(`freeze "${id}" is not in force (it ended meanwhile)`));
+    this.#admission.setFreezes(this.#admission.freezes().filter((f) => f.id !== id));
+    this.#wakeWaiting();
   }
 
   async approve(id: string, ring: string, actor: Actor): Promise<void> {
     const live = await this.#find(id);
+    await this.#mayChange(actor, live.state.release.service, `release.approve ${ring}`, id);
     await this.#operator(live, { type: 'approval', at: this.#clock.now(), ring, by: actor.user, groups: actor.groups }, actor, `release.approve ${ring}`);
   }
 
   async resume(id: string, actor: Actor): Promise<void> {
     const live = await this.#find(id);
+    await this.#mayChange(actor, live.state.release.service, 'release.resume', id);
     await this.#operator(live, { type: 'resume', at: this.#clock.now(), by: actor.user }, actor, 'release.resume');
   }
 
   async abort(id: string, actor: Actor): Promise<void> {
     const live = await this.#find(id);
+    await this.#mayChange(actor, live.state.release.service, 'release.abort', id);
     await this.#operator(live, { type: 'abort', at: this.#clock.now(), by: actor.user }, actor, 'release.abort');
   }
 
   async rollback(id: string, actor: Actor, ring?: string): Promise<void> {
     const live = await this.#find(id);
     const action = ring ? `release.rollback ${ring}` : 'release.rollback';
+    await this.#mayChange(actor, live.state.release.service, action, id);
     if (isFinished(live.state.phase)) {
       const stale = await this.#laterChange(live, ring);
       if (stale) throw await this.#refused(actor, action, id, new ConflictError(stale));
@@ -216,7 +393,7 @@ export class Controller implements ReleaseController {
     // Only rings the engine would roll back; for any other, the engine's own refusal says why.
     const rings = allowedActions(live.state).rollback.filter((r) => ring === undefined || r === ring);
     const recorded = await this.#store.regionVersions(service);
-    for (const r of this.policy.spec.rings.filter((x) => rings.includes(x.name))) {
+    for (const r of live.entry.config.policy.spec.rings.filter((x) => rings.includes(x.name))) {
       for (const region of r.regions) {
         const now = recorded[region];
         if (now !== undefined && now !== version) return `${region} now runs ${now}, not ${version}: a later release changed it, so ${live.id} no longer rolls it back`;
@@ -269,17 +446,20 @@ export class Controller implements ReleaseController {
     if (cached) return cached;
     const rec = await this.#store.getRelease(id);
     if (!rec) return null;
+    const entry = this.#services.get(rec.service);
+    if (!entry) return null;
+    const policy = entry.config.policy;
     const snapshot = await this.#store.latestSnapshot(id);
     const inputs = await this.#store.inputs(id);
     let state: ReleaseState | null = snapshot ? (snapshot.state as ReleaseState) : null;
     const evaluations: Live['evaluations'] = [];
     for (const { seq, input } of inputs) {
       const i = input as EngineInput;
-      if (!snapshot || seq > snapshot.seq) state = decide(state, i, this.policy).state;
+      if (!snapshot || seq > snapshot.seq) state = decide(state, i, policy).state;
       if (i.type === 'gates') for (const ev of i.evaluations) evaluations.push({ ...ev, ring: i.ring });
     }
     if (!state) return null;
-    const live: Live = { id, state, seq: inputs.length ? inputs[inputs.length - 1]!.seq : 0, evaluations, chain: Promise.resolve(), timers: [], armed: new Set() };
+    const live: Live = { id, entry, state, seq: inputs.length ? inputs[inputs.length - 1]!.seq : 0, evaluations, chain: Promise.resolve(), timers: [], armed: new Set() };
     this.#live.set(id, live);
     return live;
   }
@@ -304,7 +484,7 @@ export class Controller implements ReleaseController {
   /** Decide, record, tell subscribers, then queue the effects. Returns the refusal, if any. */
   async #apply(live: Live, input: EngineInput): Promise<Refusal | undefined> {
     const before = live.state;
-    const decision = decide(before, input, this.policy);
+    const decision = decide(before, input, live.entry.config.policy);
     if (decision.rejected !== undefined && decision.state === before) return decision.rejected;
     live.seq += 1;
     await this.#store.appendInput(live.id, live.seq, input, decision.state.phase, input.at);
@@ -318,6 +498,8 @@ export class Controller implements ReleaseController {
   /** Once a decision is recorded: the versions it changed, its events to subscribers, its effects queued. */
   async #afterDecision(live: Live, before: ReleaseState | undefined, decision: Decision): Promise<void> {
     await this.#recordVersions(before, decision.state);
+    const { freed } = this.#admission.update(this.#claimant(live), isFinished(decision.state.phase));
+    if (freed) this.#wakeWaiting();
     const fresh = decision.state.events.slice(before?.events.length ?? 0);
     for (const event of fresh) this.#publish(live.id, { ...event, at: new Date(event.at).toISOString() });
     for (const effect of decision.effects) void this.#run(live, () => this.#effect(live, effect));
@@ -349,12 +531,35 @@ export class Controller implements ReleaseController {
       return;
     }
     if (effect.type === 'request-approval') return;
+    if (effect.type === 'claim') {
+      const answer = this.#admission.claim(this.#claimant(live), effect.ring);
+      const ringState = live.state.rings.find((r) => r.name === effect.ring);
+      // Held again for the same reason: nothing new to record.
+      if (!answer.granted && ringState?.held === answer.detail) return;
+      const at = this.#clock.now();
+      await this.#apply(live, answer.granted ? { type: 'claimed', at, ring: effect.ring } : { type: 'held', at, ring: effect.ring, detail: answer.detail });
+      return;
+    }
     const key = idempotencyKey(live.id, effect);
     const recorded = key ? ((await this.#store.effectResult(key)) as EngineInput | null) : null;
-    const result = recorded ? { ...recorded, at: this.#clock.now() } : await perform(this.policy, live.state, this.#ports, effect, () => this.#clock.now());
+    const result = recorded ? { ...recorded, at: this.#clock.now() } : await perform(live.entry.config.policy, live.state, live.entry.ports, effect, () => this.#clock.now());
     if (!result) return;
     if (key && !recorded && (result.type === 'deployed' || result.type === 'rolled-back' || result.type === 'hook-done')) await this.#store.recordEffect(key, result);
     await this.#apply(live, result);
+  }
+
+  #claimant(live: Live): Claimant {
+    const { config, perRegion } = live.entry;
+    return { id: live.id, service: config.service, fleet: config.fleet, perRegion, state: live.state, policy: config.policy };
+  }
+
+  /** Room may have come (a region freed, a freeze ended): releases held back ask again, in the order they started. */
+  #wakeWaiting(): void {
+    if (this.#closed) return;
+    for (const id of this.#admission.waiting()) {
+      const live = this.#live.get(id);
+      if (live) void this.#run(live, () => this.#apply(live, { type: 'tick', at: this.#clock.now() }).then(() => undefined));
+    }
   }
 
   #publish(releaseId: string, event: LiveEvent['event']): void {
@@ -376,6 +581,14 @@ function idempotencyKey(releaseId: string, effect: Effect): string | null {
     case 'run-hook': return `${releaseId}/hook/${effect.step}`;
     default: return null;
   }
+}
+
+function freezeView(f: FreezeRecord): FreezeView {
+  return { id: f.id, reason: f.reason, regions: f.regions, services: f.services, startedAt: new Date(f.startedAt).toISOString(), startedBy: f.startedBy };
+}
+
+function describeFreeze(f: FreezeRecord): string {
+  return `${f.reason}; regions: ${f.regions.length ? f.regions.join(', ') : 'all'}; services: ${f.services.length ? f.services.join(', ') : 'all'}`;
 }
 
 function mostCommon(xs: string[]): string {

@@ -144,6 +144,9 @@ export async function perform(policy: Policy, state: ReleaseState, ports: Runtim
       }
       return { type: 'regions-health', at: now(), up };
     }
+    // Nothing outside this release holds it back: the room is there.
+    case 'claim':
+      return { type: 'claimed', at: now(), ring: effect.ring };
     case 'request-approval':
     case 'wake':
       return null;

@@ -1,52 +1,21 @@
 /**
  * @module One page of a release's gate evaluations (`GET /api/v1/releases/{id}/evaluations`), oldest
- * first, filtered by ring, gate and region. A page holds at most MAX_PAGE evaluations; its `next`
- * cursor is opaque and carries the filter it was issued for, so a cursor that was never issued, or
- * one reused with other filters, is refused naming the parameter.
+ * first, filtered by ring, gate and region. Paging as every list (page-cursor.ts).
  */
-import { UsageError } from '../errors.ts';
 import type { Evaluation } from '../gates/types.ts';
-import type { EvaluationQuery, EvaluationView, Page } from './controller-types.ts';
+import type { EvaluationQuery, EvaluationView, Page, ReleaseController } from './controller-types.ts';
+import { MAX_PAGE, issueCursor, parseLimit, readCursor } from './page-cursor.ts';
 
-export const DEFAULT_PAGE = 50;
-export const MAX_PAGE = 500;
+export { DEFAULT_PAGE, MAX_PAGE } from './page-cursor.ts';
 
-function filterKey(q: EvaluationQuery): string {
-  return JSON.stringify([q.ring ?? null, q.gate ?? null, q.region ?? null]);
-}
-
-function parseLimit(limit: string | undefined): number {
-  if (limit === undefined) return DEFAULT_PAGE;
-  if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE) throw new UsageError(`limit "${limit.slice(0, 20)}" must be a whole number from 1 to ${MAX_PAGE}`);
-  return Number(limit);
-}
-
-const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
-
-function parseCursor(cursor: string | undefined, q: EvaluationQuery, total: number): number {
-  if (cursor === undefined) return 0;
-  const refused = new UsageError(`cursor "${cursor.slice(0, 40)}" was not issued for this list (start again without a cursor)`);
-  if (!CURSOR.test(cursor)) throw refused;
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/')));
-  } catch {
-    throw refused;
-  }
-  if (!Array.isArray(decoded) || decoded.length !== 2 || decoded[1] !== filterKey(q)) throw refused;
-  const at = decoded[0];
-  if (typeof at !== 'number' || !Number.isInteger(at) || at < 1 || at > total) throw refused;
-  return at;
-}
-
-function issueCursor(at: number, q: EvaluationQuery): string {
-  return btoa(JSON.stringify([at, filterKey(q)])).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+function filters(q: EvaluationQuery): unknown[] {
+  return [q.ring ?? null, q.gate ?? null, q.region ?? null];
 }
 
 /** The page of `all` (the release's evaluations, oldest first) that `q` asks for. */
 export function evaluationPage(all: ReadonlyArray<Evaluation & { ring: string }>, q: EvaluationQuery): Page<EvaluationView> {
   const limit = parseLimit(q.limit);
-  const start = parseCursor(q.cursor, q, all.length);
+  const start = readCursor(q.cursor, filters(q), (at): at is number => typeof at === 'number' && Number.isInteger(at) && at >= 1 && at <= all.length) ?? 0;
   const items: EvaluationView[] = [];
   let i = start;
   for (; i < all.length && items.length < limit; i++) {
@@ -55,5 +24,16 @@ export function evaluationPage(all: ReadonlyArray<Evaluation & { ring: string }>
     items.push({ ...e, at: new Date(e.at).toISOString() });
   }
   // A next page only when something is left that the filter could still match.
-  return { items, next: i < all.length ? issueCursor(i, q) : null };
+  return { items, next: i < all.length ? issueCursor(i, filters(q)) : null };
+}
+
+/** Every gate evaluation of a release, page after page, oldest first (charts and /metrics read them all). */
+export async function everyEvaluation(controller: Pick<ReleaseController, 'evaluations'>, id: string): Promise<EvaluationView[]> {
+  const all: EvaluationView[] = [];
+  for (let cursor: string | null | undefined; cursor !== null;) {
+    const page = await controller.evaluations(id, { limit: String(MAX_PAGE), ...(cursor ? { cursor } : {}) });
+    all.push(...page.items);
+    cursor = page.next;
+  }
+  return all;
 }

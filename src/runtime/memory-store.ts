@@ -1,11 +1,11 @@
 /**
  * @module MemoryStore: a working in-memory Store for tests and the demo. Same rules as the SQLite
- * store (one unfinished release per service, contiguous input numbers, the audit hash chain), and
- * values are kept as JSON text so callers get copies, exactly as from a database. Nothing survives
- * the process.
+ * store (one unfinished release per service, contiguous input numbers, the audit hash chain, the
+ * release order and freezes), and values are kept as JSON text so callers get copies, exactly as
+ * from a database. Nothing survives the process. Also the checks and orders every Store shares.
  */
 import { AdapterError, ConflictError, NotFoundError } from '../errors.ts';
-import type { AuditEntry, NewAuditEntry, NewRelease, ReleaseRecord, Store } from '../ports.ts';
+import type { AuditEntry, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQuery, ReleaseRecord, Store } from '../ports.ts';
 import { isFinished } from '../engine/actions.ts';
 import { sealAuditEntry } from './audit-chain.ts';
 
@@ -38,6 +38,63 @@ export function checkSnapshotSeq(id: string, seq: number, last: number): void {
   if (seq > last) throw new ConflictError(`release ${id}: a snapshot at input ${seq} is ahead of the log (the last input is ${last})`);
 }
 
+/**
+ * A release list query every store can run; a TypeError naming the field otherwise. An empty
+ * `phases` list filters nothing, like an absent one (as the empty lists of a freeze match everything).
+ */
+export function checkListQuery(query: ReleaseListQuery): void {
+  const { service, phases, after, limit } = query;
+  if (service !== undefined && typeof service !== 'string') throw new TypeError(`release list service must be a string, not ${typeof service}`);
+  if (phases !== undefined && (!Array.isArray(phases) || phases.some((p) => typeof p !== 'string'))) throw new TypeError('release list phases must be a list of strings');
+  if (after !== undefined && (after === null || !Number.isFinite(after.createdAt) || typeof after.id !== 'string')) {
+    throw new TypeError('release list after must be { createdAt, id } of a listed release (a time in epoch milliseconds and an id)');
+  }
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new TypeError(`release list limit must be a whole number from 0, not ${String(limit)}`);
+}
+
+/** Strings in code-unit order, as SQLite's BINARY and PostgreSQL's "C" collation order ASCII ids. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The release order of every store: newest first (createdAt descending), then id descending. */
+export function newestFirst(a: { createdAt: number; id: string }, b: { createdAt: number; id: string }): number {
+  return b.createdAt - a.createdAt || compareText(b.id, a.id);
+}
+
+/** A new freeze as every store keeps it: in force, with lists of strings; a TypeError naming the field otherwise. */
+export function checkNewFreeze(freeze: FreezeRecord): void {
+  if (typeof freeze.id !== 'string' || freeze.id === '') throw new TypeError('freeze id must be a non-empty string');
+  for (const field of ['reason', 'startedBy'] as const) {
+    if (typeof freeze[field] !== 'string') throw new TypeError(`freeze ${field} must be a string`);
+  }
+  for (const field of ['regions', 'services'] as const) {
+    const list: unknown = freeze[field];
+    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) throw new TypeError(`freeze ${field} must be a list of strings`);
+  }
+  if (!Number.isFinite(freeze.startedAt)) throw new TypeError(`freeze startedAt must be a time in epoch milliseconds, not ${String(freeze.startedAt)}`);
+  if (freeze.endedAt !== null || freeze.endedBy !== null) throw new TypeError(`freeze ${freeze.id}: a new freeze is in force (endedAt and endedBy null); end it with endFreeze`);
+}
+
+/** The end of a freeze as every store records it; a TypeError naming the argument otherwise. */
+export function checkFreezeEnd(at: number, by: string): void {
+  if (!Number.isFinite(at)) throw new TypeError(`freeze end time must be a time in epoch milliseconds, not ${String(at)}`);
+  if (typeof by !== 'string') throw new TypeError('freeze endedBy must be a string');
+}
+
+export function freezeExists(id: string): ConflictError {
+  return new ConflictError(`freeze ${id} already exists`);
+}
+
+/** The order of freezes in force: oldest first (startedAt), then id. */
+export function oldestFirst(a: FreezeRecord, b: FreezeRecord): number {
+  return a.startedAt - b.startedAt || compareText(a.id, b.id);
+}
+
+function copyFreeze(f: FreezeRecord): FreezeRecord {
+  return { ...f, regions: [...f.regions], services: [...f.services] };
+}
+
 interface Release {
   record: ReleaseRecord;
   request: string;
@@ -46,11 +103,11 @@ interface Release {
 }
 
 export class MemoryStore implements Store {
-  /** In creation order. */
   readonly #releases = new Map<string, Release>();
   readonly #effects = new Map<string, string>();
   readonly #audit: AuditEntry[] = [];
   readonly #regions = new Map<string, Map<string, { version: string; at: number }>>();
+  readonly #freezes = new Map<string, FreezeRecord>();
   #closed = false;
 
   #live(): void {
@@ -85,11 +142,16 @@ export class MemoryStore implements Store {
     return r ? { ...r.record } : null;
   }
 
-  async listReleases(): Promise<ReleaseRecord[]> {
+  async listReleases(query: ReleaseListQuery = {}): Promise<ReleaseRecord[]> {
     this.#live();
-    // Newest first; among equal times the later created first (Map keeps creation order).
-    const all = [...this.#releases.values()].map((r) => ({ ...r.record })).reverse();
-    return all.sort((a, b) => b.createdAt - a.createdAt);
+    checkListQuery(query);
+    const { service, after, limit } = query;
+    const phases = query.phases && query.phases.length > 0 ? new Set(query.phases) : null;
+    const page = [...this.#releases.values()]
+      .map((r) => r.record)
+      .filter((r) => (service === undefined || r.service === service) && (phases === null || phases.has(r.phase)) && (after === undefined || newestFirst(after, r) < 0))
+      .sort(newestFirst);
+    return (limit === undefined ? page : page.slice(0, limit)).map((r) => ({ ...r }));
   }
 
   async activeReleases(): Promise<ReleaseRecord[]> {
@@ -164,6 +226,32 @@ export class MemoryStore implements Store {
     let regions = this.#regions.get(service);
     if (!regions) this.#regions.set(service, (regions = new Map()));
     regions.set(region, { version, at });
+  }
+
+  async createFreeze(freeze: FreezeRecord, audit: NewAuditEntry): Promise<void> {
+    this.#live();
+    checkNewFreeze(freeze);
+    if (this.#freezes.has(freeze.id)) throw freezeExists(freeze.id);
+    // Everything that can refuse runs before anything is kept.
+    const sealed = sealAuditEntry(this.#audit[this.#audit.length - 1] ?? null, audit);
+    this.#freezes.set(freeze.id, copyFreeze(freeze));
+    this.#audit.push(sealed);
+  }
+
+  async endFreeze(id: string, at: number, by: string, audit: NewAuditEntry): Promise<boolean> {
+    this.#live();
+    checkFreezeEnd(at, by);
+    const freeze = this.#freezes.get(id);
+    if (!freeze || freeze.endedAt !== null) return false;
+    const sealed = sealAuditEntry(this.#audit[this.#audit.length - 1] ?? null, audit);
+    this.#freezes.set(id, { ...freeze, endedAt: at, endedBy: by });
+    this.#audit.push(sealed);
+    return true;
+  }
+
+  async activeFreezes(): Promise<FreezeRecord[]> {
+    this.#live();
+    return [...this.#freezes.values()].filter((f) => f.endedAt === null).sort(oldestFirst).map(copyFreeze);
   }
 
   async close(): Promise<void> {

@@ -1,18 +1,18 @@
 /**
  * @module The view of a release that the API, the dashboard and `release status` show: rings with
- * their times and status, versions per region, events, gate evaluations, blast radius.
+ * their times and status, versions per region, events, the freezes that hold it, blast radius.
  */
 import { allowedActions, leftBehind } from '../engine/actions.ts';
 import type { ReleaseState } from '../engine/types.ts';
-import type { Evaluation } from '../gates/types.ts';
 import { ringUserShare, round } from '../policy/model.ts';
 import type { Policy } from '../policy/schema.ts';
-import type { ReleaseView } from './controller-types.ts';
+import type { FreezeView, ReleaseView } from './controller-types.ts';
 import { eventsJson, ringVerdicts } from './report.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function releaseView(policy: Policy, state: ReleaseState, evaluations: Array<Evaluation & { ring: string }>): ReleaseView {
+/** `freezes`: those that hold the release now. Gate evaluations are paged at their own endpoint. */
+export function releaseView(policy: Policy, state: ReleaseState, freezes: FreezeView[] = []): ReleaseView {
   const verdicts = ringVerdicts(state);
   const onNew = policy.spec.regions.filter((r) => !r.internal && state.versions[r.name] === state.release.version);
   return {
@@ -43,7 +43,7 @@ export function releaseView(policy: Policy, state: ReleaseState, evaluations: Ar
     }),
     versions: { ...state.versions },
     events: eventsJson(state),
-    evaluations: evaluations.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+    freezes,
     blastRadius: { userShare: round(onNew.reduce((s, r) => s + (r.userShare ?? 0), 0)) },
     actions: allowedActions(state),
     leftBehind: leftBehind(policy, state),

@@ -15,7 +15,7 @@ function setup(leader: string | null = 'db-host:4242') {
   const clock = new SimulatedClock(T0);
   const store = new MemoryStore();
   const controller = (): Controller => new Controller({ policy, policyText: BASE, ports: fakeWorld(policy, clock), store, clock });
-  const replica = new ReplicaController({ policy, policyText: BASE, reader: controller, leader: async () => leader });
+  const replica = new ReplicaController({ reader: controller, leader: async () => leader });
   return { replica, controller, store };
 }
 
@@ -43,7 +43,7 @@ describe('a replica', () => {
     const { replica, controller } = setup();
     const elsewhere = controller();
     const { id } = await elsewhere.start({ version: 'v2' }, operator);
-    expect((await replica.list()).map((v) => v.id)).toEqual([id]);
+    expect((await replica.list()).items.map((v) => v.id)).toEqual([id]);
     expect((await replica.get(id)).version).toBe('v2');
     await elsewhere.close();
   });

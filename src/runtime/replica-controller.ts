@@ -5,9 +5,11 @@
  * NotLeaderError, naming the leader.
  */
 import { NotFoundError, NotLeaderError } from '../errors.ts';
-import type { Policy } from '../policy/schema.ts';
+import type { ServicePolicy } from '../policy/fleet-config.ts';
 import type { ComparisonRow } from './region-table.ts';
-import type { Actor, EvaluationQuery, EvaluationView, LiveEvent, Page, ReleaseController, ReleaseView, StartRequest } from './controller-types.ts';
+import type {
+  Actor, EvaluationQuery, EvaluationView, FreezeRequest, FreezeView, LiveEvent, Page, ReleaseController, ReleaseQuery, ReleaseSummary, ReleaseView, ServiceRow, StartRequest,
+} from './controller-types.ts';
 import type { Controller } from './controller.ts';
 
 const FOLLOWER_POLL_MS = 1000;
@@ -19,8 +21,6 @@ const FOLLOWER_POLL_MS = 1000;
  * changing calls are refused with NotLeaderError, naming the leader.
  */
 export class ReplicaController implements ReleaseController {
-  readonly policy: Policy;
-  readonly policyText: string;
   readonly #reader: () => Controller;
   readonly #leaderName: () => Promise<string | null>;
   readonly #listeners = new Map<string, Set<(e: LiveEvent) => void>>();
@@ -35,9 +35,7 @@ export class ReplicaController implements ReleaseController {
    * `reader` makes the read-only controller of a replica that does not lead; `leader` says who
    * leads instead (`HOST:PID`), or null when that is not known.
    */
-  constructor(opts: { policy: Policy; policyText: string; reader: () => Controller; leader: () => Promise<string | null> }) {
-    this.policy = opts.policy;
-    this.policyText = opts.policyText;
+  constructor(opts: { reader: () => Controller; leader: () => Promise<string | null> }) {
     this.#reader = opts.reader;
     this.#leaderName = opts.leader;
   }
@@ -67,8 +65,32 @@ export class ReplicaController implements ReleaseController {
     return (await this.#writes()).start(req, actor);
   }
 
-  list(): Promise<ReleaseView[]> {
-    return this.#reads().list();
+  services(): readonly ServicePolicy[] {
+    return this.#reads().services();
+  }
+
+  serviceOf(name: string | undefined): ServicePolicy {
+    return this.#reads().serviceOf(name);
+  }
+
+  list(query?: ReleaseQuery): Promise<Page<ReleaseSummary>> {
+    return this.#reads().list(query);
+  }
+
+  serviceRows(): Promise<ServiceRow[]> {
+    return this.#reads().serviceRows();
+  }
+
+  freezes(): Promise<FreezeView[]> {
+    return this.#reads().freezes();
+  }
+
+  async startFreeze(req: FreezeRequest, actor: Actor): Promise<{ id: string }> {
+    return (await this.#writes()).startFreeze(req, actor);
+  }
+
+  async endFreeze(id: string, actor: Actor): Promise<void> {
+    return (await this.#writes()).endFreeze(id, actor);
   }
 
   async get(id: string): Promise<ReleaseView> {
@@ -156,7 +178,8 @@ export class ReplicaController implements ReleaseController {
     this.#polling = true;
     try {
       const reader = this.#reader();
-      const ids = this.#listeners.has('*') ? (await reader.list()).map((v) => v.id) : [...this.#listeners.keys()];
+      // Everything watched: the newest releases (a page), where anything new happens.
+      const ids = this.#listeners.has('*') ? (await reader.list()).items.map((v) => v.id) : [...this.#listeners.keys()];
       for (const id of ids) {
         let events: ReleaseView['events'];
         try {

@@ -104,7 +104,7 @@ describe('the service', () => {
       expect(b.describe).toContain('  leader: waiting for the leader lock (the leader is host-a:1); serving the API read-only until then');
 
       const notLeader = { status: 503, body: { error: { code: 'not-leader', message: 'this replica is not the leader; the leader is host-a:1' } } };
-      expect(await call(b, '/api/v1/releases')).toEqual({ status: 200, body: [] });
+      expect(await call(b, '/api/v1/releases')).toEqual({ status: 200, body: { items: [], next: null } });
       expect(await call(b, '/api/v1/releases', { method: 'POST', body: { version: 'v2.1.0' } })).toEqual(notLeader);
       // Refused before the body is read or the role judged; who is not signed in is told so first.
       expect(await call(b, '/api/v1/releases', { method: 'POST', body: { nonsense: true } })).toEqual(notLeader);

@@ -12,13 +12,15 @@ import { createApp } from '../api/app.ts';
 import { tokensFileAuth } from '../api/auth.ts';
 import { answerClientErrors } from '../api/client-errors.ts';
 import { dashboardRoutes } from '../api/dashboard/index.ts';
-import { isFinished } from '../engine/actions.ts';
-import { NotLeaderError, UsageError } from '../errors.ts';
+import { join } from 'node:path';
+import { ConflictError, NotLeaderError, UsageError } from '../errors.ts';
+import type { FleetConfig, ServicePolicy } from '../policy/fleet-config.ts';
 import { loadPolicy } from '../policy/load.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { Clock, Timers } from '../ports.ts';
-import { loadScenario } from '../sim/scenario.ts';
-import type { ReleaseController } from './controller-types.ts';
+import { loadScenario, type Scenario } from '../sim/scenario.ts';
+import type { Actor, ReleaseController } from './controller-types.ts';
+import type { RuntimePorts } from './effects.ts';
 import { Controller } from './controller.ts';
 import { leaderLock, openStore, type StoreLocation } from './open-store.ts';
 import { RealClock, ScaledClock } from './real-clock.ts';
@@ -34,6 +36,11 @@ export interface Source {
 export interface ServiceOptions {
   /** The policy in force, as text; default: the embedded three-region default. */
   policy?: Source;
+  /**
+   * Every service of a configuration directory (`serve --config DIR`), read afresh on each call:
+   * at start and on every reload. Throws PolicyError (every problem) or UsageError.
+   */
+  config?: () => FleetConfig;
   /** Adjust the loaded policy (the demo points its delivery at a local GitOps repository). */
   transformPolicy?: (policy: Policy) => Policy;
   /** Where releases are kept. Replicas sharing a PostgreSQL database take turns leading. */
@@ -59,6 +66,12 @@ export interface ServiceOptions {
 export interface RunningService {
   url: string;
   controller: ReleaseController;
+  /**
+   * Read the configuration again and put it in force, all or nothing: on any error the old one
+   * stays and the error (PolicyError with every problem) is thrown. ConflictError when the server
+   * runs the embedded default (nothing to read again).
+   */
+  reload(actor: Actor): Promise<{ services: string[] }>;
   /** What it serves, one line each, for the command to print: the URL first, then ports, store, leader, tokens, time. */
   describe: string[];
   /** Whether this replica runs releases now (always on a store nothing shares; the lock holder's otherwise). */
@@ -73,59 +86,98 @@ interface Term {
   controller: Controller;
   clock: Clock & Timers;
   resumed: number;
+  /** The ports of each service, as wired for this term. */
+  wirings: Map<string, Wiring>;
+}
+
+/** One line per port for one service; for several, which implementation serves each port of how many. */
+function describeWirings(config: FleetConfig, wirings: Map<string, Wiring>): string[] {
+  if (config.services.length === 1) return wirings.get(config.services[0]!.service)?.describe ?? [];
+  const counts = new Map<string, number>();
+  for (const w of wirings.values()) for (const line of w.describe) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [`services: ${config.services.map((s) => s.service).join(', ')}`, ...[...counts].map(([line, n]) => `${line} (${n} of ${wirings.size} services)`)];
+}
+
+/** Start everything the service runs; resolves once it listens. */
+/** The configuration the options name: a directory's, one policy file's, or the embedded default. */
+function readServices(opts: ServiceOptions): FleetConfig {
+  const raw = ((): FleetConfig => {
+    if (opts.config) return opts.config();
+    const loaded = opts.policy ? { ...loadPolicy(opts.policy.text, opts.policy.file), ...opts.policy } : defaultPolicy();
+    return { services: [{ service: loaded.policy.spec.service.name, policy: loaded.policy, text: loaded.text, file: loaded.file, fleet: null }], fleets: [] };
+  })();
+  const transform = opts.transformPolicy;
+  return transform ? { ...raw, services: raw.services.map((s) => ({ ...s, policy: transform(s.policy) })) } : raw;
 }
 
 /** Start everything the service runs; resolves once it listens. */
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
-  const loaded = opts.policy ? { ...loadPolicy(opts.policy.text, opts.policy.file), ...opts.policy } : defaultPolicy();
-  const policy = opts.transformPolicy ? opts.transformPolicy(loaded.policy) : loaded.policy;
-  const scenario = opts.scenario ? loadScenario(opts.scenario.text, opts.scenario.file, policy).scenario : undefined;
+  let config = readServices(opts);
+  const scenarios = new Map<string, Scenario>();
+  const scenarioFor = (s: ServicePolicy): Scenario | undefined => {
+    if (!opts.scenario) return undefined;
+    const known = scenarios.get(s.service);
+    if (known) return known;
+    const scenario = loadScenario(opts.scenario.text, opts.scenario.file, s.policy).scenario;
+    scenarios.set(s.service, scenario);
+    return scenario;
+  };
+  for (const s of config.services) scenarioFor(s);
   const auth = tokensFileAuth(opts.tokensFile, { log: opts.log });
   const tokens = auth.tokens();
   const opened = await openStore(opts.store);
   const store = opened.store;
-  const wire = (clock: Clock): Wiring =>
-    wirePorts(policy, { clock, workDir: opts.workDir, ...(scenario ? { scenario } : {}), ...(opts.env ? { env: opts.env } : {}), log: opts.log });
+  /** Each service its own ports; a service of a fleet keeps its GitOps clone in a folder of its own. */
+  const wire = (clock: Clock, s: ServicePolicy): Wiring => {
+    const scenario = scenarioFor(s);
+    const workDir = s.fleet === null ? opts.workDir : join(opts.workDir, 'services', s.service);
+    return wirePorts(s.policy, { clock, workDir, ...(scenario ? { scenario } : {}), ...(opts.env ? { env: opts.env } : {}), log: opts.log });
+  };
   /** The wall clock at 1x when `start` is not ahead of it; a clock scaled from `start` otherwise. */
   const clockFrom = (start: number): Clock & Timers =>
     (opts.timeScale === 1 && start <= Date.now() ? new RealClock() : new ScaledClock({ scale: opts.timeScale, start }));
   // Scaled time runs ahead of the wall clock: after a restart, or when another replica takes over,
   // it goes on from the last recorded moment, never back.
   const leaderClock = async (): Promise<Clock & Timers> => {
-    const lastRecorded = Math.max(0, ...(await store.listReleases()).map((r) => r.updatedAt));
+    const lastRecorded = (await store.listReleases()).reduce((max, r) => Math.max(max, r.updatedAt), 0);
     return clockFrom(Math.max(Date.now(), lastRecorded));
   };
   let describePorts: string[] = [];
 
+  /** The simulated fleet of a new service starts with every region on the scenario's previous version: say so. */
+  const seedVersions = async (s: ServicePolicy, wiring: Wiring, now: number): Promise<void> => {
+    const scenario = scenarioFor(s);
+    if (!wiring.fleet || !scenario) return;
+    const known = await store.regionVersions(s.service);
+    if (Object.keys(known).length > 0) return;
+    for (const r of s.policy.spec.regions) await store.setRegionVersion(s.service, r.name, scenario.spec.release.previous, now);
+  };
+
   /** Take over running releases: a clock, the ports, the controller, every unfinished release resumed. */
   const lead = async (): Promise<Term> => {
     const clock = await leaderClock();
-    const wiring = wire(clock);
-    describePorts = wiring.describe;
-    if (wiring.fleet && scenario) {
-      // The simulated fleet starts with every region on the scenario's previous version: say so.
-      const service = policy.spec.service.name;
-      const known = await store.regionVersions(service);
-      if (Object.keys(known).length === 0) {
-        for (const r of policy.spec.regions) await store.setRegionVersion(service, r.name, scenario.spec.release.previous, clock.now());
-      }
-    }
-    const controller = new Controller({
-      policy, policyText: loaded.text, ports: wiring.ports, store, clock,
-      onError: (e) => opts.log(`error: ${e instanceof Error ? e.message : String(e)}`),
-    });
-    if (wiring.fleet) {
-      // The simulated fleet lives in memory: before anything resumes, tell it what the recorded
-      // releases already deployed.
-      for (const view of await controller.list()) {
-        if (isFinished(view.phase)) continue;
-        for (const [region, version] of Object.entries(view.versions)) if (version === view.version) wiring.fleet.assume(region, version);
-      }
+    const wirings = new Map<string, Wiring>();
+    const portsFor = (s: ServicePolicy) => {
+      const wiring = wire(clock, s);
+      wirings.set(s.service, wiring);
+      return wiring.ports;
+    };
+    const controller = new Controller({ config, portsFor, store, clock, onError: (e) => opts.log(`error: ${e instanceof Error ? e.message : String(e)}`) });
+    describePorts = describeWirings(config, wirings);
+    for (const s of config.services) await seedVersions(s, wirings.get(s.service)!, clock.now());
+    // The simulated fleets live in memory: before anything resumes, tell them what the recorded
+    // releases already deployed.
+    for (const rec of await store.activeReleases()) {
+      const fleet = wirings.get(rec.service)?.fleet;
+      if (!fleet) continue;
+      const view = await controller.get(rec.id).catch(() => null);
+      if (!view) continue;
+      for (const [region, version] of Object.entries(view.versions)) if (version === view.version) fleet.assume(region, version);
     }
     await replica.setLeader(controller);
     try {
       const resumed = await controller.recover();
-      return { controller, clock, resumed };
+      return { controller, clock, resumed, wirings };
     } catch (e) {
       // Nothing half-led: the next check (holding the lock still) starts the term afresh.
       await replica.setLeader(null);
@@ -135,18 +187,25 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   };
 
   // What a replica that does not lead reads with: ports and a clock of its own, made when first needed.
-  let readerParts: { clock: Clock & Timers; wiring: Wiring } | null = null;
+  let readerParts: { clock: Clock & Timers; ports: Map<string, RuntimePorts> } | null = null;
   const readerClock = (): Clock & Timers => {
-    if (!readerParts) {
-      const clock = clockFrom(Date.now());
-      readerParts = { clock, wiring: wire(clock) };
-      if (describePorts.length === 0) describePorts = readerParts.wiring.describe;
-    }
+    if (!readerParts) readerParts = { clock: clockFrom(Date.now()), ports: new Map() };
     return readerParts.clock;
   };
   const reader = (): Controller => {
     const clock = readerClock();
-    return new Controller({ policy, policyText: loaded.text, ports: readerParts!.wiring.ports, store, clock });
+    const parts = readerParts!;
+    const portsFor = (s: ServicePolicy): RuntimePorts => {
+      let ports = parts.ports.get(s.service);
+      if (!ports) {
+        const wiring = wire(clock, s);
+        ports = wiring.ports;
+        parts.ports.set(s.service, ports);
+        if (describePorts.length === 0) describePorts = wiring.describe;
+      }
+      return ports;
+    };
+    return new Controller({ config, portsFor, store, clock });
   };
 
   const lock = leaderLock(opts.store);
@@ -158,7 +217,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       return null;
     }
   };
-  const replica = new ReplicaController({ policy, policyText: loaded.text, reader, leader: leaderName });
+  const replica = new ReplicaController({ reader, leader: leaderName });
   let term: Term | null = null;
   let leaderLine: string | null = null;
   if (!lock) {
@@ -173,7 +232,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       ? `leader: this replica (${lock.identity}) holds the leader lock and runs releases`
       : `leader: waiting for the leader lock (the leader is ${(await lock.leader().catch(() => null)) ?? 'not known yet'}); serving the API read-only until then`;
   }
-  if (!term) readerClock();
+  if (!term) reader();
 
   // Changes are taken only during a term, once its releases have resumed.
   const leadership = {
@@ -181,7 +240,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       if (!term) throw new NotLeaderError(await leaderName());
     },
   };
-  const app = createApp(replica, auth, { log: opts.log, leadership });
+  // Defined below, once everything it reloads exists.
+  let reload: RunningService['reload'] = () => Promise.reject(new ConflictError('the server is still starting'));
+  const app = createApp(replica, auth, { log: opts.log, leadership, reload: (actor) => reload(actor) });
   app.route('/', dashboardRoutes(replica, auth, { now: () => (term ? term.clock : readerClock()).now() }));
 
   let server: ServerType;
@@ -205,7 +266,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
 
   const describe = [
-    `meridian serving ${policy.spec.service.name} at ${url} (dashboard ${url}/, API ${url}/api/v1)`,
+    `meridian serving ${config.services.length === 1 ? config.services[0]!.service : `${config.services.length} services`} at ${url} (dashboard ${url}/, API ${url}/api/v1)`,
     ...describePorts.map((line) => `  ${line}`),
     `  store: ${opened.description}${term?.resumed ? `, ${term.resumed} release(s) resumed` : ''}`,
     ...(leaderLine ? [`  ${leaderLine}`] : []),
@@ -245,9 +306,30 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const timer = lock ? setInterval(() => void check(), opts.leaderCheckMs ?? LEADER_CHECK_MS) : null;
   lock?.onLost(() => void check());
 
+  /** All or nothing: a configuration with any error leaves the one in force. */
+  reload = async (actor: Actor): Promise<{ services: string[] }> => {
+    if (!opts.config && !opts.policy) throw new ConflictError('this server runs the embedded default policy: there is nothing to read again (serve --config DIR or --policy FILE)');
+    if (!term && lock) throw new NotLeaderError(await leaderName());
+    const next = readServices(opts);
+    scenarios.clear();
+    for (const s of next.services) scenarioFor(s);
+    config = next;
+    if (term) {
+      const current = term;
+      await current.controller.reload(next, actor);
+      for (const s of next.services) {
+        const wiring = current.wirings.get(s.service);
+        if (wiring) await seedVersions(s, wiring, current.clock.now());
+      }
+    }
+    if (readerParts) readerParts.ports.clear();
+    return { services: next.services.map((s) => s.service) };
+  };
+
   return {
     url,
     controller: replica,
+    reload: (actor) => reload(actor),
     describe,
     isLeader: () => term !== null,
     close: async () => {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import type { NewAuditEntry, Store } from '../ports.ts';
+import type { FreezeRecord, NewAuditEntry, ReleaseRecord, Store } from '../ports.ts';
 import { GENESIS, auditHash, verifyAuditChain } from './audit-chain.ts';
 
 export interface StoreContractOptions {
@@ -14,6 +14,11 @@ export interface StoreContractOptions {
    * a database). Stores that cannot be reached around their API leave it out and skip that test.
    */
   tamperAudit?: (store: Store, seq: number, detail: string) => Promise<void>;
+  /**
+   * Close `store` and open another on the same data (the same file, the same schema). Stores that
+   * keep nothing past close leave it out and skip the durability tests.
+   */
+  reopen?: (store: Store) => Promise<Store>;
 }
 
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
@@ -37,6 +42,16 @@ function entry(n: number, over: Partial<NewAuditEntry> = {}): NewAuditEntry {
   return { at: T0 + n * MIN, actor: 'alice', action: 'release.start', target: `webapp-${n}`, outcome: 'ok', detail: `webapp v2.1.${n}`, ...over };
 }
 
+function freeze(id: string, startedAt = T0, over: Partial<FreezeRecord> = {}): FreezeRecord {
+  return { id, reason: 'incident 4711', regions: [], services: [], startedAt, startedBy: 'alice', endedAt: null, endedBy: null, ...over };
+}
+
+function freezeAudit(action: 'freeze.start' | 'freeze.end', id: string, at = T0, over: Partial<NewAuditEntry> = {}): NewAuditEntry {
+  return { at, actor: 'alice', action, target: id, outcome: 'ok', detail: 'incident 4711', ...over };
+}
+
+const ids = (records: ReleaseRecord[]): string[] => records.map((r) => r.id);
+
 export function storeContract(name: string, make: () => Promise<Store>, options: StoreContractOptions = {}): void {
   describe(`${name} (the Store contract)`, () => {
     const open: Store[] = [];
@@ -48,6 +63,11 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
     afterEach(async () => {
       for (const s of open.splice(0)) await s.close();
     });
+    async function reopen(s: Store): Promise<Store> {
+      const again = await options.reopen!(s);
+      open.push(again);
+      return again;
+    }
 
     describe('releases', () => {
       it('records a new release as running, with its creation time as the last update', async () => {
@@ -61,13 +81,14 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
         expect(await s.getRelease('nope')).toBeNull();
       });
 
-      it('lists releases newest first, the later created first among equal times', async () => {
+      it('lists releases newest first, the greater id first among equal times, whatever order they were created in', async () => {
         const s = await fresh();
         await s.createRelease(release('a', 'svc-a', T0));
         await s.createRelease(release('c', 'svc-c', T0 + 2 * MIN));
-        await s.createRelease(release('b', 'svc-b', T0 + MIN));
         await s.createRelease(release('d', 'svc-d', T0 + MIN));
-        expect((await s.listReleases()).map((r) => r.id)).toEqual(['c', 'd', 'b', 'a']);
+        await s.createRelease(release('b', 'svc-b', T0 + MIN));
+        expect(ids(await s.listReleases())).toEqual(['c', 'd', 'b', 'a']);
+        expect(ids(await s.activeReleases())).toEqual(['c', 'd', 'b', 'a']);
       });
 
       it('refuses a second unfinished release of a service, naming the one in progress and its phase', async () => {
@@ -150,6 +171,248 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
           await s.appendInput(`r-${phase}`, 1, { type: 'start' }, phase, T0 + i * MIN);
         }
         expect((await s.activeReleases()).map((r) => r.phase)).toEqual(['rolling-back', 'halted', 'waiting', 'running']);
+      });
+    });
+
+    describe('release pages', () => {
+      /** 8 releases of 3 services, 4 of them created at the same moment; newest first they are h g f e d c b a. */
+      async function eight(s: Store): Promise<void> {
+        const plan: Array<[string, string, number, string]> = [
+          ['a', 'web', T0, 'completed'],
+          ['b', 'api', T0 + MIN, 'aborted'],
+          ['e', 'web', T0 + 2 * MIN, 'completed'],
+          ['c', 'api', T0 + 2 * MIN, 'rolled-back'],
+          ['d', 'db', T0 + 2 * MIN, 'completed'],
+          ['f', 'db', T0 + 2 * MIN, 'halted'],
+          ['g', 'api', T0 + 3 * MIN, 'waiting'],
+          ['h', 'web', T0 + 4 * MIN, 'running'],
+        ];
+        for (const [id, service, at, phase] of plan) {
+          await s.createRelease(release(id, service, at));
+          await s.appendInput(id, 1, { type: 'start' }, phase, at);
+        }
+      }
+      const key = (r: ReleaseRecord | undefined) => ({ createdAt: r!.createdAt, id: r!.id });
+
+      it('gives at most limit records, and without one all of them', async () => {
+        const s = await fresh();
+        await eight(s);
+        expect(ids(await s.listReleases({ limit: 3 }))).toEqual(['h', 'g', 'f']);
+        expect(ids(await s.listReleases({ limit: 100 }))).toEqual(['h', 'g', 'f', 'e', 'd', 'c', 'b', 'a']);
+        expect(ids(await s.listReleases({}))).toEqual(['h', 'g', 'f', 'e', 'd', 'c', 'b', 'a']);
+        expect(await s.listReleases({ limit: 0 })).toEqual([]);
+      });
+
+      it('pages through every release once, breaking ties on createdAt by id across page boundaries', async () => {
+        const s = await fresh();
+        await eight(s);
+        const pages: string[][] = [];
+        let after: { createdAt: number; id: string } | undefined;
+        for (;;) {
+          const page = await s.listReleases({ limit: 3, ...(after ? { after } : {}) });
+          if (page.length === 0) break;
+          pages.push(ids(page));
+          after = key(page[page.length - 1]);
+        }
+        expect(pages).toEqual([['h', 'g', 'f'], ['e', 'd', 'c'], ['b', 'a']]);
+        // A page ending inside the group created at one moment goes on with the next id down.
+        expect(ids(await s.listReleases({ after: { createdAt: T0 + 2 * MIN, id: 'e' }, limit: 2 }))).toEqual(['d', 'c']);
+      });
+
+      it('takes after as a key, strictly after it in the order, not as a release it must know', async () => {
+        const s = await fresh();
+        await eight(s);
+        expect(ids(await s.listReleases({ after: { createdAt: T0 + 2 * MIN, id: 'dd' } }))).toEqual(['d', 'c', 'b', 'a']);
+        expect(ids(await s.listReleases({ after: { createdAt: T0 + 2 * MIN + 1, id: '' } }))).toEqual(['f', 'e', 'd', 'c', 'b', 'a']);
+        expect(ids(await s.listReleases({ after: { createdAt: T0 + 10 * MIN, id: 'a' }, limit: 1 }))).toEqual(['h']);
+      });
+
+      it('answers [] for an after at or past the end', async () => {
+        const s = await fresh();
+        await eight(s);
+        expect(await s.listReleases({ after: { createdAt: T0, id: 'a' } })).toEqual([]);
+        expect(await s.listReleases({ after: { createdAt: T0 - MIN, id: 'z' }, limit: 5 })).toEqual([]);
+        expect(await s.listReleases({ service: 'db', after: { createdAt: T0 + 2 * MIN, id: 'd' } })).toEqual([]);
+      });
+
+      it('filters by service, exactly', async () => {
+        const s = await fresh();
+        await eight(s);
+        await s.createRelease(release('i', 'web-2', T0 + 5 * MIN));
+        await s.createRelease(release('j', 'WEB', T0 + 5 * MIN));
+        expect(ids(await s.listReleases({ service: 'web' }))).toEqual(['h', 'e', 'a']);
+        expect(ids(await s.listReleases({ service: 'api', limit: 2 }))).toEqual(['g', 'c']);
+        expect(ids(await s.listReleases({ service: 'api', after: { createdAt: T0 + 2 * MIN, id: 'c' } }))).toEqual(['b']);
+        expect(await s.listReleases({ service: 'we' })).toEqual([]);
+      });
+
+      it('filters by any of the phases given; an empty list filters nothing', async () => {
+        const s = await fresh();
+        await eight(s);
+        expect(ids(await s.listReleases({ phases: ['completed'] }))).toEqual(['e', 'd', 'a']);
+        expect(ids(await s.listReleases({ phases: ['running', 'waiting', 'halted'] }))).toEqual(['h', 'g', 'f']);
+        expect(ids(await s.listReleases({ phases: ['rolling-back'] }))).toEqual([]);
+        expect(ids(await s.listReleases({ phases: [] }))).toEqual(['h', 'g', 'f', 'e', 'd', 'c', 'b', 'a']);
+        const [h] = await s.listReleases({ phases: ['running'] });
+        expect(h).toEqual({ id: 'h', service: 'web', version: 'v2.1.0', createdAt: T0 + 4 * MIN, updatedAt: T0 + 4 * MIN, phase: 'running' });
+      });
+
+      it('combines service, phases, after and limit', async () => {
+        const s = await fresh();
+        await eight(s);
+        const finished = ['completed', 'rolled-back', 'aborted'];
+        expect(ids(await s.listReleases({ phases: finished, limit: 2 }))).toEqual(['e', 'd']);
+        expect(ids(await s.listReleases({ phases: finished, after: { createdAt: T0 + 2 * MIN, id: 'd' }, limit: 2 }))).toEqual(['c', 'b']);
+        expect(ids(await s.listReleases({ service: 'db', phases: finished }))).toEqual(['d']);
+        expect(ids(await s.listReleases({ service: 'web', phases: ['completed'], after: { createdAt: T0 + 2 * MIN, id: 'e' }, limit: 5 }))).toEqual(['a']);
+      });
+
+      it('refuses a limit that is not a whole number from 0, naming it', async () => {
+        const s = await fresh();
+        await eight(s);
+        for (const limit of [-1, 1.5, Number.NaN]) {
+          const e = await refusal(s.listReleases({ limit }));
+          expect(e).toBeInstanceOf(TypeError);
+          expect(e.message).toBe(`release list limit must be a whole number from 0, not ${String(limit)}`);
+        }
+      });
+    });
+
+    describe('freezes', () => {
+      it('has none in force at first', async () => {
+        const s = await fresh();
+        expect(await s.activeFreezes()).toEqual([]);
+      });
+
+      it('keeps freezes exactly as given, in force oldest first and by id among equal times', async () => {
+        const s = await fresh();
+        const eu = freeze('f-2', T0 + MIN, { reason: 'eu incident: "db", failover', regions: ['eu-west-1', 'eu-central-1'], services: [] });
+        const shop = freeze('f-1', T0 + MIN, { regions: [], services: ['checkout', 'cart.v2', 'search_api'], startedBy: 'bob' });
+        const all = freeze('f-9', T0, { reason: '' });
+        await s.createFreeze(eu, freezeAudit('freeze.start', 'f-2', T0 + MIN));
+        await s.createFreeze(shop, freezeAudit('freeze.start', 'f-1', T0 + MIN));
+        await s.createFreeze(all, freezeAudit('freeze.start', 'f-9', T0));
+        expect(await s.activeFreezes()).toEqual([all, shop, eu]);
+      });
+
+      it('writes the audit entry of each start and end in the chain, as given', async () => {
+        const s = await fresh();
+        await s.appendAudit(entry(1));
+        await s.createFreeze(freeze('f-1', T0 + MIN), freezeAudit('freeze.start', 'f-1', T0 + MIN, { detail: 'incident 4711 (regions: all; services: all)' }));
+        expect(await s.endFreeze('f-1', T0 + 5 * MIN, 'bob', freezeAudit('freeze.end', 'f-1', T0 + 5 * MIN, { actor: 'bob' }))).toBe(true);
+        const audit = await s.audit();
+        expect(audit.map((a) => [a.seq, a.actor, a.action, a.target, a.at])).toEqual([
+          [1, 'alice', 'release.start', 'webapp-1', T0 + MIN],
+          [2, 'alice', 'freeze.start', 'f-1', T0 + MIN],
+          [3, 'bob', 'freeze.end', 'f-1', T0 + 5 * MIN],
+        ]);
+        expect(audit[1]!.detail).toBe('incident 4711 (regions: all; services: all)');
+        expect(verifyAuditChain(audit)).toEqual({ ok: true, count: 3 });
+      });
+
+      it('ends a freeze in force: it leaves the list, the others stay', async () => {
+        const s = await fresh();
+        await s.createFreeze(freeze('f-1', T0), freezeAudit('freeze.start', 'f-1'));
+        await s.createFreeze(freeze('f-2', T0 + MIN, { regions: ['ap-south-1'] }), freezeAudit('freeze.start', 'f-2'));
+        expect(await s.endFreeze('f-1', T0 + 2 * MIN, 'bob', freezeAudit('freeze.end', 'f-1', T0 + 2 * MIN))).toBe(true);
+        expect(await s.activeFreezes()).toEqual([freeze('f-2', T0 + MIN, { regions: ['ap-south-1'] })]);
+      });
+
+      it('answers false and writes nothing when ending a freeze twice, or one it does not know', async () => {
+        const s = await fresh();
+        await s.createFreeze(freeze('f-1', T0), freezeAudit('freeze.start', 'f-1'));
+        expect(await s.endFreeze('f-1', T0 + MIN, 'bob', freezeAudit('freeze.end', 'f-1', T0 + MIN))).toBe(true);
+        expect(await s.endFreeze('f-1', T0 + 2 * MIN, 'carol', freezeAudit('freeze.end', 'f-1', T0 + 2 * MIN))).toBe(false);
+        expect(await s.endFreeze('nope', T0 + 2 * MIN, 'carol', freezeAudit('freeze.end', 'nope', T0 + 2 * MIN))).toBe(false);
+        expect((await s.audit()).map((a) => a.action)).toEqual(['freeze.start', 'freeze.end']);
+        expect(await s.activeFreezes()).toEqual([]);
+      });
+
+      it('lets exactly one of two concurrent ends of a freeze win', async () => {
+        const s = await fresh();
+        await s.createFreeze(freeze('f-1', T0), freezeAudit('freeze.start', 'f-1'));
+        const results = await Promise.all([
+          s.endFreeze('f-1', T0 + MIN, 'bob', freezeAudit('freeze.end', 'f-1', T0 + MIN, { actor: 'bob' })),
+          s.endFreeze('f-1', T0 + MIN, 'carol', freezeAudit('freeze.end', 'f-1', T0 + MIN, { actor: 'carol' })),
+        ]);
+        expect([...results].sort()).toEqual([false, true]);
+        const audit = await s.audit();
+        expect(audit.filter((a) => a.action === 'freeze.end').map((a) => a.actor)).toEqual([results[0] ? 'bob' : 'carol']);
+        expect(verifyAuditChain(audit)).toEqual({ ok: true, count: 2 });
+      });
+
+      it('refuses a freeze id already taken, even by an ended freeze, and writes nothing', async () => {
+        const s = await fresh();
+        await s.createFreeze(freeze('f-1', T0), freezeAudit('freeze.start', 'f-1'));
+        const e = await refusal(s.createFreeze(freeze('f-1', T0 + MIN, { reason: 'another' }), freezeAudit('freeze.start', 'f-1', T0 + MIN)));
+        expect(e).toBeInstanceOf(ConflictError);
+        expect(e.message).toBe('freeze f-1 already exists');
+        await s.endFreeze('f-1', T0 + 2 * MIN, 'bob', freezeAudit('freeze.end', 'f-1', T0 + 2 * MIN));
+        expect((await refusal(s.createFreeze(freeze('f-1', T0 + 3 * MIN), freezeAudit('freeze.start', 'f-1', T0 + 3 * MIN)))).message).toBe('freeze f-1 already exists');
+        expect((await s.audit()).map((a) => a.action)).toEqual(['freeze.start', 'freeze.end']);
+        expect(await s.activeFreezes()).toEqual([]);
+      });
+
+      it('leaves nothing behind when the audit entry of a new freeze is refused', async () => {
+        const s = await fresh();
+        const reason = 'rollout paused, see https://ci.example/run?token=abc';
+        const e = await refusal(s.createFreeze(freeze('f-1', T0, { reason }), freezeAudit('freeze.start', 'f-1', T0, { detail: reason })));
+        expect(e.message).toContain("looks like it contains 'token='");
+        expect(await s.activeFreezes()).toEqual([]);
+        expect(await s.audit()).toEqual([]);
+        // The id is not held by a half-written freeze.
+        await s.createFreeze(freeze('f-1', T0, { reason: 'rollout paused' }), freezeAudit('freeze.start', 'f-1'));
+        expect((await s.activeFreezes()).map((f) => f.reason)).toEqual(['rollout paused']);
+        expect(verifyAuditChain(await s.audit())).toEqual({ ok: true, count: 1 });
+      });
+
+      it('keeps the freeze in force when the audit entry of its end is refused', async () => {
+        const s = await fresh();
+        await s.createFreeze(freeze('f-1', T0), freezeAudit('freeze.start', 'f-1'));
+        const e = await refusal(s.endFreeze('f-1', T0 + MIN, 'bob', freezeAudit('freeze.end', 'f-1', T0 + MIN, { detail: 'ended via /api?token=abc' })));
+        expect(e.message).toContain("looks like it contains 'token='");
+        expect(await s.activeFreezes()).toEqual([freeze('f-1', T0)]);
+        expect((await s.audit()).map((a) => a.action)).toEqual(['freeze.start']);
+        expect(await s.endFreeze('f-1', T0 + MIN, 'bob', freezeAudit('freeze.end', 'f-1', T0 + MIN))).toBe(true);
+      });
+
+      it('refuses a new freeze that has already ended, writing nothing', async () => {
+        const s = await fresh();
+        const e = await refusal(s.createFreeze(freeze('f-1', T0, { endedAt: T0 + MIN, endedBy: 'bob' }), freezeAudit('freeze.start', 'f-1')));
+        expect(e).toBeInstanceOf(TypeError);
+        expect(e.message).toBe('freeze f-1: a new freeze is in force (endedAt and endedBy null); end it with endFreeze');
+        expect(await s.audit()).toEqual([]);
+      });
+
+      it('gives back copies: changing what it returned changes nothing stored', async () => {
+        const s = await fresh();
+        const given = freeze('f-1', T0, { regions: ['eu-west-1'] });
+        await s.createFreeze(given, freezeAudit('freeze.start', 'f-1'));
+        given.regions.push('given-later');
+        const [read] = await s.activeFreezes();
+        read!.regions.push('read-later');
+        read!.services.push('read-later');
+        expect(await s.activeFreezes()).toEqual([freeze('f-1', T0, { regions: ['eu-west-1'] })]);
+      });
+    });
+
+    describe.skipIf(!options.reopen)('durability', () => {
+      it('keeps releases in their order and freezes, in force or ended, across a close and re-open', async () => {
+        const s = await fresh();
+        for (const [id, at] of [['b', T0], ['a', T0], ['c', T0 + MIN]] as const) await s.createRelease(release(id, `svc-${id}`, at));
+        await s.createFreeze(freeze('f-1', T0, { regions: ['eu-west-1'], services: ['checkout'] }), freezeAudit('freeze.start', 'f-1'));
+        await s.createFreeze(freeze('f-2', T0 + MIN), freezeAudit('freeze.start', 'f-2', T0 + MIN));
+        await s.endFreeze('f-2', T0 + 2 * MIN, 'bob', freezeAudit('freeze.end', 'f-2', T0 + 2 * MIN));
+        const again = await reopen(s);
+        expect(ids(await again.listReleases())).toEqual(['c', 'b', 'a']);
+        expect(ids(await again.listReleases({ after: { createdAt: T0, id: 'b' } }))).toEqual(['a']);
+        expect(await again.activeFreezes()).toEqual([freeze('f-1', T0, { regions: ['eu-west-1'], services: ['checkout'] })]);
+        expect(await again.endFreeze('f-2', T0 + 3 * MIN, 'carol', freezeAudit('freeze.end', 'f-2', T0 + 3 * MIN))).toBe(false);
+        expect((await refusal(again.createFreeze(freeze('f-2', T0 + 3 * MIN), freezeAudit('freeze.start', 'f-2', T0 + 3 * MIN)))).message).toBe('freeze f-2 already exists');
+        expect(await again.endFreeze('f-1', T0 + 3 * MIN, 'carol', freezeAudit('freeze.end', 'f-1', T0 + 3 * MIN))).toBe(true);
+        const audit = await again.audit();
+        expect(audit.map((a) => `${a.action} ${a.target}`)).toEqual(['freeze.start f-1', 'freeze.start f-2', 'freeze.end f-2', 'freeze.end f-1']);
+        expect(verifyAuditChain(audit)).toEqual({ ok: true, count: 4 });
       });
     });
 

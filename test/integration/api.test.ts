@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../src/api/test-server.test-helper.ts';
-import type { ReleaseView } from '../../src/runtime/controller-types.ts';
+import type { Page, ReleaseSummary, ReleaseView } from '../../src/runtime/controller-types.ts';
 import type { AuditEntry } from '../../src/ports.ts';
 
 const MIN = 60_000;
@@ -69,7 +69,8 @@ describe('the Meridian HTTP API', () => {
 
     const list = await s.call('/api/v1/releases', { as: 'victor' });
     expect(list.status).toBe(200);
-    expect((list.body as ReleaseView[]).map((v) => [v.id, v.phase])).toEqual([[id, 'running']]);
+    expect((list.body as Page<ReleaseSummary>).items.map((v) => [v.id, v.phase, v.currentRing])).toEqual([[id, 'running', 'ring-0']]);
+    expect((list.body as Page<ReleaseSummary>).next).toBeNull();
   });
 
   it('refuses a second start while a release of the service runs: 409 naming the running release', async () => {
@@ -86,7 +87,7 @@ describe('the Meridian HTTP API', () => {
     expect((await audit()).map(({ actor, action, target, outcome, detail }) => ({ actor, action, target, outcome, detail }))).toEqual([
       { actor: 'victor', action: 'release.start', target: 'shop', outcome: 'refused', detail: 'release.start requires the operator role; victor is a viewer' },
     ]);
-    expect((await s.call('/api/v1/releases', { as: 'victor' })).body).toEqual([]);
+    expect((await s.call('/api/v1/releases', { as: 'victor' })).body).toEqual({ items: [], next: null });
   });
 
   it('refuses a viewer who aborts, naming the release in the audit log', async () => {
@@ -108,7 +109,7 @@ describe('the Meridian HTTP API', () => {
       const notBearer = await s.call(path, { method, body: { version: 'v2' }, token: '' });
       expect(notBearer.status).toBe(401);
     }
-    expect(await s.controller.list()).toEqual([]);
+    expect(await s.controller.list()).toEqual({ items: [], next: null });
   });
 
   it('refuses approval by an admin who is not an approver of the ring (403), and records it', async () => {
@@ -226,7 +227,7 @@ describe('the Meridian HTTP API', () => {
     expect(policy.status).toBe(200);
     const body = policy.body as { policy: { spec: { service: { name: string } } }; source: string };
     expect(body.policy.spec.service.name).toBe('shop');
-    expect(body.source).toBe(s.controller.policyText);
+    expect(body.source).toBe(s.controller.services()[0]!.text);
     const id = await start();
     await s.advance(30 * MIN);
     const rows = await s.call(`/api/v1/releases/${id}/comparison`, { as: 'victor' });

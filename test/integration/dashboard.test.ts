@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboardServer, type DashboardServer } from '../../src/api/dashboard/test-server.test-helper.ts';
 import { HOUR, MINUTE } from '../../src/policy/duration.ts';
+import { everyEvaluation } from '../../src/runtime/evaluation-page.ts';
 import { accessibility, browserTestsRun, launchChromium, openPage, screenshot, type OpenPage } from './support/browser.ts';
 
 const UPDATE = { timeout: 10_000 };
@@ -93,7 +94,7 @@ describe.runIf(browserTestsRun('dashboard browser tests'))('the dashboard in Chr
     await page.evaluate(() => { (window as unknown as { stillHere: boolean }).stillHere = true; });
 
     // A 4-minute burst just before the next check: one check over the limit, not yet a failure.
-    const checks = (await s.controller.get(id)).evaluations.filter((e) => e.region === 'eu-west-1' && e.kind === 'interval');
+    const checks = (await everyEvaluation(s.controller, id)).filter((e) => e.region === 'eu-west-1' && e.kind === 'interval');
     const next = Date.parse(checks.at(-1)!.at) + 10 * MINUTE;
     s.faults.push({ region: 'eu-west-1', from: next - 4 * MINUTE, to: next, value: 0.2 });
     await s.advance(next + MINUTE - s.clock.now());

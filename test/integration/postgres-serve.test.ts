@@ -153,7 +153,7 @@ describePostgres('meridian serve replicas on PostgreSQL', () => {
     }
 
     // The follower reads, and refuses changes naming the leader; who is not signed in is told so first.
-    expect(await call(follower, '/api/v1/releases')).toEqual({ status: 200, body: [] });
+    expect(await call(follower, '/api/v1/releases')).toEqual({ status: 200, body: { items: [], next: null } });
     const refused = await call(follower, '/api/v1/releases', { method: 'POST', body: { version: 'v2.1.0' } });
     expect(refused).toEqual({ status: 503, body: { error: { code: 'not-leader', message: `this replica is not the leader; the leader is ${hostname()}:${leader.pid}` } } });
     expect((await call(follower, '/api/v1/releases', { method: 'POST', body: { version: 'v2.1.0' }, token: null })).status).toBe(401);

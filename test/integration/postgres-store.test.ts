@@ -9,9 +9,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaderLock } from '../../src/adapters/postgres/leader.ts';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, type Migration } from '../../src/adapters/postgres/migrations.ts';
-import { PostgresStore } from '../../src/adapters/postgres/postgres-store.ts';
+import { PostgresStore, listSql } from '../../src/adapters/postgres/postgres-store.ts';
 import { AdapterError, ConflictError } from '../../src/errors.ts';
-import type { Store } from '../../src/ports.ts';
+import type { ReleaseListQuery, Store } from '../../src/ports.ts';
 import { verifyAuditChain } from '../../src/runtime/audit-chain.ts';
 import { refusal, storeContract } from '../../src/runtime/store-contract.test-helper.ts';
 import { adminClient, describePostgres, startPostgres, type PostgresCluster } from './support/postgres.ts';
@@ -62,6 +62,10 @@ describePostgres('PostgreSQL', () => {
     tamperAudit: async (store, seq, detail) => {
       await withRaw((store as PostgresStore).schema!, (c) => c.query('UPDATE audit SET detail = $1 WHERE seq = $2', [detail, seq]));
     },
+    reopen: async (store) => {
+      await store.close();
+      return PostgresStore.open(cluster.url, { schema: (store as PostgresStore).schema! });
+    },
   });
 
   describe('PostgresStore migrations', () => {
@@ -69,7 +73,7 @@ describePostgres('PostgreSQL', () => {
       const schema = freshSchema();
       const store = await PostgresStore.open(cluster.url, { schema });
       await store.close();
-      expect(await tables(schema)).toEqual(['audit', 'effects', 'inputs', 'leader', 'region_versions', 'releases', 'schema_migrations', 'snapshots']);
+      expect(await tables(schema)).toEqual(['audit', 'effects', 'freezes', 'inputs', 'leader', 'region_versions', 'releases', 'schema_migrations', 'snapshots']);
       const applied = await withRaw(schema, async (c) => (await c.query('SELECT version, name FROM schema_migrations ORDER BY version')).rows);
       expect(applied).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
     });
@@ -88,7 +92,7 @@ describePostgres('PostgreSQL', () => {
 
     it('applies nothing twice: re-opening a current schema runs no migration and keeps the data', async () => {
       const schema = freshSchema();
-      await withRaw(undefined, async (c) => {
+      await withRaw(schema, async (c) => {
         expect(await migrate(c, 'test', { schema })).toEqual(MIGRATIONS.map((m) => m.version));
         expect(await migrate(c, 'test', { schema })).toEqual([]);
       });
@@ -99,6 +103,26 @@ describePostgres('PostgreSQL', () => {
       expect((await again.inputs('webapp-1')).length).toBe(3);
       await again.close();
       expect(await withRaw(schema, async (c) => (await c.query('SELECT count(*)::integer AS n FROM schema_migrations')).rows[0])).toEqual({ n: SCHEMA_VERSION });
+    });
+
+    it('brings a version 1 schema to the latest with its releases kept, listed newest first by id, and freezes possible', async () => {
+      const schema = freshSchema();
+      await withRaw(schema, (c) => migrate(c, 'test', { schema, migrations: MIGRATIONS.slice(0, 1) }));
+      await withRaw(schema, async (c) => {
+        for (const [id, at] of [['b', T0], ['a', T0], ['c', T0 + MIN]] as const) {
+          await c.query("INSERT INTO releases (id, service, version, created_at, updated_at, phase, request) VALUES ($1, $2, 'v1', $3, $3, 'completed', '{}')", [id, `svc-${id}`, at]);
+        }
+      });
+      const store = await PostgresStore.open(cluster.url, { schema });
+      expect((await store.listReleases()).map((r) => r.id)).toEqual(['c', 'b', 'a']);
+      expect((await store.listReleases({ after: { createdAt: T0, id: 'b' } })).map((r) => r.id)).toEqual(['a']);
+      await store.createFreeze(
+        { id: 'f-1', reason: 'r', regions: [], services: [], startedAt: T0, startedBy: 'alice', endedAt: null, endedBy: null },
+        { at: T0, actor: 'alice', action: 'freeze.start', target: 'f-1', outcome: 'ok', detail: 'r' },
+      );
+      expect((await store.activeFreezes()).map((f) => f.id)).toEqual(['f-1']);
+      await store.close();
+      expect(await withRaw(schema, async (c) => (await c.query('SELECT max(version) AS v FROM schema_migrations')).rows[0])).toEqual({ v: SCHEMA_VERSION });
     });
 
     it('applies only the migrations a schema lacks, each with its version', async () => {
@@ -266,6 +290,92 @@ describePostgres('PostgreSQL', () => {
         await expect(c.query("INSERT INTO releases (id, service, version, created_at, updated_at, phase, request) VALUES ('x', 'webapp', 'v9', 0, 0, 'running', '{}')"))
           .rejects.toThrow('duplicate key value violates unique constraint "releases_one_unfinished_per_service"');
       });
+      await store.close();
+    });
+  });
+
+  describe('PostgresStore release pages and freezes', () => {
+    it('orders ids byte by byte whatever the database collation, as the other stores do', async () => {
+      // A database whose default collation is linguistic (ICU en-US), where 'B-2' sorts after 'b', not first.
+      const name = `icu_${process.pid}`;
+      const admin = await adminClient(cluster, 'postgres');
+      try {
+        await admin.query(`CREATE DATABASE ${name} OWNER meridian TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`);
+      } finally {
+        await admin.end();
+      }
+      const url = cluster.url.replace(/\/meridian$/, `/${name}`);
+      const linguistic = new pg.Client({ connectionString: url });
+      await linguistic.connect();
+      try {
+        const order = await linguistic.query<{ id: string }>("SELECT id FROM (VALUES ('b'), ('B-2'), ('a-1')) AS t (id) ORDER BY id DESC");
+        expect(order.rows.map((r) => r.id)).toEqual(['B-2', 'b', 'a-1']);
+      } finally {
+        await linguistic.end();
+      }
+      const store = await PostgresStore.open(url, { schema: freshSchema() });
+      for (const id of ['a', 'B-2', 'b', '_x', 'a-1']) await store.createRelease({ id, service: `svc-${id}`, version: 'v1', createdAt: T0, request: {} });
+      expect((await store.listReleases()).map((r) => r.id)).toEqual(['b', 'a-1', 'a', '_x', 'B-2']);
+      expect((await store.listReleases({ after: { createdAt: T0, id: 'a' } })).map((r) => r.id)).toEqual(['_x', 'B-2']);
+      await store.close();
+    });
+
+    it('pages releases from an index in their order, without sorting the history', async () => {
+      const schema = freshSchema();
+      const store = await PostgresStore.open(cluster.url, { schema });
+      await withRaw(schema, async (c) => {
+        await c.query(`INSERT INTO releases (id, service, version, created_at, updated_at, phase, request)
+          SELECT 'r-' || i, 'svc-' || (i % 50), 'v1', ${T0} + (i / 3) * 60000, ${T0}, 'completed', '{}' FROM generate_series(1, 20000) AS i`);
+        await c.query('ANALYZE releases');
+        const plan = async (query: ReleaseListQuery): Promise<string> => {
+          const { text, values } = listSql(query);
+          const rows = (await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values)).rows;
+          return rows.map((r) => r['QUERY PLAN']).join('\n');
+        };
+        const after = { createdAt: T0 + 3000 * MIN, id: 'r-9000' };
+        const cases: Array<[ReleaseListQuery, string]> = [
+          [{ limit: 50 }, 'releases_newest_first'],
+          [{ after, limit: 50 }, 'releases_newest_first'],
+          [{ phases: ['completed', 'aborted'], after, limit: 50 }, 'releases_newest_first'],
+          [{ service: 'svc-7', limit: 50 }, 'releases_of_service_newest_first'],
+          [{ service: 'svc-7', phases: ['completed'], after, limit: 50 }, 'releases_of_service_newest_first'],
+        ];
+        for (const [query, index] of cases) {
+          const text = await plan(query);
+          expect(text, JSON.stringify(query)).toContain(`Index Scan using ${index} on releases`);
+          expect(text, JSON.stringify(query)).not.toMatch(/\bSort\b/);
+        }
+        expect(await plan({ after, limit: 50 })).toMatch(/Index Cond: \(ROW\(created_at, \(id\)::text\) < ROW\(/);
+      });
+      const page = await store.listReleases({ service: 'svc-7', after: { createdAt: T0 + 3000 * MIN, id: 'r-9000' }, limit: 3 });
+      expect(page.map((r) => r.id)).toEqual(['r-8957', 'r-8907', 'r-8857']);
+      await store.close();
+    });
+
+    it('lets exactly one of two replicas end a freeze, and keeps one audit chain', async () => {
+      const schema = freshSchema();
+      const a = await PostgresStore.open(cluster.url, { schema });
+      const b = await PostgresStore.open(cluster.url, { schema });
+      const audit = (action: string, target: string, actor = 'alice') => ({ at: T0, actor, action, target, outcome: 'ok' as const, detail: '' });
+      for (let round = 0; round < 10; round++) {
+        const id = `f-${round}`;
+        await a.createFreeze({ id, reason: 'r', regions: ['eu-west-1'], services: [], startedAt: T0 + round, startedBy: 'alice', endedAt: null, endedBy: null }, audit('freeze.start', id));
+        const ended = await Promise.all([a.endFreeze(id, T0 + round + 1, 'bob', audit('freeze.end', id, 'bob')), b.endFreeze(id, T0 + round + 1, 'carol', audit('freeze.end', id, 'carol'))]);
+        expect([...ended].sort()).toEqual([false, true]);
+      }
+      expect(await b.activeFreezes()).toEqual([]);
+      const log = await b.audit();
+      expect(log.filter((e) => e.action === 'freeze.end')).toHaveLength(10);
+      expect(verifyAuditChain(log)).toEqual({ ok: true, count: 20 });
+      await a.close();
+      await b.close();
+    });
+
+    it('keeps region and service names with any characters exactly, and empty lists as empty', async () => {
+      const store = await PostgresStore.open(cluster.url, { schema: freshSchema() });
+      const odd = { id: 'f-1', reason: 'ünïcödé ✓', regions: ['a,b', '"q"', 'back\\slash', '{x}', 'NULL', ''], services: [], startedAt: T0 + 0.5, startedBy: 'ålice', endedAt: null, endedBy: null };
+      await store.createFreeze(odd, { at: T0, actor: 'alice', action: 'freeze.start', target: 'f-1', outcome: 'ok', detail: '' });
+      expect(await store.activeFreezes()).toEqual([odd]);
       await store.close();
     });
   });

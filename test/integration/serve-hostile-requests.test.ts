@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { appendToken, hashToken, newToken } from '../../src/api/tokens.ts';
 import type { AuditEntry } from '../../src/ports.ts';
-import type { ReleaseView } from '../../src/runtime/controller-types.ts';
+import type { Page, ReleaseSummary } from '../../src/runtime/controller-types.ts';
 import { killAll, startServe, type ServeProcess } from './support/serve-process.ts';
 import { shopPolicy } from './support/shop-policy.ts';
 
@@ -66,7 +66,7 @@ describe('meridian serve, given hostile requests', () => {
     }
     const list = await call(server, '/api/v1/releases');
     expect(list.status).toBe(200);
-    expect(list.body).toEqual([]);
+    expect(list.body).toEqual({ items: [], next: null });
     // Each refusal is in the audit log, with the credential-looking part scrubbed.
     const entries = await audit(server);
     expect(entries.map((e) => `${e.actor} ${e.action} ${e.outcome}`)).toEqual(Array(cases.length).fill('olga release.start refused'));
@@ -79,7 +79,7 @@ describe('meridian serve, given hostile requests', () => {
 
   it('answers refusals with bodies that look like credentials in the error shape and audits them, never a 500', async () => {
     const server = await startServe({ args: args(), cwd: dir });
-    const [release] = (await call(server, '/api/v1/releases')).body as ReleaseView[];
+    const [release] = ((await call(server, '/api/v1/releases')).body as Page<ReleaseSummary>).items;
     const id = release!.id;
     const approve = await post(server, `/api/v1/releases/${id}/approve`, { ring: 'token=x' });
     expect(approve.status).toBe(404);
@@ -120,8 +120,8 @@ describe('meridian serve, given hostile requests', () => {
     const server = await startServe({ args: args(), cwd: dir });
     const list = await call(server, '/api/v1/releases');
     expect(list.status).toBe(200);
-    expect((list.body as ReleaseView[]).map((r) => r.version)).toEqual(['v2.1.0']);
-    const id = (list.body as ReleaseView[])[0]!.id;
+    expect((list.body as Page<ReleaseSummary>).items.map((r) => r.version)).toEqual(['v2.1.0']);
+    const id = (list.body as Page<ReleaseSummary>).items[0]!.id;
     const aborted = await post(server, `/api/v1/releases/${id}/abort`, {});
     expect(aborted.status).toBe(200);
     expect(aborted.body.phase).toBe('aborted');

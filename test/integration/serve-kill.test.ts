@@ -12,7 +12,7 @@ import { SqliteStore } from '../../src/adapters/sqlite/index.ts';
 import { appendToken, hashToken, newToken } from '../../src/api/tokens.ts';
 import { memoryIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
-import type { ReleaseView } from '../../src/runtime/controller-types.ts';
+import type { Page, ReleaseSummary, ReleaseView } from '../../src/runtime/controller-types.ts';
 import { killAll, pollUntil, startServe, type ServeProcess } from './support/serve-process.ts';
 import { shopPolicy } from './support/shop-policy.ts';
 
@@ -127,7 +127,7 @@ describe('meridian serve killed with SIGKILL mid-release', () => {
     expect(['ring-0', 'ring-1'].map((r) => count(onRing2, 'ring.passed', r))).toEqual([1, 1]);
     expect(onRing2.events.filter((e) => e.type === 'release.started')).toHaveLength(1);
     const list = await call(third, '/api/v1/releases');
-    expect((list.body as ReleaseView[]).map((v) => v.id)).toEqual([id]);
+    expect((list.body as Page<ReleaseSummary>).items.map((v) => v.id)).toEqual([id]);
 
     const exit = await third.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });

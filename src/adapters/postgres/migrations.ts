@@ -89,6 +89,34 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'release pages newest first, freezes',
+    up: `
+      -- Pages of releases, newest first with ties broken by id (the keyset of listReleases), over
+      -- all releases and over one service's. Ids compare byte by byte (COLLATE "C"), whatever the
+      -- database's collation, so every store and replica agrees on one order. created_order stays
+      -- (replicas still on version 1 order by it until they are upgraded) but orders nothing now.
+      DROP INDEX releases_newest_first;
+      CREATE INDEX releases_newest_first ON releases (created_at DESC, id COLLATE "C" DESC);
+      CREATE INDEX releases_of_service_newest_first ON releases (service, created_at DESC, id COLLATE "C" DESC);
+
+      -- Freezes people started (stop the line). An empty regions or services array matches every
+      -- region or service.
+      CREATE TABLE freezes (
+        id text PRIMARY KEY,
+        reason text NOT NULL,
+        regions text[] NOT NULL CHECK (array_position(regions, NULL) IS NULL),
+        services text[] NOT NULL CHECK (array_position(services, NULL) IS NULL),
+        started_at double precision NOT NULL,
+        started_by text NOT NULL,
+        ended_at double precision,
+        ended_by text,
+        CHECK ((ended_at IS NULL) = (ended_by IS NULL))
+      );
+      CREATE INDEX freezes_in_force ON freezes (started_at, id COLLATE "C") WHERE ended_at IS NULL;
+    `,
+  },
 ];
 
 /** The schema version this code writes and reads. */

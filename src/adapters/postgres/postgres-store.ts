@@ -6,15 +6,19 @@
  * createRelease relies on (an insert that loses the race inserts nothing), appendInput and
  * saveSnapshot lock the release's row for their check-then-write, and audit entries are chained
  * under an advisory transaction lock, so writers on other connections or replicas take turns and the
- * hash chain stays one chain. Failures surface as AdapterError naming the URL with its password
- * hidden (retryable for lost connections and serialization failures).
+ * hash chain stays one chain. Release pages are keyset queries on an index in their order
+ * (listSql); a freeze ends under its row's lock, so of two replicas ending it one does. Failures
+ * surface as AdapterError naming the URL with its password hidden (retryable for lost connections
+ * and serialization failures).
  */
 import pg from 'pg';
 import { AdapterError, ConflictError } from '../../errors.ts';
-import type { AuditEntry, NewAuditEntry, NewRelease, ReleaseRecord, Store } from '../../ports.ts';
+import type { AuditEntry, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQuery, ReleaseRecord, Store } from '../../ports.ts';
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
 import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
-import { INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
+import {
+  INITIAL_PHASE, checkFreezeEnd, checkListQuery, checkNewFreeze, checkSeq, checkSnapshotSeq, conflictInProgress, freezeExists, notFound, toJson,
+} from '../../runtime/memory-store.ts';
 import { advisoryKey } from './advisory-key.ts';
 import { adapterError } from './errors.ts';
 import { futureVersionError } from '../migrations.ts';
@@ -38,8 +42,54 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
 }
 
-const NEWEST_FIRST = 'ORDER BY created_at DESC, created_order DESC';
+/** The release order: ids compared byte by byte, as the indexes of migration 2 keep them. */
+const NEWEST_FIRST = 'ORDER BY created_at DESC, id COLLATE "C" DESC';
 const AUDIT_COLUMNS = 'seq, at, actor, action, target, outcome, detail, prev_hash, hash';
+const FREEZE_COLUMNS = 'id, reason, regions, services, started_at, started_by, ended_at, ended_by';
+
+/** A freeze as the freezes table keeps it (node-postgres gives text[] as string[]). */
+interface FreezeRow {
+  id: string;
+  reason: string;
+  regions: string[];
+  services: string[];
+  started_at: number;
+  started_by: string;
+  ended_at: number | null;
+  ended_by: string | null;
+}
+
+const toFreeze = (r: FreezeRow): FreezeRecord => ({
+  id: r.id,
+  reason: r.reason,
+  regions: r.regions,
+  services: r.services,
+  startedAt: Number(r.started_at),
+  startedBy: r.started_by,
+  endedAt: r.ended_at === null ? null : Number(r.ended_at),
+  endedBy: r.ended_by,
+});
+
+/**
+ * The SQL of one page of releases and its parameters, for a checked query. Newest first by
+ * (created_at, id), the keyset being the page's last record: served by releases_newest_first, or
+ * releases_of_service_newest_first for one service, read in order from the key on and stopped at
+ * the limit, so a page costs its own rows whatever the history.
+ */
+export function listSql(query: ReleaseListQuery): { text: string; values: unknown[] } {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const param = (v: unknown): string => {
+    values.push(v);
+    return `$${values.length}`;
+  };
+  if (query.service !== undefined) where.push(`service = ${param(query.service)}`);
+  if (query.phases !== undefined && query.phases.length > 0) where.push(`phase = ANY(${param(query.phases)}::text[])`);
+  if (query.after !== undefined) where.push(`(created_at, id COLLATE "C") < (${param(query.after.createdAt)}::double precision, ${param(query.after.id)}::text)`);
+  let text = `SELECT ${RELEASE_COLUMNS} FROM releases${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ${NEWEST_FIRST}`;
+  if (query.limit !== undefined) text += ` LIMIT ${param(query.limit)}`;
+  return { text, values };
+}
 
 /** How often createRelease tries again when the release in its way finished before it could be named. */
 const CREATE_ATTEMPTS = 5;
@@ -167,8 +217,10 @@ export class PostgresStore implements Store {
     return row ? toRecord(row) : null;
   }
 
-  async listReleases(): Promise<ReleaseRecord[]> {
-    return (await this.#query<ReleaseRow>(`SELECT ${RELEASE_COLUMNS} FROM releases ${NEWEST_FIRST}`)).map(toRecord);
+  async listReleases(query: ReleaseListQuery = {}): Promise<ReleaseRecord[]> {
+    checkListQuery(query);
+    const { text, values } = listSql(query);
+    return (await this.#query<ReleaseRow>(text, values)).map(toRecord);
   }
 
   async activeReleases(): Promise<ReleaseRecord[]> {
@@ -250,6 +302,35 @@ export class PostgresStore implements Store {
       'INSERT INTO region_versions (service, region, version, at) VALUES ($1, $2, $3, $4) ON CONFLICT (service, region) DO UPDATE SET version = excluded.version, at = excluded.at',
       [service, region, version, at],
     );
+  }
+
+  async createFreeze(freeze: FreezeRecord, audit: NewAuditEntry): Promise<void> {
+    checkNewFreeze(freeze);
+    // The primary key decides against every other connection; the audit entry goes in the same
+    // transaction, so a refused entry leaves no freeze behind.
+    await this.#tx(async (c) => {
+      const inserted = await c.query(
+        `INSERT INTO freezes (${FREEZE_COLUMNS}) VALUES ($1, $2, $3::text[], $4::text[], $5, $6, NULL, NULL) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [freeze.id, freeze.reason, freeze.regions, freeze.services, freeze.startedAt, freeze.startedBy],
+      );
+      if (inserted.rows.length !== 1) throw freezeExists(freeze.id);
+      await this.#insertAudit(c, audit);
+    });
+  }
+
+  async endFreeze(id: string, at: number, by: string, audit: NewAuditEntry): Promise<boolean> {
+    checkFreezeEnd(at, by);
+    // The UPDATE locks the row; a second replica ending it at once waits, then finds it ended.
+    return this.#tx(async (c) => {
+      const ended = await c.query('UPDATE freezes SET ended_at = $1, ended_by = $2 WHERE id = $3 AND ended_at IS NULL RETURNING id', [at, by, id]);
+      if (ended.rows.length !== 1) return false;
+      await this.#insertAudit(c, audit);
+      return true;
+    });
+  }
+
+  async activeFreezes(): Promise<FreezeRecord[]> {
+    return (await this.#query<FreezeRow>(`SELECT ${FREEZE_COLUMNS} FROM freezes WHERE ended_at IS NULL ORDER BY started_at, id COLLATE "C"`)).map(toFreeze);
   }
 
   /** Idempotent: waits for queries in flight, then closes every connection. */

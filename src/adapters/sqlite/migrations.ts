@@ -70,6 +70,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'release pages newest first, freezes',
+    up: `
+      -- Pages of releases, newest first with ties broken by id (the keyset of listReleases), over
+      -- all releases and over one service's; the second also finds a service's latest release.
+      DROP INDEX releases_by_created_at;
+      CREATE INDEX releases_newest_first ON releases (created_at DESC, id DESC);
+      CREATE INDEX releases_of_service_newest_first ON releases (service, created_at DESC, id DESC);
+
+      -- Freezes people started (stop the line). regions and services are JSON arrays of names;
+      -- an empty one matches every region or service.
+      CREATE TABLE freezes (
+        id TEXT PRIMARY KEY NOT NULL,
+        reason TEXT NOT NULL,
+        regions TEXT NOT NULL CHECK (json_valid(regions) AND json_type(regions) = 'array'),
+        services TEXT NOT NULL CHECK (json_valid(services) AND json_type(services) = 'array'),
+        started_at INTEGER NOT NULL,
+        started_by TEXT NOT NULL,
+        ended_at INTEGER,
+        ended_by TEXT,
+        CHECK ((ended_at IS NULL) = (ended_by IS NULL))
+      ) WITHOUT ROWID;
+      CREATE INDEX freezes_in_force ON freezes (started_at, id) WHERE ended_at IS NULL;
+    `,
+  },
 ];
 
 /** The schema version this code writes and reads. */

@@ -15,7 +15,7 @@ import { verifyAuditChain } from '../../runtime/audit-chain.ts';
 import { refusal, storeContract } from '../../runtime/store-contract.test-helper.ts';
 import { checkMigrations } from '../migrations.ts';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, type Migration } from './migrations.ts';
-import { SqliteStore } from './sqlite-store.ts';
+import { SqliteStore, listSql } from './sqlite-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,6 +32,10 @@ storeContract('SqliteStore', async () => SqliteStore.open(dbFile()), {
     const raw = new Database((store as SqliteStore).file);
     raw.prepare('UPDATE audit SET detail = ? WHERE seq = ?').run(detail, seq);
     raw.close();
+  },
+  reopen: async (store) => {
+    await store.close();
+    return SqliteStore.open((store as SqliteStore).file);
   },
 });
 
@@ -57,7 +61,49 @@ describe('SqliteStore migrations', () => {
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
     await store.close();
-    expect(tables(file)).toEqual(['audit', 'effects', 'inputs', 'region_versions', 'releases', 'snapshots']);
+    expect(tables(file)).toEqual(['audit', 'effects', 'freezes', 'inputs', 'region_versions', 'releases', 'snapshots']);
+  });
+
+  it('brings a version 1 database to the latest with its releases kept, listed newest first by id, and freezes possible', async () => {
+    const file = dbFile();
+    const raw = new Database(file);
+    expect(migrate(raw, file, MIGRATIONS.slice(0, 1))).toEqual([1]);
+    const insert = raw.prepare("INSERT INTO releases (id, service, version, created_at, updated_at, phase, request) VALUES (?, ?, 'v1', ?, ?, 'completed', '{}')");
+    for (const [id, at] of [['b', T0], ['a', T0], ['c', T0 + MIN]] as const) insert.run(id, `svc-${id}`, at, at);
+    raw.close();
+    const store = SqliteStore.open(file);
+    expect((await store.listReleases()).map((r) => r.id)).toEqual(['c', 'b', 'a']);
+    expect((await store.listReleases({ after: { createdAt: T0, id: 'b' } })).map((r) => r.id)).toEqual(['a']);
+    await store.createFreeze(
+      { id: 'f-1', reason: 'r', regions: [], services: [], startedAt: T0, startedBy: 'alice', endedAt: null, endedBy: null },
+      { at: T0, actor: 'alice', action: 'freeze.start', target: 'f-1', outcome: 'ok', detail: 'r' },
+    );
+    expect((await store.activeFreezes()).map((f) => f.id)).toEqual(['f-1']);
+    await store.close();
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    check.close();
+  });
+
+  it('pages releases and lists freezes in force from indexes in their order, sorting nothing', async () => {
+    const file = dbFile();
+    await SqliteStore.open(file).close();
+    const raw = new Database(file, { readonly: true });
+    const plan = (query: Parameters<typeof listSql>[0]): string => {
+      const { sql, params } = listSql(query);
+      return (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    };
+    const after = { createdAt: T0, id: 'webapp-7' };
+    expect(plan({ limit: 50 })).toBe('SCAN releases USING INDEX releases_newest_first');
+    expect(plan({ after, limit: 50 })).toBe('SEARCH releases USING INDEX releases_newest_first ((created_at,id)<(?,?))');
+    expect(plan({ service: 'webapp', limit: 50 })).toBe('SEARCH releases USING INDEX releases_of_service_newest_first (service=?)');
+    expect(plan({ service: 'webapp', after, limit: 50 })).toBe('SEARCH releases USING INDEX releases_of_service_newest_first (service=? AND (created_at,id)<(?,?))');
+    expect(plan({ service: 'webapp', phases: ['running', 'waiting'], after, limit: 50 })).toMatch(/^SEARCH releases USING INDEX releases_of_service_newest_first \(service=\? AND \(created_at,id\)<\(\?,\?\)\)/);
+    expect(plan({ phases: ['completed'], after, limit: 50 })).toMatch(/^SEARCH releases USING INDEX releases_newest_first /);
+    for (const query of [{}, { after }, { service: 'webapp', phases: ['completed'] }]) expect(plan(query)).not.toContain('TEMP B-TREE');
+    const freezes = (raw.prepare('EXPLAIN QUERY PLAN SELECT id FROM freezes WHERE ended_at IS NULL ORDER BY started_at, id').all() as Array<{ detail: string }>).map((r) => r.detail);
+    expect(freezes).toEqual(['SCAN freezes USING INDEX freezes_in_force']);
+    raw.close();
   });
 
   it('applies nothing twice: re-opening a current database runs no migration and keeps the data', async () => {

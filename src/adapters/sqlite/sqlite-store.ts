@@ -2,16 +2,19 @@
  * @module SqliteStore: the Store port on one SQLite file (better-sqlite3, synchronous; the async
  * methods only wrap it). WAL journal, a busy timeout, versioned migrations (migrations.ts). Every
  * check-then-write runs in an IMMEDIATE transaction, so another process on the same file cannot slip
- * in between; the one-unfinished-release-per-service rule is also a unique index. SQLite failures
- * surface as AdapterError (retryable when the database was busy).
+ * in between; the one-unfinished-release-per-service rule is also a unique index. Release pages are
+ * keyset queries on an index in their order (listSql). SQLite failures surface as AdapterError
+ * (retryable when the database was busy).
  */
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { AdapterError, ConflictError, MeridianError } from '../../errors.ts';
-import type { AuditEntry, NewAuditEntry, NewRelease, ReleaseRecord, Store } from '../../ports.ts';
+import type { AuditEntry, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQuery, ReleaseRecord, Store } from '../../ports.ts';
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
 import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
-import { INITIAL_PHASE, checkSeq, checkSnapshotSeq, conflictInProgress, notFound, toJson } from '../../runtime/memory-store.ts';
+import {
+  INITIAL_PHASE, checkFreezeEnd, checkListQuery, checkNewFreeze, checkSeq, checkSnapshotSeq, conflictInProgress, freezeExists, notFound, toJson,
+} from '../../runtime/memory-store.ts';
 import { futureVersionError } from '../migrations.ts';
 import { SCHEMA_VERSION, migrate, schemaVersion } from './migrations.ts';
 
@@ -41,10 +44,66 @@ function adapterError(file: string, e: unknown): unknown {
   return e;
 }
 
+/** A freeze as the freezes table keeps it. */
+interface FreezeRow {
+  id: string;
+  reason: string;
+  regions: string;
+  services: string;
+  started_at: number;
+  started_by: string;
+  ended_at: number | null;
+  ended_by: string | null;
+}
+
+const FREEZE_COLUMNS = 'id, reason, regions, services, started_at, started_by, ended_at, ended_by';
+
+const toFreeze = (r: FreezeRow): FreezeRecord => ({
+  id: r.id,
+  reason: r.reason,
+  regions: JSON.parse(r.regions) as string[],
+  services: JSON.parse(r.services) as string[],
+  startedAt: r.started_at,
+  startedBy: r.started_by,
+  endedAt: r.ended_at,
+  endedBy: r.ended_by,
+});
+
+/**
+ * The SQL of one page of releases and its parameters, for a checked query. Newest first by
+ * (created_at, id), the keyset being the page's last record: served by releases_newest_first, or
+ * releases_of_service_newest_first for one service, read in order from the key on and stopped at
+ * the limit, so a page costs its own rows whatever the history.
+ */
+export function listSql(query: ReleaseListQuery): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.service !== undefined) {
+    where.push('service = ?');
+    params.push(query.service);
+  }
+  if (query.phases !== undefined && query.phases.length > 0) {
+    where.push('phase IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(query.phases));
+  }
+  if (query.after !== undefined) {
+    where.push('(created_at, id) < (?, ?)');
+    params.push(query.after.createdAt, query.after.id);
+  }
+  let sql = `SELECT ${RELEASE_COLUMNS} FROM releases${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC`;
+  if (query.limit !== undefined) {
+    sql += ' LIMIT ?';
+    params.push(query.limit);
+  }
+  return { sql, params };
+}
+
 export class SqliteStore implements Store {
   readonly file: string;
   readonly #db: Database.Database;
   readonly #stmt: ReturnType<typeof prepare>;
+  /** The list statements prepared so far, by SQL text (at most 16 shapes). */
+  readonly #lists = new Map<string, Database.Statement>();
 
   private constructor(file: string, db: Database.Database) {
     this.file = file;
@@ -127,8 +186,14 @@ export class SqliteStore implements Store {
     return row ? toRecord(row) : null;
   }
 
-  async listReleases(): Promise<ReleaseRecord[]> {
-    return this.#run(() => (this.#stmt.allReleases.all() as ReleaseRow[]).map(toRecord));
+  async listReleases(query: ReleaseListQuery = {}): Promise<ReleaseRecord[]> {
+    checkListQuery(query);
+    const { sql, params } = listSql(query);
+    return this.#run(() => {
+      let stmt = this.#lists.get(sql);
+      if (!stmt) this.#lists.set(sql, (stmt = this.#db.prepare(sql)));
+      return (stmt.all(...params) as ReleaseRow[]).map(toRecord);
+    });
   }
 
   async activeReleases(): Promise<ReleaseRecord[]> {
@@ -201,6 +266,32 @@ export class SqliteStore implements Store {
     this.#run(() => this.#stmt.upsertRegionVersion.run(service, region, version, at));
   }
 
+  async createFreeze(freeze: FreezeRecord, audit: NewAuditEntry): Promise<void> {
+    checkNewFreeze(freeze);
+    const s = this.#stmt;
+    const create = this.#db.transaction(() => {
+      if (s.freezeById.get(freeze.id)) throw freezeExists(freeze.id);
+      s.insertFreeze.run(freeze.id, freeze.reason, JSON.stringify(freeze.regions), JSON.stringify(freeze.services), freeze.startedAt, freeze.startedBy);
+      this.#insertAudit(audit);
+    });
+    this.#run(() => create.immediate());
+  }
+
+  async endFreeze(id: string, at: number, by: string, audit: NewAuditEntry): Promise<boolean> {
+    checkFreezeEnd(at, by);
+    const s = this.#stmt;
+    const end = this.#db.transaction((): boolean => {
+      if (s.endFreeze.run(at, by, id).changes === 0) return false;
+      this.#insertAudit(audit);
+      return true;
+    });
+    return this.#run(() => end.immediate());
+  }
+
+  async activeFreezes(): Promise<FreezeRecord[]> {
+    return this.#run(() => (this.#stmt.activeFreezes.all() as FreezeRow[]).map(toFreeze));
+  }
+
   /** Idempotent. In WAL mode the last connection to close checkpoints and removes the -wal file. */
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
@@ -213,8 +304,7 @@ function prepare(db: Database.Database) {
     releaseById: db.prepare(`SELECT ${RELEASE_COLUMNS} FROM releases WHERE id = ?`),
     unfinishedOfService: db.prepare(`SELECT id, phase FROM releases WHERE service = ? AND phase NOT IN (${FINISHED_SQL}) LIMIT 1`),
     insertRelease: db.prepare('INSERT INTO releases (id, service, version, created_at, updated_at, phase, request) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    allReleases: db.prepare(`SELECT ${RELEASE_COLUMNS} FROM releases ORDER BY created_at DESC, rowid DESC`),
-    activeReleases: db.prepare(`SELECT ${RELEASE_COLUMNS} FROM releases WHERE phase NOT IN (${FINISHED_SQL}) ORDER BY created_at DESC, rowid DESC`),
+    activeReleases: db.prepare(`SELECT ${RELEASE_COLUMNS} FROM releases WHERE phase NOT IN (${FINISHED_SQL}) ORDER BY created_at DESC, id DESC`),
     lastInputSeq: db.prepare('SELECT coalesce(max(seq), 0) FROM inputs WHERE release_id = ?').pluck(),
     insertInput: db.prepare('INSERT INTO inputs (release_id, seq, input, at) VALUES (?, ?, ?, ?)'),
     updatePhase: db.prepare('UPDATE releases SET phase = ?, updated_at = ? WHERE id = ?'),
@@ -231,5 +321,9 @@ function prepare(db: Database.Database) {
     upsertRegionVersion: db.prepare(
       'INSERT INTO region_versions (service, region, version, at) VALUES (?, ?, ?, ?) ON CONFLICT (service, region) DO UPDATE SET version = excluded.version, at = excluded.at',
     ),
+    freezeById: db.prepare('SELECT 1 FROM freezes WHERE id = ?'),
+    insertFreeze: db.prepare(`INSERT INTO freezes (${FREEZE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)`),
+    endFreeze: db.prepare('UPDATE freezes SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL'),
+    activeFreezes: db.prepare(`SELECT ${FREEZE_COLUMNS} FROM freezes WHERE ended_at IS NULL ORDER BY started_at, id`),
   };
 }

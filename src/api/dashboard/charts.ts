@@ -39,7 +39,7 @@ export function niceCeil(x: number): number {
 }
 
 /** Every threshold gate of a deployed ring × region that has evaluations, in policy order. */
-export function chartInputs(policy: Policy, view: ReleaseView, now: number): ChartInput[] {
+export function chartInputs(policy: Policy, view: ReleaseView, all: readonly EvaluationView[], now: number): ChartInput[] {
   const out: ChartInput[] = [];
   for (const ring of view.rings) {
     if (ring.healthyAt === null) continue;
@@ -48,7 +48,7 @@ export function chartInputs(policy: Policy, view: ReleaseView, now: number): Cha
       const gate = policy.spec.gates[gateName];
       if (!gate?.metric || gate.compare || (gate.max === undefined && gate.min === undefined)) continue;
       for (const region of ring.regions) {
-        const evaluations = view.evaluations.filter((e) => e.ring === ring.name && e.gate === gateName && e.region === region && e.kind !== 'compare');
+        const evaluations = all.filter((e) => e.ring === ring.name && e.gate === gateName && e.region === region && e.kind !== 'compare');
         if (evaluations.length === 0) continue;
         const healthyAt = Date.parse(ring.healthyAt);
         const last = Math.max(...evaluations.map((e) => Date.parse(e.at)));
@@ -120,8 +120,8 @@ ${showNow ? html`<line class="now" x1="${f(x(input.now))}" x2="${f(x(input.now))
 </figure>`;
 }
 
-export function charts(policy: Policy, view: ReleaseView, now: number): SafeHtml {
-  const inputs = chartInputs(policy, view, now);
+export function charts(policy: Policy, view: ReleaseView, evaluations: readonly EvaluationView[], now: number): SafeHtml {
+  const inputs = chartInputs(policy, view, evaluations, now);
   if (inputs.length === 0) return html`<p class="empty">No gate has been evaluated yet.</p>`;
   return html`<p class="legend"><span><span class="key key-series"></span>each check</span> <span><span class="key key-hour"></span>hour mean</span> <span><span class="key key-limit"></span>the gate's limit</span> <span><span class="key key-fail"></span>outside it</span> <span>times in UTC</span></p>
 <div class="charts">${inputs.map((c, i) => chart(c, `chart-${i}`))}</div>`;

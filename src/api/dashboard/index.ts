@@ -8,6 +8,7 @@
 import { Hono, type Context } from 'hono';
 import { NotFoundError } from '../../errors.ts';
 import type { Actor, ReleaseController } from '../../runtime/controller-types.ts';
+import { everyEvaluation } from '../../runtime/evaluation-page.ts';
 import type { Auth } from '../auth.ts';
 import { loadAssets } from './assets.ts';
 import { html, type SafeHtml } from './html.ts';
@@ -39,25 +40,30 @@ function send(c: Context, body: SafeHtml, status: 200 | 401 | 404 = 200, fragmen
 export function dashboardRoutes(controller: ReleaseController, auth: Auth, opts: DashboardOptions = {}): Hono {
   const app = new Hono();
   const now = opts.now ?? (() => Date.now());
-  const service = controller.policy.spec.service.name;
+  const service = (): string => {
+    const all = controller.services();
+    return all.length === 1 ? all[0]!.service : `${all.length} services`;
+  };
   const assets = loadAssets();
 
   /** The signed-in viewer of a fragment request, or the 401 answer. */
   const viewer = (c: Context): Actor | Response => auth.authenticate(c.req.header('authorization'))
     ?? send(c, html`<p class="empty">Your token was not accepted. Sign in again.</p>`, 401, true);
 
-  app.get('/', (c) => send(c, shell({ title: 'Releases', service, page: 'list', fragment: '/fragment' })));
+  app.get('/', (c) => send(c, shell({ title: 'Releases', service: service(), page: 'list', fragment: '/fragment' })));
 
   app.get('/fragment', async (c) => {
     const actor = viewer(c);
     if (actor instanceof Response) return actor;
-    return send(c, releaseList(await controller.list(), actor), 200, true);
+    const page = await controller.list();
+    const views = await Promise.all(page.items.map((r) => controller.get(r.id)));
+    return send(c, releaseList(views, actor), 200, true);
   });
 
   app.get('/releases/:id', (c) => {
     const id = c.req.param('id');
     const path = `/releases/${encodeURIComponent(id)}`;
-    return send(c, shell({ title: `Release ${id}`, service, page: 'release', fragment: `${path}/fragment`, events: `/api/v1${path}/events`, release: id }));
+    return send(c, shell({ title: `Release ${id}`, service: service(), page: 'release', fragment: `${path}/fragment`, events: `/api/v1${path}/events`, release: id }));
   });
 
   app.get('/releases/:id/fragment', async (c) => {
@@ -66,8 +72,8 @@ export function dashboardRoutes(controller: ReleaseController, auth: Auth, opts:
     const id = c.req.param('id');
     try {
       const view = await controller.get(id);
-      const [comparison, audit] = await Promise.all([controller.comparison(id), controller.audit()]);
-      return send(c, releaseFragment({ policy: controller.policy, view, comparison, audit, actor, now: now() }), 200, true);
+      const [comparison, audit, evaluations] = await Promise.all([controller.comparison(id), controller.audit(), everyEvaluation(controller, id)]);
+      return send(c, releaseFragment({ policy: controller.serviceOf(view.service).policy, view, evaluations, comparison, audit, actor, now: now() }), 200, true);
     } catch (e) {
       if (e instanceof NotFoundError) return send(c, html`<p class="empty">There is no release <code>${id}</code>. <a href="/">All releases</a></p>`, 404, true);
       throw e;

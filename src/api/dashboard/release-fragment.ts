@@ -6,7 +6,7 @@
 import type { Policy } from '../../policy/schema.ts';
 import type { AuditEntry } from '../../ports.ts';
 import type { ComparisonRow } from '../../runtime/region-table.ts';
-import type { Actor, ReleaseView } from '../../runtime/controller-types.ts';
+import type { Actor, EvaluationView, ReleaseView } from '../../runtime/controller-types.ts';
 import { actionsFor, type Action } from './actions.ts';
 import { charts } from './charts.ts';
 import { comparisonTable } from './region-table-view.ts';
@@ -19,6 +19,8 @@ import { blastRadius, worldTable } from './world-view.ts';
 export interface ReleaseFragmentInput {
   policy: Policy;
   view: ReleaseView;
+  /** The release's gate evaluations, oldest first (for the charts). */
+  evaluations: readonly EvaluationView[];
   comparison: readonly ComparisonRow[];
   audit: readonly AuditEntry[];
   actor: Actor;
@@ -64,7 +66,7 @@ ${section('rings-h', 'Rings', timeline(view, now))}
 ${section('regions-h', 'Regions', worldTable(policy, view))}
 ${section('comparison-h', 'Comparison, last hour', comparisonTable(input.comparison))}
 </div>
-${section('charts-h', 'Gate metrics over the bake', charts(policy, view, now))}
+${section('charts-h', 'Gate metrics over the bake', charts(policy, view, input.evaluations, now))}
 ${section('events-h', 'Events', eventsTable(view))}
 ${section('audit-h', 'Audit log', auditTable(input.audit, view.id))}
 </div>`;

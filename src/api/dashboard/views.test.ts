@@ -20,7 +20,7 @@ const ring = (name: string, regions: string[], status: RingStatus, extra: Partia
 function view(rings: RingView[], more: Partial<ReleaseView> = {}): ReleaseView {
   return {
     id: 'r', service: 'shop', version: 'v2', previousVersion: 'v1', phase: 'running', haltReason: null, startedAt: iso(T - 6 * 60 * MIN),
-    completedAt: null, rings, versions: {}, events: [], evaluations: [], blastRadius: { userShare: 0.3 },
+    completedAt: null, rings, versions: {}, events: [], freezes: [], blastRadius: { userShare: 0.3 },
     actions: { approve: [], resume: false, abort: true, rollback: [] }, leftBehind: null, ...more,
   };
 }
@@ -76,14 +76,14 @@ describe('the gate charts', () => {
   const evaluations = [ev(15, 0.002), ev(20, 0.004), ev(25, 0.03, 'interval', 'fail'), ev(30, null, 'interval', 'inconclusive'), ev(35, 0.002), ev(40, 0.002), ev(60, 0.006, 'hour')];
 
   it('draws one chart per threshold gate and region over the whole bake while baking', () => {
-    const inputs = chartInputs(policy, view([baking], { evaluations }), T);
+    const inputs = chartInputs(policy, view([baking]), evaluations, T);
     expect(inputs.map((c) => `${c.gateName} ${c.region} ${iso(c.from)} ${iso(c.to)}`)).toEqual([
       'error-rate eu-west-1 2026-03-02T21:00:00.000Z 2026-03-03T01:00:00.000Z',
     ]);
   });
 
   it('makes a spike obvious: the check over the limit is a red dot above the dashed limit, the hour mean a bar, and a check without data breaks the line', () => {
-    const [input] = chartInputs(policy, view([baking], { evaluations }), T);
+    const [input] = chartInputs(policy, view([baking]), evaluations, T);
     const svg = chart(input!, 'c').text;
     const limitY = Number(/<line class="limit" x1="\d+" x2="\d+" y1="([\d.]+)"/.exec(svg)![1]);
     const red = [...svg.matchAll(/<circle class="dot fail" cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));

@@ -68,7 +68,7 @@ describe('meridian release start', () => {
     const r = await cli(['release', 'start', '--version', 'v2', '--json'], { as: 'dana' });
     const doc = JSON.parse(r.out) as { id: string };
     expect([r.code, Object.keys(doc), r.err]).toEqual([0, ['id'], '']);
-    expect((await s.controller.list()).map((v) => v.id)).toEqual([doc.id]);
+    expect((await s.controller.list()).items.map((v) => v.id)).toEqual([doc.id]);
   });
 
   it('takes the server and token from flags as well', async () => {

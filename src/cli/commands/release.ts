@@ -1,6 +1,6 @@
 /**
  * @module The client commands of a running Meridian server:
- * `meridian release start|status|approve|resume|abort|rollback`. The server comes from --server
+ * `meridian release start|list|status|analytics|approve|resume|abort|rollback`. The server comes from --server
  * or MERIDIAN_SERVER, the token from --token or MERIDIAN_TOKEN; the token is never printed.
  * `status --watch` redraws every 2 s until the release settles or Ctrl-C: on a terminal it clears
  * and redraws, otherwise it prints only when something changed (with --json: one JSON document
@@ -10,9 +10,10 @@ import type { Command } from 'commander';
 import { isFinished } from '../../engine/actions.ts';
 import { UsageError } from '../../errors.ts';
 import { CHANGE_KINDS, type ChangeKind } from '../../policy/schema.ts';
-import type { ReleaseView } from '../../runtime/controller-types.ts';
+import type { Page, ReleaseSummary, ReleaseView } from '../../runtime/controller-types.ts';
 import { releaseAnalytics, type ReleaseAnalytics, type Stat } from '../../runtime/analytics.ts';
-import { MeridianClient, serverUrl, tokenFrom } from '../client.ts';
+import type { MeridianClient } from '../client.ts';
+import { remoteClient, remoteOptions, type RemoteOptions } from '../remote.ts';
 import { EXIT } from '../exit-codes.ts';
 import { table } from '../format/table.ts';
 import { json, type Io } from '../io.ts';
@@ -29,13 +30,13 @@ export interface ReleaseCommandDeps {
   signal?: AbortSignal;
 }
 
-interface Common {
-  server?: string;
-  token?: string;
-  json?: boolean;
-}
+type Common = RemoteOptions;
 
 const LAST_EVENTS = 10;
+/** `release status` without an id shows the newest releases, at most this many. */
+export const STATUS_RELEASES = 50;
+/** `release analytics` reads the newest releases, at most this many. */
+export const ANALYTICS_RELEASES = 500;
 const CLEAR = '\x1b[H\x1b[2J';
 
 const minute = (iso: string | null): string => (iso === null ? '-' : tableMinute(Date.parse(iso)));
@@ -57,6 +58,14 @@ export function releaseText(v: ReleaseView): string {
     return `${minute(e.at)}  ${e.type.padEnd(24)}${where ? ` ${where}` : ''}${e.detail ? `  ${e.detail}` : ''}`;
   });
   return `${lines.join('\n')}\n\n${rings}\n${versions}\nlast events\n${events.join('\n')}\n`;
+}
+
+/** A page of summaries, one line each, and how to get the next. */
+export function summaryText(page: Page<ReleaseSummary>): string {
+  if (page.items.length === 0) return 'no releases\n';
+  const rows = table(['ID', 'SERVICE', 'VERSION', 'PHASE', 'RING', 'STARTED', 'ENDED'],
+    page.items.map((r) => [r.id, r.service, r.version, r.phase, r.currentRing ?? '-', minute(r.startedAt), minute(r.endedAt)]));
+  return `${rows}${page.next ? `more: meridian release list --cursor ${page.next} (with the same filters)\n` : ''}`;
 }
 
 /** Every release, newest first, one line each. */
@@ -108,28 +117,21 @@ async function watch(io: Io, deps: ReleaseCommandDeps, poll: () => Promise<{ tex
 }
 
 export function registerRelease(program: Command, io: Io, done: (code: number) => void, deps: ReleaseCommandDeps = {}): void {
-  const client = (opts: Common, needsToken: boolean): MeridianClient => {
-    const server = serverUrl(opts.server, io.env);
-    const token = tokenFrom(opts.token, io.env);
-    if (needsToken && !token) throw new UsageError('this command needs a token: pass --token TOKEN or set MERIDIAN_TOKEN');
-    return new MeridianClient({ server, token, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
-  };
-  const common = (cmd: Command, jsonHelp: string): Command =>
-    cmd
-      .option('--server <url>', 'the Meridian server (default: MERIDIAN_SERVER or http://127.0.0.1:8080)')
-      .option('--token <token>', 'API token (default: MERIDIAN_TOKEN)')
-      .option('--json', jsonHelp);
+  const client = (opts: Common, needsToken: boolean): MeridianClient => remoteClient(opts, io, needsToken, deps.fetch);
+  const common = remoteOptions;
 
   const release = program.command('release').description('start and steer releases on a running Meridian server');
 
-  common(release.command('start').description('start a release of the service and print its id')
+  common(release.command('start').description('start a release of a service and print its id')
+    .option('--service <name>', 'the service (may be left out when the server has one)')
     .requiredOption('--version <version>', 'the version to release, e.g. v2.1.0')
     .option('--revision <ref>', 'the git revision of the release')
     .option('--image <tag>', 'the container image tag')
     .option('--changes <kinds>', `what changes, comma-separated: ${CHANGE_KINDS.join(', ')} (default app)`), 'print { id } as JSON')
-    .action(async (opts: Common & { version: string; revision?: string; image?: string; changes?: string }) => {
+    .action(async (opts: Common & { service?: string; version: string; revision?: string; image?: string; changes?: string }) => {
       const changes = parseChanges(opts.changes);
       const { id } = await client(opts, true).start({
+        ...(opts.service !== undefined ? { service: opts.service } : {}),
         version: opts.version,
         ...(opts.revision ? { revision: opts.revision } : {}), ...(opts.image ? { image: opts.image } : {}), ...(changes ? { changes } : {}),
       });
@@ -151,7 +153,7 @@ export function registerRelease(program: Command, io: Io, done: (code: number) =
           const v = await api.get(id);
           return { doc: v, text: releaseText(v), settled: isFinished(v.phase) };
         }
-        const views = await api.list();
+        const views = await api.views({}, STATUS_RELEASES);
         return { doc: { releases: views }, text: releaseListText(views), settled: views.every((v) => isFinished(v.phase)) };
       };
       if (!opts.watch) {
@@ -167,10 +169,26 @@ export function registerRelease(program: Command, io: Io, done: (code: number) =
       done(EXIT.ok);
     });
 
-  common(release.command('analytics').description('release metrics: lead time, time to detect, time to roll back, change failure rate, per ring'),
+  common(release.command('list').description('the releases, newest first, a page at a time')
+    .option('--service <name>', 'only this service')
+    .option('--phase <phases>', 'only these phases, comma-separated (running, waiting, halted, rolling-back, completed, rolled-back, aborted)')
+    .option('--limit <n>', 'at most this many (1 to 500)', '50')
+    .option('--cursor <cursor>', 'the page after the one that printed this cursor'), 'print { items, next } as JSON')
+    .action(async (opts: Common & { service?: string; phase?: string; limit: string; cursor?: string }) => {
+      const page = await client(opts, false).list({
+        ...(opts.service !== undefined ? { service: opts.service } : {}), ...(opts.phase !== undefined ? { phase: opts.phase } : {}),
+        limit: opts.limit, ...(opts.cursor !== undefined ? { cursor: opts.cursor } : {}),
+      });
+      if (opts.json) json(io, page);
+      else io.out(summaryText(page));
+      done(EXIT.ok);
+    });
+
+  common(release.command('analytics').description(`release metrics over the newest ${ANALYTICS_RELEASES} releases: lead time, time to detect, time to roll back, change failure rate, per ring`)
+    .option('--service <name>', 'only this service'),
     'print the metrics as JSON')
-    .action(async (opts: Common) => {
-      const a = releaseAnalytics(await client(opts, false).list());
+    .action(async (opts: Common & { service?: string }) => {
+      const a = releaseAnalytics(await client(opts, false).views(opts.service !== undefined ? { service: opts.service } : {}, ANALYTICS_RELEASES));
       if (opts.json) json(io, a);
       else io.out(analyticsText(a));
       done(EXIT.ok);

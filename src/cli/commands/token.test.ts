@@ -49,6 +49,44 @@ describe('meridian token create', () => {
     expect(readTokensFile(file).map((e) => `${e.user} ${e.role}`)).toEqual(['alice viewer', 'bob viewer']);
   });
 
+  it('limits a token to the services of --services, stored in the file and carried to the actor', async () => {
+    const file = join(dir, 'services.json');
+    const r = await cli('token', 'create', '--user', 'shop-bot', '--role', 'operator', '--groups', 'shop', '--services', 'checkout, cart.v2,checkout,search_api', '--tokens', file);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(`created a token for shop-bot (operator; groups shop; services checkout, cart.v2, search_api) in ${file}; it cannot be shown again, so keep it now\n`);
+    const token = r.out.trim();
+    expect(readTokensFile(file)[0]).toMatchObject({ user: 'shop-bot', role: 'operator', services: ['checkout', 'cart.v2', 'search_api'] });
+    expect(createAuth(readTokensFile(file)).authenticate(`Bearer ${token}`)).toEqual({ user: 'shop-bot', groups: ['shop'], role: 'operator', services: ['checkout', 'cart.v2', 'search_api'] });
+    const j = await cli('token', 'create', '--user', 'pay-admin', '--role', 'admin', '--services', 'payments', '--tokens', file, '--json');
+    expect(JSON.parse(j.out)).toMatchObject({ user: 'pay-admin', groups: [], role: 'admin', services: ['payments'] });
+  });
+
+  it('writes no services for a token without --services, which covers every service', async () => {
+    const file = join(dir, 'all.json');
+    const r = await cli('token', 'create', '--user', 'ops', '--role', 'operator', '--tokens', file, '--json');
+    expect(JSON.parse(r.out)).not.toHaveProperty('services');
+    expect(readTokensFile(file)[0]).not.toHaveProperty('services');
+    expect(readFileSync(file, 'utf8')).not.toContain('services');
+  });
+
+  it('exits 2 for a bad --services, naming the flag and the value, and writes nothing', async () => {
+    const file = join(dir, 'bad-services.json');
+    const create = (...extra: string[]) => cli('token', 'create', '--user', 'bob', '--tokens', file, ...extra);
+    expect(await create('--role', 'operator', '--services', 'checkout,web app'))
+      .toEqual({ code: 2, out: '', err: 'meridian: --services: "web app" is not a service name (letters, digits, . _ -)\n' });
+    expect(await create('--role', 'operator', '--services', 'checkout,pay/ments'))
+      .toEqual({ code: 2, out: '', err: 'meridian: --services: "pay/ments" is not a service name (letters, digits, . _ -)\n' });
+    expect(await create('--role', 'operator', '--services', ' , '))
+      .toEqual({ code: 2, out: '', err: 'meridian: --services: name at least one service (leave --services out for a token that covers every service)\n' });
+    expect(await create('--role', 'operator', '--services', Array.from({ length: 201 }, (_, i) => `svc-${i}`).join(',')))
+      .toEqual({ code: 2, out: '', err: 'meridian: --services: 201 services; a token is limited to at most 200\n' });
+    expect(await create('--role', 'viewer', '--services', 'checkout'))
+      .toEqual({ code: 2, out: '', err: 'meridian: --services: a viewer only reads, and reads every service; limit an operator instead (--role operator)\n' });
+    // The role defaults to viewer, so --services alone is refused too.
+    expect((await create('--services', 'checkout')).code).toBe(2);
+    expect(() => statSync(file)).toThrow();
+  });
+
   it('exits 2 for a role it does not know, a bad name, or no --user', async () => {
     const file = join(dir, 'bad.json');
     expect(await cli('token', 'create', '--user', 'alice', '--role', 'root', '--tokens', file))

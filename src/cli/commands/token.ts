@@ -1,10 +1,11 @@
 /**
  * @module `meridian token create --user NAME [--groups a,b] [--role viewer|operator|admin]
- * [--tokens FILE]`: add a caller to the tokens file `serve` reads. The token is printed once, on
- * stdout; the file keeps only its hash.
+ * [--services a,b] [--tokens FILE]`: add a caller to the tokens file `serve` reads. The token is
+ * printed once, on stdout; the file keeps only its hash. `--services` limits an operator's (or an
+ * admin's) writes to releases of those services; without it the token covers every service.
  */
 import type { Command } from 'commander';
-import { appendToken, DEFAULT_TOKENS_FILE, hashToken, newToken, ROLES } from '../../api/tokens.ts';
+import { appendToken, DEFAULT_TOKENS_FILE, hashToken, MAX_TOKEN_SERVICES, newToken, ROLES, SERVICE_NAME, SERVICE_NAME_RULE } from '../../api/tokens.ts';
 import { UsageError } from '../../errors.ts';
 import type { Role } from '../../runtime/controller-types.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -14,6 +15,7 @@ interface Options {
   user: string;
   groups?: string;
   role: string;
+  services?: string;
   tokens: string;
   json?: boolean;
 }
@@ -25,6 +27,16 @@ function checkName(flag: string, value: string): string {
   return value;
 }
 
+/** The services of `--services a,b`, each checked, in the order given, each once. */
+function parseServices(value: string, role: Role): string[] {
+  if (role === 'viewer') throw new UsageError('--services: a viewer only reads, and reads every service; limit an operator instead (--role operator)');
+  const services = [...new Set(value.split(',').map((s) => s.trim()).filter(Boolean))];
+  if (services.length === 0) throw new UsageError('--services: name at least one service (leave --services out for a token that covers every service)');
+  for (const s of services) if (!SERVICE_NAME.test(s)) throw new UsageError(`--services: "${s}" is not a service name (${SERVICE_NAME_RULE})`);
+  if (services.length > MAX_TOKEN_SERVICES) throw new UsageError(`--services: ${services.length} services; a token is limited to at most ${MAX_TOKEN_SERVICES}`);
+  return services;
+}
+
 export function registerToken(program: Command, io: Io, done: (code: number) => void): void {
   const token = program.command('token').description('manage API tokens');
   token
@@ -33,18 +45,22 @@ export function registerToken(program: Command, io: Io, done: (code: number) => 
     .requiredOption('--user <name>', 'who the token belongs to')
     .option('--groups <a,b>', 'groups the user belongs to (for group:NAME approvers)')
     .option('--role <role>', `one of ${ROLES.join(' | ')}`, 'viewer')
+    .option('--services <a,b>', `limit the token's writes to these services (at most ${MAX_TOKEN_SERVICES}; not for viewers); default: every service`)
     .option('--tokens <file>', 'the tokens file (created with mode 0600)', DEFAULT_TOKENS_FILE)
-    .option('--json', 'print { user, groups, role, token } as JSON')
+    .option('--json', 'print { user, groups, role, services?, token } as JSON')
     .action((opts: Options) => {
       const user = checkName('--user', opts.user);
       const groups = (opts.groups ?? '').split(',').map((g) => g.trim()).filter(Boolean).map((g) => checkName('--groups', g));
       if (!(ROLES as readonly string[]).includes(opts.role)) throw new UsageError(`--role: "${opts.role}" is not one of ${ROLES.join(' | ')}`);
       const role = opts.role as Role;
+      const services = opts.services === undefined ? undefined : parseServices(opts.services, role);
+      const limited = services ? { services } : {};
       const secret = newToken();
-      appendToken(opts.tokens, { user, groups, role, hash: hashToken(secret), createdAt: new Date().toISOString() });
-      if (opts.json) json(io, { user, groups, role, token: secret });
+      appendToken(opts.tokens, { user, groups, role, ...limited, hash: hashToken(secret), createdAt: new Date().toISOString() });
+      if (opts.json) json(io, { user, groups, role, ...limited, token: secret });
       else io.out(`${secret}\n`);
-      io.err(`created a token for ${user} (${role}${groups.length ? `; groups ${groups.join(', ')}` : ''}) in ${opts.tokens}; it cannot be shown again, so keep it now\n`);
+      const about = [role, ...(groups.length ? [`groups ${groups.join(', ')}`] : []), ...(services ? [`services ${services.join(', ')}`] : [])].join('; ');
+      io.err(`created a token for ${user} (${about}) in ${opts.tokens}; it cannot be shown again, so keep it now\n`);
       done(EXIT.ok);
     });
 }
