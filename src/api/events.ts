@@ -1,10 +1,14 @@
 /**
- * @module `GET /api/v1/releases/:id/events`: server-sent events, one per engine event. The
+ * @module Server-sent events of the engine. `GET /api/v1/releases/:id/events`: one per engine event. The
  * release's past events come first, then live ones; each is a default (`message`) event whose data
  * is the event as JSON (`{ at, type, ring?, region?, detail? }`) and whose `id` is its position in
  * the release's event list, so a client reconnecting with `Last-Event-ID` gets only what it missed.
  * A comment line is sent every 15 s to keep proxies from closing an idle stream. The stream stays
  * open until the client leaves, also after the release has settled.
+ *
+ * `GET /api/v1/events`: every release's live events from the moment of connecting (no past, no
+ * `id`: a client that reconnects reads the state afresh), each a default event whose data is
+ * `{ releaseId, event }`. A comment line opens the stream at once and then every 15 s, as above.
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -68,6 +72,32 @@ export async function streamReleaseEvents(c: Context, controller: ReleaseControl
       for (const e of arrived.slice(overlap(past, arrived))) send(e);
       arrived.length = 0;
       deliver = send;
+      await done;
+    } finally {
+      clearInterval(heartbeat);
+      unsubscribe();
+    }
+  });
+}
+
+/** Every release's live events, for as long as the client stays (the dashboard's home and list follow it). */
+export function streamAllEvents(c: Context, controller: ReleaseController, heartbeatMs = HEARTBEAT_MS): Response {
+  return streamSSE(c, async (stream) => {
+    let writing: Promise<unknown> = Promise.resolve();
+    const unsubscribe = controller.subscribe('*', (e: LiveEvent) => {
+      writing = writing.then(() => stream.writeSSE({ data: JSON.stringify({ releaseId: e.releaseId, event: e.event }) }));
+    });
+    const done = new Promise<void>((resolve) => {
+      stream.onAbort(resolve);
+      c.req.raw.signal.addEventListener('abort', () => resolve(), { once: true });
+      if (stream.aborted || c.req.raw.signal.aborted) resolve();
+    });
+    const heartbeat = setInterval(() => {
+      writing = writing.then(() => stream.write(': heartbeat\n\n'));
+    }, heartbeatMs);
+    try {
+      // Said at once, so the client knows the stream is open before the first event.
+      writing = writing.then(() => stream.write(': connected\n\n'));
       await done;
     } finally {
       clearInterval(heartbeat);

@@ -8,7 +8,7 @@ import { ConflictError } from '../errors.ts';
 import type { Actor, ReleaseController } from '../runtime/controller-types.ts';
 import type { Auth } from './auth.ts';
 import { ApproveBody, EmptyBody, FreezeBody, RollbackBody, StartBody, limitBody, readBody } from './body.ts';
-import { streamReleaseEvents } from './events.ts';
+import { streamAllEvents, streamReleaseEvents } from './events.ts';
 import { guard, type ApiEnv } from './guard.ts';
 
 export interface ApiRouteOptions {
@@ -44,6 +44,7 @@ export function apiRoutes(controller: ReleaseController, auth: Auth, opts: ApiRo
     return c.json(await controller.evaluations(c.req.param('id'), queryOf(c, ['ring', 'gate', 'region', 'limit', 'cursor'] as const)));
   });
   api.get('/releases/:id/events', allow('viewer', 'release.events'), (c) => streamReleaseEvents(c, controller, opts.heartbeatMs));
+  api.get('/events', allow('viewer', 'release.events'), (c) => streamAllEvents(c, controller, opts.heartbeatMs));
 
   // Any signed-in user may ask to approve; the controller decides whether they are an approver.
   api.post('/releases/:id/approve', allow('viewer', 'release.approve'), async (c) => {

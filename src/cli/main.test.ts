@@ -51,8 +51,9 @@ describe('meridian (exit codes and messages)', () => {
     expect(flag.err).toContain("error: unknown option '--strat'");
   });
 
-  it('exits 2 for a directory given as a file', async () => {
-    expect(await cli('lint', 'examples')).toEqual({ code: 2, out: '', err: 'meridian: examples: is a directory, not a file\n' });
+  it('exits 2 for a directory given as a file, and for a configuration directory without YAML', async () => {
+    expect(await cli('windows', 'examples')).toEqual({ code: 2, out: '', err: 'meridian: examples: is a directory, not a file\n' });
+    expect(await cli('lint', 'src/runtime')).toEqual({ code: 2, out: '', err: 'meridian: src/runtime: no *.yaml or *.yml file in this directory\n' });
   });
 
   it('lints the example with warnings only (exit 0)', async () => {

@@ -13,7 +13,8 @@ import { SIMULATED_METRICS, type Gate, type Hook, type Policy } from './schema.t
 
 const SHARE_TOLERANCE = 0.01;
 
-function unknownName(kind: string, name: string, known: readonly string[]): string {
+/** `gate "x" is not defined (did you mean "y"?)`, or the known names when none is close. */
+export function unknownName(kind: string, name: string, known: readonly string[]): string {
   const guess = didYouMean(name, known);
   return `${kind} "${name}" is not defined${guess ? ` (did you mean "${guess}"?)` : known.length ? ` (known: ${listSome(known)})` : ''}`;
 }
@@ -49,7 +50,9 @@ function checkCriticalBounds(gate: Draft<Gate>, p: Path): Issue[] {
 
 /**
  * The cross-field issues of a policy, or of the draft of one. `failures` says which fields failed
- * the schema (none for a parsed policy).
+ * the schema (none for a parsed policy). A Fleet is checked as a draft holding only its
+ * `spec.regions` and `spec.windows` (fleet.ts): with no rings, gates or providers, only the region
+ * and window rules speak.
  */
 export function checkPolicy(policy: Draft<Policy>, failures: Failures = NO_FAILURES): Issue[] {
   const spec = policy.spec;

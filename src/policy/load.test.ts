@@ -256,3 +256,37 @@ describe('messages about a large fleet', () => {
     ]);
   });
 });
+
+describe('a policy that names a fleet, loaded on its own', () => {
+  const onFleet = webapp.replace(/\n {2}regions:\n(?: {4}.*\n| {6}.*\n)+/, '\n  fleet: prod\n');
+
+  it('is refused at spec.fleet with the command that loads it with its fleet', () => {
+    expect(onFleet).toContain('\n  fleet: prod\n\n  rings:');
+    expect(errorsOf(onFleet)).toEqual([
+      'policy.yaml:13:10: spec.fleet: this policy takes its regions from fleet "prod", which is defined in another file: validate or serve the directory that holds the Fleet and this policy (meridian validate DIR, meridian serve --config DIR)',
+    ]);
+  });
+
+  it('still gets the rest of its errors, but not that its regions are missing', () => {
+    expect(errorsOf(onFleet.replace('bake: 24h', 'bake: 24'))).toEqual([
+      'policy.yaml:13:10: spec.fleet: this policy takes its regions from fleet "prod", which is defined in another file: validate or serve the directory that holds the Fleet and this policy (meridian validate DIR, meridian serve --config DIR)',
+      'policy.yaml:22:13: spec.rings[1].bake: "24" is not a duration (use e.g. 24h)',
+    ]);
+  });
+
+  it('is refused when it also lists its own regions', () => {
+    expect(errorsOf(webapp.replace('  service:\n', '  fleet: prod\n  service:\n'))).toEqual([
+      'policy.yaml:9:10: spec.fleet: a policy names a fleet or lists its own regions, not both (remove spec.regions to take the regions of fleet "prod")',
+    ]);
+  });
+
+  it('is refused with a schema error when the fleet is not a name', () => {
+    expect(errorsOf(onFleet.replace('fleet: prod', 'fleet: [prod]'))).toEqual(['policy.yaml:13:10: spec.fleet: expected string, got a list']);
+  });
+
+  it('refuses a Fleet file given where a policy is expected, pointing at the directory', () => {
+    expect(errorsOf('apiVersion: meridian.dev/v1alpha1\nkind: Fleet\nmetadata: { name: prod }\nspec: {}\n')).toEqual([
+      'policy.yaml:2:7: kind: a Fleet is loaded with the policies that name it: validate or serve the directory that holds them (meridian validate DIR, meridian serve --config DIR)',
+    ]);
+  });
+});

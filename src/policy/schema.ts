@@ -1,7 +1,8 @@
 /**
- * @module The ReleasePolicy schema (meridian.dev/v1alpha1) as zod: field names, types, defaults and
- * per-field rules. Cross-field rules (shares sum to 1, references exist) live in check.ts. The JSON
- * Schema that editors use is generated from this file (json-schema.ts), never written by hand.
+ * @module The ReleasePolicy and Fleet schemas (meridian.dev/v1alpha1) as zod: field names, types,
+ * defaults and per-field rules. Cross-field rules (shares sum to 1, references exist) live in
+ * check.ts. The JSON Schema that editors use is generated from this file (json-schema.ts), never
+ * written by hand.
  */
 import { z } from 'zod';
 import { IANAZone } from 'luxon';
@@ -229,6 +230,7 @@ export const Service = z.strictObject({
 
 export const PolicySpec = z.strictObject({
   service: Service,
+  fleet: z.string().min(1).optional().meta({ description: 'The Fleet whose regions and windows this policy uses; exactly one of fleet and regions' }),
   regions: z.array(Region).min(1, { error: 'a policy needs at least one region' }),
   rings: z.array(Ring).min(1, { error: 'a policy needs at least one ring' }),
   gates: z.record(z.string(), Gate).prefault({}),
@@ -259,6 +261,26 @@ export const PolicyDocument = z
   })
   .meta({ title: 'Meridian ReleasePolicy', description: 'How one service is released across regions in rings.' });
 
+/** What a fleet sets for all its services together. */
+export const Concurrency = z.strictObject({
+  perRegion: z.int().min(1).optional().meta({ description: 'At most this many releases with a ring deploying or baking in one region at once (default: no limit)' }),
+});
+
+export const FleetSpec = z.strictObject({
+  regions: z.array(Region).min(1, { error: 'a fleet needs at least one region' }).meta({ description: 'The regions every service of the fleet is released to (the region fields of a ReleasePolicy)' }),
+  windows: Windows.prefault({ deploy: 'business-hours', freeze: [] }).meta({ description: "Every service's windows: a policy's own deploy window replaces the fleet's, its own freezes add to the fleet's" }),
+  concurrency: Concurrency.prefault({}),
+});
+
+/** The regions and windows shared by many services; each ReleasePolicy names it with spec.fleet. */
+export const FleetDocument = z
+  .strictObject({
+    ...header('Fleet'),
+    metadata: z.strictObject({ name: z.string().min(1) }),
+    spec: FleetSpec,
+  })
+  .meta({ title: 'Meridian Fleet', description: 'The regions and windows that many services share; each ReleasePolicy names its fleet.' });
+
 export const CHANGE_KINDS = ['app', 'infra', 'schema'] as const;
 
 export const ReleaseSpec = z.strictObject({
@@ -277,6 +299,7 @@ export const ReleaseDocument = z.strictObject({
 
 export type Policy = z.output<typeof PolicyDocument>;
 export type PolicyInput = z.input<typeof PolicyDocument>;
+export type Fleet = z.output<typeof FleetDocument>;
 export type Spec = Policy['spec'];
 export type Region = z.output<typeof Region>;
 export type Ring = z.output<typeof Ring>;

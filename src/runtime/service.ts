@@ -69,7 +69,8 @@ export interface RunningService {
   /**
    * Read the configuration again and put it in force, all or nothing: on any error the old one
    * stays and the error (PolicyError with every problem) is thrown. ConflictError when the server
-   * runs the embedded default (nothing to read again).
+   * runs the embedded default (nothing to read again). A replica that does not lead takes it for
+   * what it serves and for when it leads; only the leader writes the reload to the audit log.
    */
   reload(actor: Actor): Promise<{ services: string[] }>;
   /** What it serves, one line each, for the command to print: the URL first, then ports, store, leader, tokens, time. */
@@ -309,7 +310,6 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   /** All or nothing: a configuration with any error leaves the one in force. */
   reload = async (actor: Actor): Promise<{ services: string[] }> => {
     if (!opts.config && !opts.policy) throw new ConflictError('this server runs the embedded default policy: there is nothing to read again (serve --config DIR or --policy FILE)');
-    if (!term && lock) throw new NotLeaderError(await leaderName());
     const next = readServices(opts);
     scenarios.clear();
     for (const s of next.services) scenarioFor(s);

@@ -20,7 +20,7 @@ async function open(as: 'alice' | 'dana' | 'victor' | null, path: string, size: 
   const o = await openPage(browser, { ...(as ? { token: s.tokens[as] } : {}), ...size });
   opened.push(o);
   await o.page.goto(`${s.url}${path}`);
-  if (as) await o.page.locator('.release, .releases').first().waitFor(UPDATE);
+  if (as) await o.page.locator('.release, .releases, .fleet-page').first().waitFor(UPDATE);
   return o;
 }
 
@@ -242,7 +242,7 @@ describe.runIf(browserTestsRun('dashboard browser tests'))('the dashboard in Chr
     expect(await ringCard(page, 'ring-1').locator('.badge').textContent()).toBe('Passed');
   });
 
-  it('fits a phone: no sideways scrolling at 390 px, on the release and on the list', async () => {
+  it('fits a phone: no sideways scrolling at 390 px, on the release, the services and the list', async () => {
     s = await startDashboardServer();
     const id = await s.startRelease();
     await s.advance(TO_APPROVAL);
@@ -251,9 +251,15 @@ describe.runIf(browserTestsRun('dashboard browser tests'))('the dashboard in Chr
     expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot(page, '9-phone-release');
     await page.locator('a.brand').click();
+    await page.locator('table.fleet').waitFor(UPDATE);
+    expect(await page.locator('table.fleet tbody tr').count()).toBe(1);
+    expect(await page.locator('table.fleet td[data-region="us-east-1"] .state').textContent()).toBe('waiting: awaiting approval');
+    expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, '10-phone-fleet');
+    await page.locator('nav.pages a', { hasText: 'Releases' }).click();
     await page.locator('table.list').waitFor(UPDATE);
     expect(await page.locator('table.list tbody tr').count()).toBe(1);
     expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(390);
-    await screenshot(page, '10-phone-list');
+    await screenshot(page, '11-phone-list');
   });
 });

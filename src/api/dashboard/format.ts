@@ -25,6 +25,22 @@ export function minutes(ms: number): string {
   return formatDuration(Math.ceil(ms / MINUTE) * MINUTE);
 }
 
+/**
+ * Time left in words, rounded up to whole minutes: `3 h 20 min`, `45 min`, `2 d 3 h` (two units at
+ * most); under a minute is `<1 min`, none left is `0 min`.
+ */
+export function timeLeft(ms: number): string {
+  if (ms <= 0) return '0 min';
+  if (ms < MINUTE) return '<1 min';
+  const total = Math.ceil(ms / MINUTE);
+  const d = Math.floor(total / 1440);
+  const h = Math.floor((total % 1440) / 60);
+  const m = total % 60;
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
+  return `${m} min`;
+}
+
 /** A share of users: 0.25 → `25%`, 0.033 → `3.3%`. */
 export function share(x: number): string {
   const pct = x * 100;

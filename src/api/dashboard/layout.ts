@@ -2,22 +2,24 @@
  * @module The page shell around every dashboard page: head, header with the sign-in control and
  * the connection badge, the main element the client script fills with server-rendered fragments,
  * and the two dialogs (sign in, confirm an action). No data lives in the shell: it is served
- * to anyone, and the fragments only to a signed-in viewer.
+ * to anyone, and the fragments (freezes at the top of each) only to a signed-in viewer.
  */
 import { html, type SafeHtml } from './html.ts';
 
 export interface Shell {
   title: string;
   service: string;
-  /** `list` or `release`: what the client script does on this page. */
-  page: 'list' | 'release';
+  /** `fleet` (services × regions), `list` (every release) or `release`: what the client script does on this page. */
+  page: 'fleet' | 'list' | 'release';
   /** Where the client fetches this page's content. */
   fragment: string;
-  /** The release's server-sent events, on a release page. */
+  /** The server-sent events the page follows: every release's, or on a release page that release's. */
   events?: string;
   /** The release id, on a release page. */
   release?: string;
 }
+
+const WHAT: Record<Shell['page'], string> = { fleet: 'the services', list: 'the releases', release: 'this release' };
 
 export function shell(s: Shell): SafeHtml {
   return html`<!doctype html>
@@ -35,6 +37,7 @@ export function shell(s: Shell): SafeHtml {
 <header class="top">
   <a class="brand" href="/">Meridian</a>
   <span class="service">${s.service}</span>
+  <nav class="pages" aria-label="Pages"><a href="/"${s.page === 'fleet' ? html` aria-current="page"` : ''}>Services</a> <a href="/releases"${s.page === 'list' ? html` aria-current="page"` : ''}>Releases</a></nav>
   <span id="conn" class="conn" role="status" title="The server cannot be reached; the page shows the last state it saw" hidden>reconnecting…</span>
   <span class="who"><span id="who"></span>
     <button type="button" id="sign-in" class="link">Sign in</button>
@@ -44,7 +47,7 @@ export function shell(s: Shell): SafeHtml {
 <main id="main" data-page="${s.page}" data-fragment="${s.fragment}" data-events="${s.events ?? ''}" data-release="${s.release ?? ''}">
   <h1 id="title">${s.title}</h1>
   <div id="live" aria-live="polite" aria-busy="false">
-    <p class="empty" id="placeholder">Sign in to see ${s.page === 'list' ? 'the releases' : 'this release'}. <button type="button" class="primary" data-signin>Sign in</button></p>
+    <p class="empty" id="placeholder">Sign in to see ${WHAT[s.page]}. <button type="button" class="primary" data-signin>Sign in</button></p>
     <noscript><p class="empty">The dashboard needs JavaScript to send your token to the API.</p></noscript>
   </div>
 </main>

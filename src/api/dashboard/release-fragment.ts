@@ -1,16 +1,18 @@
 /**
  * @module The live part of a release page, rendered on the server for one signed-in person: the
- * summary with the blast radius and the actions they may take, then rings, regions, comparison,
- * gate charts, events and audit. The client script swaps it in whenever something happens.
+ * freezes in force, the summary with the blast radius, the freezes holding the release and the
+ * actions they may take, then rings, regions, comparison, gate charts, events and audit. The
+ * client script swaps it in whenever something happens.
  */
 import type { Policy } from '../../policy/schema.ts';
 import type { AuditEntry } from '../../ports.ts';
 import type { ComparisonRow } from '../../runtime/region-table.ts';
-import type { Actor, EvaluationView, ReleaseView } from '../../runtime/controller-types.ts';
+import type { Actor, EvaluationView, FreezeView, ReleaseView } from '../../runtime/controller-types.ts';
 import { actionsFor, type Action } from './actions.ts';
 import { charts } from './charts.ts';
 import { comparisonTable } from './region-table-view.ts';
 import { utcMinute } from './format.ts';
+import { freezeBanner, heldBy } from './freeze-view.ts';
 import { html, type SafeHtml } from './html.ts';
 import { auditTable, eventsTable } from './log-view.ts';
 import { timeline } from './timeline-view.ts';
@@ -23,6 +25,8 @@ export interface ReleaseFragmentInput {
   evaluations: readonly EvaluationView[];
   comparison: readonly ComparisonRow[];
   audit: readonly AuditEntry[];
+  /** Every freeze in force (the banner at the top); those holding this release are `view.freezes`. */
+  freezes: readonly FreezeView[];
   actor: Actor;
   now: number;
 }
@@ -53,11 +57,13 @@ export function releaseFragment(input: ReleaseFragmentInput): SafeHtml {
   const { policy, view, actor, now } = input;
   const actions = actionsFor(view, actor);
   return html`<div class="release" data-title="${view.service} ${view.version}" data-phase="${view.phase}" data-user="${actor.user}" data-role="${actor.role}">
+${freezeBanner(input.freezes, actor)}
 <div class="summary">
   <p class="facts">${phaseBadge(view.phase)} <code>${view.previousVersion}</code> → <code>${view.version}</code>
     <span class="muted">· started ${utcMinute(view.startedAt)}${view.completedAt ? ` · ended ${utcMinute(view.completedAt)}` : ''}</span></p>
   ${view.haltReason ? html`<p class="alert">Halted: ${view.haltReason}</p>` : ''}
   ${view.leftBehind ? html`<p class="alert">${view.leftBehind}</p>` : ''}
+  ${heldBy(view.freezes)}
   ${blastRadius(view)}
   ${actions.length > 0 ? html`<div class="actions" role="group" aria-label="Actions">${actions.map(actionButton)}</div>` : ''}
 </div>

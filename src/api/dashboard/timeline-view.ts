@@ -18,7 +18,8 @@ interface RingStatus {
 
 type ReleaseEvent = ReleaseView['events'][number];
 
-function latest(view: ReleaseView, ring: string, types: readonly string[]): ReleaseEvent | undefined {
+/** The ring's latest event of one of `types`. */
+export function latest(view: ReleaseView, ring: string, types: readonly string[]): ReleaseEvent | undefined {
   for (let i = view.events.length - 1; i >= 0; i--) {
     const e = view.events[i]!;
     if (e.ring === ring && types.includes(e.type)) return e;

@@ -154,3 +154,63 @@ describe('meridian plan', () => {
     });
   });
 });
+
+describe('meridian plan DIR', () => {
+  const FLEET = 'examples/fleet';
+  type Planned = { service: string; start: string; rings: Array<{ name: string }>; completeAt: string; totalHours: number };
+
+  it('plans every service of a directory, each in the single-policy shape with its name', async () => {
+    const r = await plan(FLEET, '--start', '2026-03-02T06:00:00Z', '--json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const { services } = JSON.parse(r.stdout) as { services: Planned[] };
+    expect(services.map((s) => [s.service, s.rings.map((x) => x.name).join(' '), s.totalHours])).toEqual([
+      ['checkout', 'ring-0 ring-1 ring-2 ring-3', 128.08],
+      ['profile', 'ring-0 ring-1 ring-2', 38.08],
+      ['search', 'ring-0 ring-1 ring-2', 56.08],
+    ]);
+    expect(Object.keys(services[0]!)).toEqual(['service', 'start', 'rings', 'completeAt', 'totalHours']);
+  });
+
+  it('plans one service with --service', async () => {
+    const r = await plan(FLEET, '--service', 'search', '--start', '2026-03-02T06:00:00Z', '--json');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { services: Planned[] }).services.map((s) => s.service)).toEqual(['search']);
+  });
+
+  it('refuses an unknown --service as a usage error naming the known ones', async () => {
+    expect(await plan(FLEET, '--service', 'serch')).toEqual({ code: 2, stdout: '', stderr: 'meridian: --service "serch": no such service in examples/fleet (known: checkout, profile, search)\n' });
+    expect(await plan(WEBAPP, '--service', 'checkout')).toEqual({ code: 2, stdout: '', stderr: `meridian: --service "checkout": no such service in ${WEBAPP} (known: webapp)\n` });
+  });
+
+  it('prints a table per service under its name', async () => {
+    const r = await plan(FLEET, '--start', '2026-03-02T06:00:00Z');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.filter((l) => l.startsWith('service '))).toEqual([
+      'service "checkout" (fleet "prod", examples/fleet/checkout.yaml)',
+      'service "profile" (fleet "prod", examples/fleet/profile.yaml)',
+      'service "search" (fleet "prod", examples/fleet/search.yaml)',
+    ]);
+    expect(lines[1]).toMatch(/^RING +REGIONS +USERS/);
+    expect(lines.filter((l) => l.startsWith('complete at '))).toHaveLength(3);
+    const single = await plan(FLEET, '--service', 'search', '--start', '2026-03-02T06:00:00Z');
+    expect(single.stdout).toBe(r.stdout.slice(r.stdout.indexOf('service "search"')));
+  });
+
+  it('reports every service whose ring can never deploy, at the policy, and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-plan-dir-'));
+    dirs.push(dir);
+    const example = (name: string): string => readFileSync(join(FLEET, name), 'utf8');
+    writeFileSync(join(dir, 'fleet.yaml'), example('fleet.yaml').replace('      userShare: 0.35\n', '      userShare: 0.35\n      businessHours: { days: Mon-Fri, start: "14:00", end: "15:00" }\n'));
+    for (const name of ['checkout.yaml', 'profile.yaml', 'search.yaml']) writeFileSync(join(dir, name), example(name));
+    const r = await plan(dir, '--start', '2026-03-02T06:00:00Z');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n').map((l) => l.replace(/ never overlap$/, '').replace(/: business hours of .*/, ''))).toEqual([
+      `${dir}/profile.yaml:24:16: spec.rings[2].regions: ring "ring-2"`,
+      `${dir}/search.yaml:24:16: spec.rings[2].regions: ring "ring-2"`,
+      '',
+    ]);
+  });
+});

@@ -1,19 +1,23 @@
 /**
- * @module `meridian plan POLICY [--start ISO] [--json]`: the planned timeline of a release, as a
- * table or as JSON (cli.md). Reads the clock only for the default start; the planning is in src/plan.
+ * @module `meridian plan POLICY|DIR [--service NAME] [--start ISO] [--json]`: the planned timeline
+ * of a release, as a table or as JSON (cli.md); for a configuration directory, one per service
+ * (`{ services: [{ service, ...timeline }] }`). Reads the clock only for the default start; the
+ * planning is in src/plan.
  */
 import type { Command } from 'commander';
+import type { Located } from '../../errors.ts';
 import { PolicyError, UsageError } from '../../errors.ts';
-import { loadPolicy } from '../../policy/load.ts';
+import { writtenAt, type LoadedService } from '../../policy/fleet.ts';
 import { round } from '../../policy/model.ts';
 import { Instant } from '../../policy/schema.ts';
-import { locate } from '../../policy/source.ts';
+import { listSome, locate } from '../../policy/source.ts';
+import { readConfigSources } from '../../runtime/config-dir.ts';
 import { tableMinute } from '../../plan/iso.ts';
 import { planRelease, type Timeline } from '../../plan/release-plan.ts';
 import type { Wait } from '../../plan/deploy-moment.ts';
 import { EXIT } from '../exit-codes.ts';
 import { table } from '../format/table.ts';
-import { json, readInput, type Io } from '../io.ts';
+import { json, type Io } from '../io.ts';
 
 function parseStart(value: string): number {
   const parsed = Instant.safeParse(value);
@@ -24,7 +28,7 @@ function parseStart(value: string): number {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The `plan --json` document: the timeline with every instant as an ISO string. */
-export function timelineJson(t: Timeline): unknown {
+export function timelineJson(t: Timeline): Record<string, unknown> {
   return {
     start: iso(t.start),
     rings: t.rings.map((r) => ({
@@ -67,17 +71,46 @@ export function timelineTable(t: Timeline): string {
 export function registerPlan(program: Command, io: Io, done: (code: number) => void): void {
   program
     .command('plan')
-    .description('the planned timeline of a release: when each ring deploys, is healthy and ends its bake')
-    .argument('<policy>', 'the policy YAML file')
+    .description('the planned timeline of a release: when each ring deploys, is healthy and ends its bake (for a directory, of every service)')
+    .argument('<policy>', 'the policy YAML file, or a directory of *.yaml files (Fleets and one ReleasePolicy per service)')
+    .option('--service <name>', 'plan only this service')
     .option('--start <iso>', 'when the release starts (ISO 8601 with an offset; default: now)')
-    .option('--json', 'print the timeline as JSON')
-    .action((file: string, opts: { start?: string; json?: boolean }) => {
+    .option('--json', 'print the timeline as JSON ({ services: [{ service, ...timeline }] } for a directory)')
+    .action((path: string, opts: { service?: string; start?: string; json?: boolean }) => {
       const start = opts.start === undefined ? Date.now() : parseStart(opts.start);
-      const { policy, source } = loadPolicy(readInput(file), file);
-      const result = planRelease(policy, { start });
-      if (!result.ok) throw new PolicyError(result.problems.map((p) => locate(source, p)));
-      if (opts.json) json(io, timelineJson(result.timeline));
-      else io.out(timelineTable(result.timeline));
+      const loaded = readConfigSources(path);
+      let services: LoadedService[] = loaded.services;
+      if (opts.service !== undefined) {
+        services = services.filter((s) => s.service.service === opts.service);
+        if (services.length === 0) {
+          throw new UsageError(`--service "${opts.service}": no such service in ${path} (known: ${listSome(loaded.services.map((s) => s.service.service))})`);
+        }
+      }
+      const problems: Located[] = [];
+      const planned: Array<{ svc: LoadedService; timeline: Timeline }> = [];
+      for (const svc of services) {
+        const result = planRelease(svc.service.policy, { start });
+        if (result.ok) planned.push({ svc, timeline: result.timeline });
+        else {
+          for (const p of result.problems) {
+            const where = writtenAt(svc, p.path);
+            problems.push(locate(where.source, { ...p, path: where.path }));
+          }
+        }
+      }
+      if (problems.length > 0) throw new PolicyError(problems);
+      if (!loaded.directory) {
+        const { timeline } = planned[0]!;
+        if (opts.json) json(io, timelineJson(timeline));
+        else io.out(timelineTable(timeline));
+      } else if (opts.json) {
+        json(io, { services: planned.map(({ svc, timeline }) => ({ service: svc.service.service, ...timelineJson(timeline) })) });
+      } else {
+        io.out(planned.map(({ svc, timeline }) => {
+          const { service, fleet, file } = svc.service;
+          return `service "${service}" (${fleet === null ? 'its own regions' : `fleet "${fleet}"`}, ${file})\n${timelineTable(timeline)}`;
+        }).join('\n'));
+      }
       done(EXIT.ok);
     });
 }

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_TOKENS_FILE } from '../../api/tokens.ts';
 import { UsageError } from '../../errors.ts';
+import { readConfig } from '../../runtime/config-dir.ts';
+import type { Actor } from '../../runtime/controller-types.ts';
 import { storeUrlProblem } from '../../runtime/open-store.ts';
 import { startService, type RunningService } from '../../runtime/service.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -26,9 +28,20 @@ export function portFlag(value: string): number {
   return port;
 }
 
+/** Who reloads on SIGHUP, as the audit log names it. */
+const SIGNAL_ACTOR: Actor = { user: 'SIGHUP', groups: [], role: 'admin' };
+
 /** Print what the service serves, then run until SIGINT or SIGTERM stops it. */
 async function printAndRunUntilStopped(io: Io, running: RunningService): Promise<void> {
   for (const line of running.describe) io.err(`${line}\n`);
+  // SIGHUP reads the configuration again: all of it, or (on any error) none of it.
+  const hangup = (): void => {
+    void running.reload(SIGNAL_ACTOR).then(
+      ({ services }) => io.err(`meridian: configuration reloaded: ${services.length} service(s) (${services.join(', ')})\n`),
+      (e: unknown) => io.err(`meridian: configuration not reloaded; the one in force stays:\n${e instanceof Error ? e.message : String(e)}\n`),
+    );
+  };
+  process.on('SIGHUP', hangup);
   await new Promise<void>((resolveStop) => {
     const stop = (): void => {
       io.err('meridian: shutting down\n');
@@ -37,6 +50,7 @@ async function printAndRunUntilStopped(io: Io, running: RunningService): Promise
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.off('SIGHUP', hangup);
 }
 
 export function registerServe(program: Command, io: Io, done: (code: number) => void): void {
@@ -44,6 +58,7 @@ export function registerServe(program: Command, io: Io, done: (code: number) => 
     .command('serve')
     .description('run the controller: durable releases, the HTTP API, the dashboard, /metrics')
     .option('--policy <file>', 'the policy in force (default: the embedded three-region default)')
+    .option('--config <dir>', 'every service of a directory: Fleets and one ReleasePolicy per service (reloaded on SIGHUP)')
     .option('--db <file>', 'the SQLite database', 'meridian.db')
     .option('--postgres <url>', 'a PostgreSQL database instead (postgresql://USER[:PASSWORD]@HOST:PORT/DB; or PGPASSWORD): replicas sharing it take turns leading')
     .option('--port <n>', 'the port to listen on', '8080')
@@ -52,14 +67,17 @@ export function registerServe(program: Command, io: Io, done: (code: number) => 
     .option('--time-scale <n>', 'run simulated providers N times faster than real time', '1')
     .option('--scenario <file>', 'how the simulated fleet behaves (default: no faults)')
     .option('--work-dir <dir>', 'where GitOps delivery keeps its working clone', '.meridian')
-    .action(async (opts: { policy?: string; db: string; postgres?: string; port: string; host: string; tokens: string; timeScale: string; scenario?: string; workDir: string }, cmd: Command) => {
+    .action(async (opts: { policy?: string; config?: string; db: string; postgres?: string; port: string; host: string; tokens: string; timeScale: string; scenario?: string; workDir: string }, cmd: Command) => {
       if (opts.postgres !== undefined && cmd.getOptionValueSource('db') === 'cli') throw new UsageError('--db and --postgres: give one store, not both');
       const urlProblem = opts.postgres === undefined ? null : storeUrlProblem(opts.postgres);
       if (urlProblem) throw new UsageError(`--postgres: ${urlProblem}`);
+      if (opts.policy !== undefined && opts.config !== undefined) throw new UsageError('--policy and --config: give one, a policy file or a configuration directory');
+      const configDir = opts.config;
       const port = portFlag(opts.port);
       const timeScale = positive('--time-scale', opts.timeScale, 100_000);
       const running = await startService({
         ...(opts.policy ? { policy: { text: readInput(opts.policy), file: opts.policy } } : {}),
+        ...(configDir !== undefined ? { config: () => readConfig(configDir) } : {}),
         ...(opts.scenario ? { scenario: { text: readInput(opts.scenario), file: opts.scenario } } : {}),
         store: opts.postgres !== undefined ? { kind: 'postgres', url: opts.postgres } : { kind: 'sqlite', file: opts.db },
         port, host: opts.host, tokensFile: opts.tokens, workDir: join(opts.workDir), timeScale,

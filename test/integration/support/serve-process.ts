@@ -34,7 +34,7 @@ export interface ServeProcess {
 
 const running = new Set<ChildProcess>();
 
-const READY = /meridian serving (\S+) at (http:\/\/127\.0\.0\.1:\d+)/;
+const READY = /meridian serving (.+?) at (http:\/\/127\.0\.0\.1:\d+)/;
 
 export interface StartOptions {
   /** Arguments after `serve`. */

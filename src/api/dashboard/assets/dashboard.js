@@ -1,13 +1,18 @@
 /**
  * @module The dashboard's only script. It keeps the API token in sessionStorage (this tab only) and
  * sends it as `Authorization: Bearer` — never in a URL or a cookie. It loads the server-rendered
- * fragment of the page, follows the release's server-sent events by reading the stream with fetch
- * (EventSource cannot send a header) and swaps in a fresh fragment when something happens,
- * reconnecting with backoff when the server goes away. Actions are confirmed in a dialog and sent
- * to the JSON API, whose refusals are shown as it words them.
+ * fragment of the page, follows server-sent events by reading the stream with fetch (EventSource
+ * cannot send a header) — a release page its release's, the home page and the list every
+ * release's — and swaps in a fresh fragment when something happens (on the home page and the list
+ * at most every 500 ms), reconnecting with backoff when the server goes away. Actions (approve,
+ * roll back, stop the line, end a freeze…) are confirmed in a dialog and sent to the JSON API,
+ * whose refusals are shown as it words them. The home page's filters are a GET form, applied in
+ * place and kept in the address.
  */
 const KEY = 'meridian.token';
-const REFRESH_MS = { list: 15_000, release: 30_000 };
+const REFRESH_MS = { fleet: 15_000, list: 15_000, release: 30_000 };
+/** On pages that follow every release, events refresh the page at most this often. */
+const EVENT_REFRESH_MS = 500;
 /** A stream that says nothing (not even its 15 s heartbeat) for this long is dead. */
 const STALL_MS = 45_000;
 
@@ -17,14 +22,20 @@ const live = $('live');
 const conn = $('conn');
 const signinDialog = $('signin-dialog');
 const confirmDialog = $('confirm-dialog');
-const { page, fragment: fragmentUrl, events: eventsUrl, release: releaseId } = main.dataset;
+const { page, events: eventsUrl, release: releaseId } = main.dataset;
+let fragmentUrl = main.dataset.fragment;
 const placeholder = live.innerHTML;
 
 let session = 0; // bumped on sign-in and sign-out: work of an older session stops
 let refreshing = null;
 let again = false;
 let heldMarkup = null;
+/** The request the confirmation dialog sends: `{ method, url, body, done? }`. */
 let pendingAction = null;
+let lastEventRefresh = 0;
+let eventTimer = null;
+/** The markup each kept element (`data-keep`) had when it came in: one still the same is not replaced. */
+const original = new WeakMap();
 /** The badge shows while the last fragment fetch failed or, on a release page, the event stream is down. */
 const health = { fetch: true, stream: true };
 
@@ -49,17 +60,41 @@ function setSignedIn(yes) {
   if (!yes) $('who').textContent = '';
 }
 
-/** Replace the live part, keeping focus on the same control when it is still there. */
+/** Someone is typing into a form the page keeps (stop the line): the page waits until they leave it. */
+function typing() {
+  const a = document.activeElement;
+  return !!a && live.contains(a) && a.matches('input, textarea') && !!a.closest('[data-keep]');
+}
+
+/** How to find the focused control again in a fresh fragment. */
+function focusKey(el) {
+  if (!el || !live.contains(el) || el === live) return null;
+  if (el.dataset.action) {
+    const freeze = el.dataset.freeze ? `[data-freeze="${CSS.escape(el.dataset.freeze)}"]` : '';
+    return `[data-action="${CSS.escape(el.dataset.action)}"][data-ring="${CSS.escape(el.dataset.ring ?? '')}"]${freeze}`;
+  }
+  return el.id ? `#${CSS.escape(el.id)}` : null;
+}
+
+/**
+ * Replace the live part, keeping focus on the same control when it is still there, and keeping
+ * each `data-keep` element whose markup did not change as it is (what was typed, a details opened).
+ */
 function swap(markup) {
-  if (confirmDialog.open) {
-    heldMarkup = markup; // never change the buttons under an open dialog
+  if (confirmDialog.open || typing()) {
+    heldMarkup = markup; // never change the buttons under an open dialog, nor a form being filled in
     return;
   }
-  const active = document.activeElement;
-  const key = active && live.contains(active) && active !== live
-    ? (active.dataset.action ? `[data-action="${CSS.escape(active.dataset.action)}"][data-ring="${CSS.escape(active.dataset.ring ?? '')}"]` : active.id ? `#${CSS.escape(active.id)}` : null)
-    : null;
+  heldMarkup = null;
+  const key = focusKey(document.activeElement);
+  const kept = new Map();
+  for (const el of live.querySelectorAll('[data-keep][id]')) kept.set(el.id, el);
   live.innerHTML = markup;
+  for (const el of live.querySelectorAll('[data-keep][id]')) {
+    const old = kept.get(el.id);
+    if (old && original.get(old) === el.outerHTML) el.replaceWith(old);
+    else original.set(el, el.outerHTML);
+  }
   const root = live.firstElementChild;
   if (root?.dataset.title) {
     $('title').textContent = root.dataset.title;
@@ -84,6 +119,11 @@ async function loadFragment(mine) {
   swap(await res.text());
 }
 
+/** Show what was held back once nobody types into a kept form any more. */
+function flushHeld() {
+  if (heldMarkup !== null && !confirmDialog.open && !typing()) swap(heldMarkup);
+}
+
 /** Fetch the fragment now, or once more after the fetch in flight: bursts of events cost two fetches at most. */
 function refresh() {
   if (!token()) return;
@@ -98,6 +138,17 @@ function refresh() {
       refresh();
     }
   });
+}
+
+/** Refresh for an event on a page that follows every release: at once after a quiet spell, else at most every EVENT_REFRESH_MS. */
+function refreshSoon() {
+  if (eventTimer) return;
+  const wait = Math.max(0, lastEventRefresh + EVENT_REFRESH_MS - Date.now());
+  eventTimer = setTimeout(() => {
+    eventTimer = null;
+    lastEventRefresh = Date.now();
+    refresh();
+  }, wait);
 }
 
 /** Server-sent events from a byte stream: yields `{ id, data }` per event, skips comments. */
@@ -132,7 +183,7 @@ async function* sseEvents(body, onBytes) {
   }
 }
 
-/** Follow the release's events for as long as this session lasts, reconnecting with backoff. */
+/** Follow the page's events for as long as this session lasts, reconnecting with backoff. */
 async function follow(mine) {
   let attempt = 0;
   let lastId = null;
@@ -157,7 +208,8 @@ async function follow(mine) {
       refresh(); // catch up on whatever happened while away
       for await (const ev of sseEvents(res.body, alive)) {
         if (ev.id !== null) lastId = ev.id;
-        refresh();
+        if (page === 'release') refresh();
+        else refreshSoon();
       }
     } catch {
       // the server went away, the stream stalled, or the session ended
@@ -181,7 +233,7 @@ function start() {
   live.innerHTML = '<p class="empty">Loading…</p>';
   refresh();
   refreshing?.finally(() => live.setAttribute('aria-busy', 'false'));
-  if (page === 'release' && eventsUrl) void follow(mine);
+  if (eventsUrl) void follow(mine);
   const timer = setInterval(() => {
     if (mine !== session) return clearInterval(timer);
     if (!document.hidden) refresh();
@@ -240,47 +292,138 @@ $('signin-form').addEventListener('submit', async (e) => {
 
 // ---- actions ----
 
-live.addEventListener('click', (e) => {
-  const button = e.target.closest('button[data-action]');
-  if (!button) return;
-  pendingAction = { kind: button.dataset.action, ring: button.dataset.ring || undefined };
-  $('confirm-title').textContent = button.dataset.question;
-  $('confirm-text').textContent = button.dataset.consequence;
+/** Open the confirmation dialog for `request` (`{ method, url, body, done? }`), worded by `ask`. */
+function confirmAction(request, ask) {
+  pendingAction = request;
+  $('confirm-title').textContent = ask.question;
+  $('confirm-text').textContent = ask.consequence;
   $('confirm-error').textContent = '';
   const ok = $('confirm-ok');
-  ok.textContent = button.textContent;
-  ok.className = button.classList.contains('danger') ? 'danger' : 'primary';
+  ok.textContent = ask.label;
+  ok.className = ask.danger ? 'danger' : 'primary';
   ok.hidden = false;
   ok.disabled = false;
   $('confirm-cancel').textContent = 'Cancel';
   confirmDialog.showModal();
+}
+
+/** What a button with `data-action` asks the API for. */
+function requestFor(button) {
+  const kind = button.dataset.action;
+  if (kind === 'freeze-end') return { method: 'DELETE', url: `/api/v1/freezes/${encodeURIComponent(button.dataset.freeze)}`, body: {} };
+  const ring = button.dataset.ring || undefined;
+  return { method: 'POST', url: `/api/v1/releases/${encodeURIComponent(releaseId)}/${kind}`, body: kind === 'approve' ? { ring } : {} };
+}
+
+live.addEventListener('click', (e) => {
+  const button = e.target.closest('button[data-action]');
+  if (!button) return;
+  confirmAction(requestFor(button), {
+    question: button.dataset.question, consequence: button.dataset.consequence, label: button.textContent, danger: button.classList.contains('danger'),
+  });
 });
+
+// ---- stop the line ----
+
+const names = (text) => text.split(/[\s,]+/).filter(Boolean);
+const list = (xs) => xs.join(', ');
+
+function stopTheLine(form) {
+  const reason = form.elements.reason.value.trim();
+  if (!reason) {
+    form.elements.reason.value = '';
+    form.elements.reason.reportValidity();
+    return;
+  }
+  const regions = names(form.elements.regions.value);
+  const services = names(form.elements.services.value);
+  const scope = regions.length === 0 && services.length === 0 ? 'for everything'
+    : `${services.length > 0 ? `for ${list(services)}` : 'for every service'}${regions.length > 0 ? ` in ${list(regions)}` : ''}`;
+  const where = regions.length > 0 ? ` in ${list(regions)}` : '';
+  const what = services.length > 0 ? `of ${list(services)}` : 'of any service';
+  confirmAction({
+    method: 'POST', url: '/api/v1/freezes',
+    body: { reason, ...(regions.length > 0 ? { regions } : {}), ...(services.length > 0 ? { services } : {}) },
+    done: () => {
+      form.reset();
+      const details = form.closest('details');
+      if (details) details.open = false;
+    },
+  }, {
+    question: `Stop the line ${scope}?`,
+    consequence: `No ring ${what} starts deploying${where} until the freeze is ended; bakes, gates and rollbacks go on. Reason: “${reason}”.`,
+    label: 'Stop the line', danger: true,
+  });
+}
+
+// ---- filters (home page) ----
+
+/** Show the fleet with the filters of `search` (`?service=…`), without reloading the page. */
+function showFiltered(search) {
+  fragmentUrl = `/fragment${search}`;
+  main.dataset.fragment = fragmentUrl;
+  refresh();
+}
+
+function applyFilters(form) {
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(form)) if (value) params.set(name, value);
+  const search = params.toString() ? `?${params}` : '';
+  if (location.pathname !== '/' || location.search !== search) history.pushState(null, '', `/${search}`);
+  showFiltered(search);
+}
+
+window.addEventListener('popstate', () => {
+  if (page === 'fleet') showFiltered(location.search);
+});
+
+live.addEventListener('submit', (e) => {
+  const form = e.target;
+  if (form.id === 'filters') {
+    e.preventDefault();
+    applyFilters(form);
+  } else if (form.id === 'freeze-form') {
+    e.preventDefault();
+    stopTheLine(form);
+  }
+});
+
+live.addEventListener('change', (e) => {
+  const form = e.target.closest('form#filters');
+  if (form && e.target.matches('select')) applyFilters(form);
+});
+
+live.addEventListener('click', (e) => {
+  const clear = e.target.closest('a.clear');
+  if (!clear || page !== 'fleet') return;
+  e.preventDefault();
+  if (location.search !== '') history.pushState(null, '', '/');
+  showFiltered('');
+});
+
+live.addEventListener('focusout', () => setTimeout(flushHeld, 0));
+
+// ---- the confirmation dialog ----
 
 $('confirm-cancel').addEventListener('click', () => confirmDialog.close());
 confirmDialog.addEventListener('close', () => {
   pendingAction = null;
-  if (heldMarkup !== null) {
-    const markup = heldMarkup;
-    heldMarkup = null;
-    swap(markup);
-  }
+  if (heldMarkup !== null) swap(heldMarkup);
   refresh();
 });
 
 $('confirm-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   if (!pendingAction) return;
-  const { kind, ring } = pendingAction;
+  const { method, url, body, done } = pendingAction;
   const ok = $('confirm-ok');
   ok.disabled = true;
-  const body = kind === 'approve' ? { ring } : {};
   let message;
   let refused = true;
   try {
-    const res = await fetch(`/api/v1/releases/${encodeURIComponent(releaseId)}/${kind}`, {
-      method: 'POST', headers: auth({ 'Content-Type': 'application/json' }), body: JSON.stringify(body),
-    });
+    const res = await fetch(url, { method, headers: auth({ 'Content-Type': 'application/json' }), body: JSON.stringify(body ?? {}) });
     if (res.ok) {
+      done?.();
       confirmDialog.close();
       return;
     }
