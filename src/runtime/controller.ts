@@ -86,6 +86,8 @@ export class Controller implements ReleaseController {
   readonly #listeners = new Map<string, Set<(e: LiveEvent) => void>>();
   readonly #onError: (e: unknown) => void;
   readonly #admission = new Admission();
+  /** Since recover(): this controller runs the releases, and its admission knows every freeze in force. */
+  #leading = false;
   #closed = false;
 
   constructor(opts: ControllerOptions) {
@@ -155,6 +157,7 @@ export class Controller implements ReleaseController {
   /** Rebuild every unfinished release from the store and carry on where it stopped. */
   async recover(): Promise<number> {
     this.#admission.setFreezes(await this.#store.activeFreezes());
+    this.#leading = true;
     const active = await this.#store.activeReleases();
     let resumed = 0;
     const lives: Live[] = [];
@@ -308,7 +311,8 @@ export class Controller implements ReleaseController {
   }
 
   async freezes(): Promise<FreezeView[]> {
-    return (await this.#store.activeFreezes()).map(freezeView);
+    // The leader writes every freeze and keeps them; a reader asks the store.
+    return (this.#leading ? this.#admission.freezes() : await this.#store.activeFreezes()).map(freezeView);
   }
 
   async startFreeze(req: FreezeRequest, actor: Actor): Promise<{ id: string }> {
@@ -336,6 +340,7 @@ export class Controller implements ReleaseController {
     const freeze: FreezeRecord = { id: `frz-${randomUUID().slice(0, 8)}`, reason: parsed.data.reason.trim(), regions, services, startedAt: now, startedBy: actor.user, endedAt: null, endedBy: null };
     await this.#store.createFreeze(freeze, { at: now, actor: actor.user, action: 'freeze.start', target: freeze.id, outcome: 'ok', detail: describeFreeze(freeze) });
     this.#admission.setFreezes([...this.#admission.freezes(), freeze]);
+    this.#publishFleet({ at: new Date(now).toISOString(), type: 'freeze.started', detail: describeFreeze(freeze) });
     return { id: freeze.id };
   }
 
@@ -349,6 +354,7 @@ export class Controller implements ReleaseController {
     const ended = await this.#store.endFreeze(id, now, actor.user, { at: now, actor: actor.user, action: 'freeze.end', target: id, outcome: 'ok', detail: describeFreeze(freeze) });
     if (!ended) throw await this.#refused(actor, 'freeze.end', id, new NotFoundError(`freeze "${id}" is not in force (it ended meanwhile)`));
     this.#admission.setFreezes(this.#admission.freezes().filter((f) => f.id !== id));
+    this.#publishFleet({ at: new Date(now).toISOString(), type: 'freeze.ended', detail: `${id}: ${describeFreeze(freeze)}` });
     this.#wakeWaiting();
   }
 
@@ -560,6 +566,11 @@ export class Controller implements ReleaseController {
       const live = this.#live.get(id);
       if (live) void this.#run(live, () => this.#apply(live, { type: 'tick', at: this.#clock.now() }).then(() => undefined));
     }
+  }
+
+  /** What concerns every release (a freeze started or ended) goes to those who watch them all, with no release id. */
+  #publishFleet(event: LiveEvent['event']): void {
+    for (const l of this.#listeners.get('*') ?? []) l({ releaseId: '', event });
   }
 
   #publish(releaseId: string, event: LiveEvent['event']): void {

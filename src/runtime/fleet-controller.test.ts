@@ -73,7 +73,10 @@ describe('many services on one controller', () => {
     const { controller, advance, statuses, store } = fleet(['cart', 'search'], null);
     const a = await controller.start({ service: 'cart', version: 'v2' }, operator);
     await advance(MINUTE);
+    const fleetEvents: string[] = [];
+    controller.subscribe('*', (e) => { if (e.releaseId === '') fleetEvents.push(`${e.event.type} ${e.event.detail}`); });
     const { id: freeze } = await controller.startFreeze({ reason: 'incident 4711', regions: ['ap-south-1'] }, operator);
+    expect(fleetEvents).toEqual(['freeze.started incident 4711; regions: ap-south-1; services: all']);
     expect((await controller.freezes()).map((f) => [f.id, f.reason, f.regions, f.services, f.startedBy])).toEqual([[freeze, 'incident 4711', ['ap-south-1'], [], 'olga']]);
     // A freeze of ap-south-1 does not hold search's ring-0 (internal).
     const b = await controller.start({ service: 'search', version: 'v2' }, operator);
@@ -91,6 +94,7 @@ describe('many services on one controller', () => {
 
     await controller.endFreeze(freeze, operator);
     await advance(2 * MINUTE);
+    expect(fleetEvents.at(-1)).toBe(`freeze.ended ${freeze}: incident 4711; regions: ap-south-1; services: all`);
     expect((await statuses(a.id))[1]).toBe('baking');
     expect((await controller.get(a.id)).freezes).toEqual([]);
     expect((await store.audit()).filter((e) => e.action.startsWith('freeze.')).map((e) => `${e.action} ${e.target} ${e.outcome} ${e.detail}`)).toEqual([

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { ConflictError, NotLeaderError, UsageError } from '../errors.ts';
 import type { FleetConfig, ServicePolicy } from '../policy/fleet-config.ts';
 import { loadPolicy } from '../policy/load.ts';
+import { listSome } from '../policy/source.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { Clock, Timers } from '../ports.ts';
 import { loadScenario, type Scenario } from '../sim/scenario.ts';
@@ -96,7 +97,7 @@ function describeWirings(config: FleetConfig, wirings: Map<string, Wiring>): str
   if (config.services.length === 1) return wirings.get(config.services[0]!.service)?.describe ?? [];
   const counts = new Map<string, number>();
   for (const w of wirings.values()) for (const line of w.describe) counts.set(line, (counts.get(line) ?? 0) + 1);
-  return [`services: ${config.services.map((s) => s.service).join(', ')}`, ...[...counts].map(([line, n]) => `${line} (${n} of ${wirings.size} services)`)];
+  return [`services: ${listSome(config.services.map((s) => s.service), { max: 10 })}`, ...[...counts].map(([line, n]) => `${line} (${n} of ${wirings.size} services)`)];
 }
 
 /** Start everything the service runs; resolves once it listens. */
