@@ -5,6 +5,7 @@
  * otherwise the user's own credential helper; failures as AdapterError with credentials redacted.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { AdapterError } from '../../errors.ts';
 import { redact } from './redact.ts';
 
@@ -52,6 +53,8 @@ export class Git {
         const result: GitResult = { stdout, stderr, code: 0 };
         if (error) {
           const e = error as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
+          // A missing working directory fails the spawn the same way as a missing program.
+          if (e.code === 'ENOENT' && !existsSync(cwd)) return reject(new AdapterError(`git ${args[0]}: the directory ${cwd} does not exist`, { retryable: true }));
           if (e.code === 'ENOENT') return reject(new AdapterError('git is not installed (no git on the PATH)', { retryable: false }));
           if (e.killed) return reject(new AdapterError(`git ${args[0]} timed out after ${TIMEOUT_MS / 1000}s`, { retryable: true }));
           result.code = typeof e.code === 'number' ? e.code : 1;

@@ -31,8 +31,11 @@ export class Workspace {
   private checked = false;
   readonly remoteRef: string;
   readonly url: string;
+  /** Absolute: git runs in it, and clones into it from its parent, so a relative path would be read from two places. */
+  readonly dir: string;
 
-  constructor(readonly git: Git, readonly dir: string, readonly settings: RepoSettings, private readonly log: (line: string) => void = () => {}) {
+  constructor(readonly git: Git, dir: string, readonly settings: RepoSettings, private readonly log: (line: string) => void = () => {}) {
+    this.dir = resolve(dir);
     this.remoteRef = `refs/remotes/${settings.remote}/${settings.branch}`;
     this.url = isRemoteUrl(settings.repo) ? settings.repo : resolve(settings.repo);
   }
