@@ -2,7 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Gate } from '../policy/schema.ts';
 import { HOUR, MINUTE } from '../policy/duration.ts';
-import { checkThreshold, criticalBound } from './threshold.ts';
+import { checkThreshold, criticalBound, detailOf } from './threshold.ts';
+
+/** What a check says, in words: a pass leaves them out and detailOf says them when read. */
+const says = (gateName: string, gate: Gate, value: number, kind: 'interval' | 'hour' = 'interval'): string => detailOf(checkThreshold(gateName, gate, 'eu-west-1', AT, kind, value), gate);
 
 const AT = Date.parse('2026-03-02T01:00:00Z');
 const defaults = { evaluate: 'interval', interval: 5 * MINUTE, warmup: 10 * MINUTE, failures: 2, inconclusiveLimit: 3, mustHaveData: true } as const;
@@ -11,17 +14,11 @@ const qps: Gate = { ...defaults, metric: 'qps', min: 10 };
 const latency: Gate = { ...defaults, metric: 'p99_latency_ms', min: 1, max: 200 };
 
 describe('a threshold check', () => {
-  it('passes a value within max and says so', () => {
-    expect(checkThreshold('error-rate', errorRate, 'eu-west-1', AT, 'interval', 0.0021)).toEqual({
-      gate: 'error-rate',
-      region: 'eu-west-1',
-      at: AT,
-      kind: 'interval',
-      result: 'pass',
-      value: 0.0021,
-      detail: 'error_rate 0.0021 ≤ max 0.01',
-      margin: expect.closeTo(0.79, 12),
-    });
+  it('passes a value within max and says so when read', () => {
+    const ev = checkThreshold('error-rate', errorRate, 'eu-west-1', AT, 'interval', 0.0021);
+    expect(ev).toEqual({ gate: 'error-rate', region: 'eu-west-1', at: AT, kind: 'interval', result: 'pass', value: 0.0021, margin: expect.closeTo(0.79, 12) });
+    expect(detailOf(ev, errorRate)).toBe('error_rate 0.0021 ≤ max 0.01');
+    expect(says('error-rate', errorRate, 0.0021, 'hour')).toBe('error_rate 0.0021 ≤ max 0.01 (mean over the hour to 01:00Z)');
   });
 
   it('fails a value above max', () => {
@@ -38,11 +35,11 @@ describe('a threshold check', () => {
   it('fails a value below min', () => {
     const ev = checkThreshold('traffic', qps, 'eu-west-1', AT, 'interval', 3.2);
     expect([ev.result, ev.detail]).toEqual(['fail', 'qps 3.2 < min 10']);
-    expect(checkThreshold('traffic', qps, 'eu-west-1', AT, 'interval', 12).detail).toBe('qps 12 ≥ min 10');
+    expect(says('traffic', qps, 12)).toBe('qps 12 ≥ min 10');
   });
 
   it('names both bounds when the gate has both', () => {
-    expect(checkThreshold('p99', latency, 'eu-west-1', AT, 'interval', 150).detail).toBe('p99_latency_ms 150 within [min 1, max 200]');
+    expect(says('p99', latency, 150)).toBe('p99_latency_ms 150 within [min 1, max 200]');
     expect(checkThreshold('p99', latency, 'eu-west-1', AT, 'interval', 0.5).detail).toBe('p99_latency_ms 0.5 < min 1');
   });
 
@@ -94,7 +91,7 @@ describe('a threshold check with critical bounds', () => {
 
   it('names a critical bound that stands alone when a value passes', () => {
     const ceilingOnly: Gate = { ...qps, criticalMax: 5000 };
-    expect(checkThreshold('traffic', ceilingOnly, 'eu-west-1', AT, 'interval', 12).detail).toBe('qps 12 within [min 10, criticalMax 5000]');
+    expect(says('traffic', ceilingOnly, 12)).toBe('qps 12 within [min 10, criticalMax 5000]');
     expect(checkThreshold('traffic', ceilingOnly, 'eu-west-1', AT, 'interval', 6000).detail).toBe('qps 6000 > criticalMax 5000');
   });
 

@@ -39,10 +39,13 @@ function share(value: number, bound: number, above: boolean): number {
 
 /** The margin of `value`: the smallest share left over the bounds the gate sets; undefined when it sets none. */
 export function thresholdMargin(gate: Bounds, value: number): number | undefined {
-  const shares: number[] = [];
-  for (const b of [gate.max, gate.criticalMax]) if (b !== undefined) shares.push(share(value, b, true));
-  for (const b of [gate.min, gate.criticalMin]) if (b !== undefined) shares.push(share(value, b, false));
-  return shares.length > 0 ? Math.min(...shares) : undefined;
+  let m: number | undefined;
+  const take = (x: number): void => { if (m === undefined || x < m) m = x; };
+  if (gate.max !== undefined) take(share(value, gate.max, true));
+  if (gate.criticalMax !== undefined) take(share(value, gate.criticalMax, true));
+  if (gate.min !== undefined) take(share(value, gate.min, false));
+  if (gate.criticalMin !== undefined) take(share(value, gate.criticalMin, false));
+  return m;
 }
 
 /**
@@ -59,31 +62,42 @@ export function checkThreshold(
   value: Reading,
   from?: number,
 ): Evaluation {
-  const metric = gate.metric ?? gateName;
-  const windowText = from !== undefined && at - from < HOUR ? `the ${formatDuration(at - from)} to ${clockUtc(at)}` : `the hour to ${clockUtc(at)}`;
-  const span = kind === 'hour' ? `over ${windowText}` : `over the last ${formatDuration(gate.interval)}`;
-  const base = { gate: gateName, region, at, kind };
-  const inconclusive = (detail: string): Evaluation => ({ ...base, result: 'inconclusive', value: null, detail });
-
-  if (value === null) return inconclusive(`no data for ${metric} in ${region} ${span}`);
-  if (typeof value === 'object') return inconclusive(`could not read ${metric} in ${region} ${span}: ${value.error}`);
-  if (Number.isNaN(value)) return inconclusive(`${metric} in ${region} ${span} is not a number`);
-
-  const suffix = kind === 'hour' ? ` (mean ${span})` : '';
+  if (value === null || typeof value === 'object' || Number.isNaN(value)) {
+    const metric = gate.metric ?? gateName;
+    const where = span(gate, at, kind, from);
+    const detail = value === null ? `no data for ${metric} in ${region} ${where}`
+      : typeof value === 'object' ? `could not read ${metric} in ${region} ${where}: ${value.error}`
+        : `${metric} in ${region} ${where} is not a number`;
+    return { gate: gateName, region, at, kind, result: 'inconclusive', value: null, detail };
+  }
   const margin = thresholdMargin(gate, value);
-  const judged = (result: 'pass' | 'fail', detail: string): Evaluation => ({ ...base, result, value, detail: detail + suffix, ...(margin === undefined ? {} : { margin }) });
-  const beyond = (name: string, op: '>' | '<', bound: number): Evaluation => {
-    const d = digitsApart(value, bound);
-    return judged('fail', `${metric} ${sig(value, d)} ${op} ${name} ${sig(bound, d)}`);
-  };
-
   const { max, min, criticalMax, criticalMin } = gate;
   const critical = criticalBound(gate, value);
-  if (critical === 'criticalMax') return beyond('criticalMax', '>', criticalMax!);
-  if (critical === 'criticalMin') return beyond('criticalMin', '<', criticalMin!);
-  if (max !== undefined && value > max) return beyond('max', '>', max);
-  if (min !== undefined && value < min) return beyond('min', '<', min);
+  const crossed: [string, '>' | '<', number] | null = critical === 'criticalMax' ? ['criticalMax', '>', criticalMax!]
+    : critical === 'criticalMin' ? ['criticalMin', '<', criticalMin!]
+      : max !== undefined && value > max ? ['max', '>', max]
+        : min !== undefined && value < min ? ['min', '<', min] : null;
+  if (crossed === null) {
+    // A pass says nothing until someone reads it (passDetail): most checks pass, and nobody reads most.
+    return margin === undefined ? { gate: gateName, region, at, kind, result: 'pass', value } : { gate: gateName, region, at, kind, result: 'pass', value, margin };
+  }
+  const [name, op, bound] = crossed;
+  const d = digitsApart(value, bound);
+  const suffix = kind === 'hour' ? ` (mean ${span(gate, at, kind, from)})` : '';
+  const detail = `${gate.metric ?? gateName} ${sig(value, d)} ${op} ${name} ${sig(bound, d)}${suffix}`;
+  return margin === undefined ? { gate: gateName, region, at, kind, result: 'fail', value, detail } : { gate: gateName, region, at, kind, result: 'fail', value, detail, margin };
+}
 
+/** Over which window a check read its metric, in words. */
+function span(gate: Gate, at: number, kind: 'interval' | 'hour', from?: number): string {
+  if (kind !== 'hour') return `over the last ${formatDuration(gate.interval)}`;
+  return `over ${from !== undefined && at - from < HOUR ? `the ${formatDuration(at - from)} to ${clockUtc(at)}` : `the hour to ${clockUtc(at)}`}`;
+}
+
+/** What a passing threshold check read, in words: `error_rate 0.0021 ≤ max 0.01` (with the hour's window for an hour check). */
+export function passDetail(gateName: string, gate: Gate, e: Pick<Evaluation, 'at' | 'kind' | 'value'>): string {
+  const metric = gate.metric ?? gateName;
+  const { max, min, criticalMax, criticalMin } = gate;
   // The tightest bound on each side: max and min when set, else the critical one.
   const upper = max !== undefined ? `max ${sig(max)}` : criticalMax !== undefined ? `criticalMax ${sig(criticalMax)}` : undefined;
   const lower = min !== undefined ? `min ${sig(min)}` : criticalMin !== undefined ? `criticalMin ${sig(criticalMin)}` : undefined;
@@ -92,5 +106,13 @@ export function checkThreshold(
   else if (upper !== undefined) bounds = ` ≤ ${upper}`;
   else if (lower !== undefined) bounds = ` ≥ ${lower}`;
   else bounds = ' (the gate sets no bound)';
-  return judged('pass', `${metric} ${sig(value)}${bounds}`);
+  const suffix = e.kind === 'hour' ? ` (mean ${span(gate, e.at, 'hour')})` : '';
+  return `${metric} ${e.value === null ? 'no value' : sig(e.value)}${bounds}${suffix}`;
+}
+
+/** What an evaluation says to people: its own detail, or for a pass that left it out, the words of passDetail. */
+export function detailOf(e: Pick<Evaluation, 'gate' | 'at' | 'kind' | 'value' | 'result' | 'detail'>, gate: Gate | undefined): string {
+  if (e.detail !== undefined) return e.detail;
+  if (gate && (e.kind === 'interval' || e.kind === 'hour')) return passDetail(e.gate, gate, e);
+  return `${e.gate} ${e.result === 'pass' ? 'passed' : e.result}`;
 }

@@ -24,8 +24,11 @@ export interface Evaluation {
   result: GateResult;
   /** The metric value (threshold), the hour mean (hour), the estimated shift (compare); null when inconclusive. */
   value: number | null;
-  /** One sentence for people: what was read, against what bound, and why this result. */
-  detail: string;
+  /**
+   * One sentence for people: what was read, against what bound, and why this result. A passing
+   * threshold check leaves it out (threshold.ts passDetail says it when someone reads it).
+   */
+  detail?: string;
   /**
    * How far the evaluation was from tripping, as a share of its limit: 1 (or more) far from it, 0
    * exactly at it, negative beyond it. Absent when inconclusive. `gates calibrate` reports the

@@ -5,6 +5,7 @@
  * would have judged it. What the engine does after a failure (rollback) or a halt (wait for a
  * person) is out of scope: the backtest stops there.
  */
+import { detailOf } from '../gates/threshold.ts';
 import { bakeSchedule, checksAt, type Bake } from '../engine/bake-checks.ts';
 import { UsageError } from '../errors.ts';
 import { initialTracker, readyToPromote, track, type TrackerState } from '../gates/tracker.ts';
@@ -114,7 +115,7 @@ export async function backtest(policy: Policy, ringName: string, range: Backtest
     const checks = checksAt(policy, ring, bake, t, baseline);
     const evaluations = await runGateChecks({ ...ctx, trackers: Object.fromEntries(trackers) }, checks);
     for (const ev of evaluations) {
-      result.evaluations.push({ at: ev.at, gate: ev.gate, region: ev.region, value: ev.value, result: ev.result, kind: ev.kind, detail: ev.detail });
+      result.evaluations.push({ at: ev.at, gate: ev.gate, region: ev.region, value: ev.value, result: ev.result, kind: ev.kind, detail: detailOf(ev, policy.spec.gates[ev.gate]) });
     }
     for (const ev of evaluations) {
       const gate = policy.spec.gates[ev.gate];
@@ -124,12 +125,12 @@ export async function backtest(policy: Policy, ringName: string, range: Backtest
       trackers.set(key, step.state);
       if (step.verdict === 'failed') {
         result.verdict = 'failed';
-        result.firstFailure = { at: ev.at, gate: ev.gate, region: ev.region, value: ev.value, detail: ev.detail };
-        result.reason = `${ev.gate} failed ${ring.name} in ${ev.region} at ${iso(ev.at)}: ${ev.detail}`;
+        result.firstFailure = { at: ev.at, gate: ev.gate, region: ev.region, value: ev.value, detail: detailOf(ev, gate) };
+        result.reason = `${ev.gate} failed ${ring.name} in ${ev.region} at ${iso(ev.at)}: ${detailOf(ev, gate)}`;
         return result;
       }
       if (step.verdict === 'halt') {
-        result.halted = { at: ev.at, gate: ev.gate, region: ev.region, detail: ev.detail };
+        result.halted = { at: ev.at, gate: ev.gate, region: ev.region, detail: detailOf(ev, gate) };
         result.reason = `${gate.inconclusiveLimit} consecutive inconclusive evaluations of ${ev.gate} in ${ev.region} halted the release at ${iso(ev.at)}: ${ev.detail}`;
         return result;
       }

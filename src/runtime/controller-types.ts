@@ -114,9 +114,11 @@ export interface FreezeRequest {
   services?: string[];
 }
 
-export interface EvaluationView extends Omit<Evaluation, 'at'> {
+/** An evaluation as the API shows it: what it said always in words; a comparison's samples stay in the recorded inputs. */
+export interface EvaluationView extends Omit<Evaluation, 'at' | 'samples' | 'detail'> {
   at: string;
   ring: string;
+  detail: string;
 }
 
 /** `release status ID --json` (cli.md) plus what the dashboard shows. */

@@ -11,7 +11,6 @@ import { decide } from '../engine/decide.ts';
 import { recoveryEffects } from '../engine/recover.ts';
 import { refuseRelease } from '../engine/release-rules.ts';
 import type { Decision, Effect, EngineInput, Refusal, ReleaseState } from '../engine/types.ts';
-import type { Evaluation } from '../gates/types.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UsageError, markAudited, refusalError } from '../errors.ts';
 import type { FleetConfig, ServicePolicy } from '../policy/fleet-config.ts';
 import { FreezeFields, startRequestProblem } from '../policy/release-fields.ts';
@@ -28,8 +27,12 @@ import { releasePage, releaseSummary } from './release-page.ts';
 import { perform, type RuntimePorts } from './effects.ts';
 import { releaseView } from './release-view.ts';
 import { evaluationPage } from './evaluation-page.ts';
+import { EvaluationLog } from './evaluation-log.ts';
+import { detailOf } from '../gates/threshold.ts';
 
 const SNAPSHOT_EVERY = 50;
+/** How many finished releases stay in memory once read (the rest are read from the store again). */
+const RECENT_FINISHED = 32;
 
 /** A service as the controller runs it: its policy, the digest releases record, its ports. */
 interface ServiceEntry {
@@ -45,7 +48,8 @@ interface Live {
   entry: ServiceEntry;
   state: ReleaseState;
   seq: number;
-  evaluations: Array<Evaluation & { ring: string }>;
+  /** Its gate evaluations, compact and with a retention (evaluation-log.ts). */
+  evaluations: EvaluationLog;
   /** Inputs and effects of one release run one at a time, in order. */
   chain: Promise<void>;
   timers: Array<() => void>;
@@ -82,7 +86,10 @@ export class Controller implements ReleaseController {
   #portsFor: (service: ServicePolicy) => RuntimePorts;
   readonly #store: Store;
   readonly #clock: Clock & Timers;
+  /** Releases that run (or owe a restore). */
   readonly #live = new Map<string, Live>();
+  /** Finished releases read lately, least recent first (at most RECENT_FINISHED). */
+  readonly #finished = new Map<string, Live>();
   readonly #listeners = new Map<string, Set<(e: LiveEvent) => void>>();
   readonly #onError: (e: unknown) => void;
   readonly #admission = new Admission();
@@ -237,7 +244,7 @@ export class Controller implements ReleaseController {
       if (e instanceof ConflictError) throw await this.#refused(actor, 'release.start', service, e);
       throw e;
     }
-    const live: Live = { id, entry, state: decision.state, seq: 1, evaluations: [], chain: Promise.resolve(), timers: [], armed: new Set() };
+    const live: Live = { id, entry, state: decision.state, seq: 1, evaluations: new EvaluationLog(), chain: Promise.resolve(), timers: [], armed: new Set() };
     this.#live.set(id, live);
     await this.#run(live, () => this.#afterDecision(live, undefined, decision));
     return { id };
@@ -295,7 +302,8 @@ export class Controller implements ReleaseController {
 
   async evaluations(id: string, query: EvaluationQuery): Promise<Page<EvaluationView>> {
     const live = await this.#find(id);
-    return evaluationPage(live.evaluations, query);
+    const gates = live.entry.config.policy.spec.gates;
+    return evaluationPage(live.evaluations, query, (e) => detailOf(e, gates[e.gate]));
   }
 
   async comparison(id: string): Promise<ComparisonRow[]> {
@@ -441,14 +449,14 @@ export class Controller implements ReleaseController {
   // ---- internals ----
 
   async #find(id: string): Promise<Live> {
-    const live = this.#live.get(id) ?? (await this.#load(id));
+    const live = this.#live.get(id) ?? this.#recent(id) ?? (await this.#load(id));
     if (!live) throw new NotFoundError(`release "${id}" not found`);
     return live;
   }
 
   /** Rebuild a release from its latest snapshot and the inputs recorded after it. */
   async #load(id: string): Promise<Live | null> {
-    const cached = this.#live.get(id);
+    const cached = this.#live.get(id) ?? this.#recent(id);
     if (cached) return cached;
     const rec = await this.#store.getRelease(id);
     if (!rec) return null;
@@ -458,16 +466,48 @@ export class Controller implements ReleaseController {
     const snapshot = await this.#store.latestSnapshot(id);
     const inputs = await this.#store.inputs(id);
     let state: ReleaseState | null = snapshot ? (snapshot.state as ReleaseState) : null;
-    const evaluations: Live['evaluations'] = [];
+    const evaluations = new EvaluationLog();
     for (const { seq, input } of inputs) {
       const i = input as EngineInput;
       if (!snapshot || seq > snapshot.seq) state = decide(state, i, policy).state;
-      if (i.type === 'gates') for (const ev of i.evaluations) evaluations.push({ ...ev, ring: i.ring });
+      if (i.type === 'gates') evaluations.push(i.ring, i.evaluations);
     }
     if (!state) return null;
     const live: Live = { id, entry, state, seq: inputs.length ? inputs[inputs.length - 1]!.seq : 0, evaluations, chain: Promise.resolve(), timers: [], armed: new Set() };
-    this.#live.set(id, live);
+    if (isFinished(state.phase) && state.pendingTraffic.length === 0) this.#remember(live);
+    else this.#live.set(id, live);
     return live;
+  }
+
+  /** A finished release read lately, made most recent again. */
+  #recent(id: string): Live | undefined {
+    const live = this.#finished.get(id);
+    if (live) {
+      this.#finished.delete(id);
+      this.#finished.set(id, live);
+    }
+    return live;
+  }
+
+  /** Keep a finished release among the RECENT_FINISHED read last; the oldest goes. */
+  #remember(live: Live): void {
+    this.#finished.delete(live.id);
+    this.#finished.set(live.id, live);
+    if (this.#finished.size > RECENT_FINISHED) this.#finished.delete(this.#finished.keys().next().value!);
+  }
+
+  /**
+   * Once a finished release owes nothing (no restore to retry) and nothing of it is queued, it
+   * leaves the releases that run: memory holds what runs, and a few finished ones read lately.
+   */
+  #retire(live: Live): void {
+    const queued = live.chain;
+    void queued.then(() => {
+      if (live.chain !== queued || this.#live.get(live.id) !== live) return;
+      if (!isFinished(live.state.phase) || live.state.pendingTraffic.length > 0 || live.timers.length > 0) return;
+      this.#live.delete(live.id);
+      this.#remember(live);
+    });
   }
 
   #run(live: Live, step: () => Promise<void>): Promise<void> {
@@ -496,7 +536,7 @@ export class Controller implements ReleaseController {
     await this.#store.appendInput(live.id, live.seq, input, decision.state.phase, input.at);
     if (live.seq % SNAPSHOT_EVERY === 0) await this.#store.saveSnapshot(live.id, live.seq, decision.state);
     live.state = decision.state;
-    if (input.type === 'gates') for (const ev of input.evaluations) live.evaluations.push({ ...ev, ring: input.ring });
+    if (input.type === 'gates') live.evaluations.push(input.ring, input.evaluations);
     await this.#afterDecision(live, before, decision);
     return decision.rejected;
   }
@@ -506,6 +546,7 @@ export class Controller implements ReleaseController {
     await this.#recordVersions(before, decision.state);
     const { freed } = this.#admission.update(this.#claimant(live), isFinished(decision.state.phase));
     if (freed) this.#wakeWaiting();
+    if (isFinished(decision.state.phase) && decision.state.pendingTraffic.length === 0) this.#retire(live);
     const fresh = decision.state.events.slice(before?.events.length ?? 0);
     for (const event of fresh) this.#publish(live.id, { ...event, at: new Date(event.at).toISOString() });
     for (const effect of decision.effects) void this.#run(live, () => this.#effect(live, effect));

@@ -36,6 +36,8 @@ export interface FleetReleaseReport extends SimulationReport {
 export interface FleetSimulation {
   /** In the scenario's order. */
   releases: FleetReleaseReport[];
+  /** Engine inputs (decisions) recorded per release, in the same order: what the run cost. */
+  inputs: number[];
   /** When the run stopped: every release settled (completed, rolled back, halted), or the horizon. */
   endedAt: number;
   horizonAt: number;
@@ -74,16 +76,26 @@ interface Running {
   id: string | null;
 }
 
-/** The release's state, rebuilt from its recorded inputs through the engine (as the controller loads a release). */
-async function stateOf(store: MemoryStore, service: ServicePolicy, id: string): Promise<{ state: ReleaseState; evaluations: number }> {
-  let state: ReleaseState | null = null;
-  let evaluations = 0;
-  for (const { input } of await store.inputs(id)) {
+/** The release's state, rebuilt from its latest snapshot and the inputs after it (as the controller loads a release). */
+async function stateOf(store: MemoryStore, service: ServicePolicy, id: string): Promise<ReleaseState> {
+  const snapshot = await store.latestSnapshot(id);
+  let state = (snapshot?.state ?? null) as ReleaseState | null;
+  for (const { input } of await store.inputs(id, snapshot?.seq ?? 0)) state = decide(state, input as EngineInput, service.policy).state;
+  return state!;
+}
+
+/** The store as the run sees it, counting what each release recorded: its inputs, and the evaluations in its gate rounds. */
+function counting(store: MemoryStore): { store: MemoryStore; inputs: Map<string, number>; evaluations: Map<string, number> } {
+  const inputs = new Map<string, number>();
+  const evaluations = new Map<string, number>();
+  const append = store.appendInput.bind(store);
+  store.appendInput = async (id, seq, input, phase, at) => {
+    await append(id, seq, input, phase, at);
+    inputs.set(id, (inputs.get(id) ?? 0) + 1);
     const i = input as EngineInput;
-    if (i.type === 'gates') evaluations += i.evaluations.length;
-    state = decide(state, i, service.policy).state;
-  }
-  return { state: state!, evaluations };
+    if (i.type === 'gates') evaluations.set(id, (evaluations.get(id) ?? 0) + i.evaluations.length);
+  };
+  return { store, inputs, evaluations };
 }
 
 export async function runFleetSimulation(config: FleetConfig, scenario: FleetScenario, opts: FleetSimulationOptions = {}): Promise<FleetSimulation> {
@@ -91,7 +103,9 @@ export async function runFleetSimulation(config: FleetConfig, scenario: FleetSce
   const seed = opts.seed ?? spec.seed;
   const horizonAt = spec.start + spec.horizon;
   const clock = new SimulatedClock(spec.start);
-  const store = new MemoryStore();
+  // Inputs kept as given and compacted behind snapshots: the run rebuilds no release but from its snapshot.
+  const counted = counting(new MemoryStore({ inputs: 'as-given', compact: true }));
+  const store = counted.store;
   const services = new Map(config.services.map((s) => [s.service, s]));
 
   const runs: Running[] = spec.releases.map((release) => {
@@ -211,8 +225,12 @@ export async function runFleetSimulation(config: FleetConfig, scenario: FleetSce
   const endedAt = clock.now();
 
   const releases: FleetReleaseReport[] = [];
+  const inputs: number[] = [];
   for (const run of runs) {
-    const { state, evaluations } = await stateOf(store, run.service, run.id!);
+    const state = await stateOf(store, run.service, run.id!);
+    const evaluations = counted.evaluations.get(run.id!) ?? 0;
+    // The start is recorded with the release, not appended.
+    inputs.push((counted.inputs.get(run.id!) ?? 0) + 1);
     const accounting = run.fleet.accounting(horizonAt);
     const finalVersions: Record<string, string> = {};
     for (const r of run.service.policy.spec.regions) finalVersions[r.name] = run.fleet.versionOf(r.name);
@@ -220,5 +238,5 @@ export async function runFleetSimulation(config: FleetConfig, scenario: FleetSce
     releases.push({ service: run.release.service, id: `sim-${scenario.name}-${run.release.service}`, version: run.release.version, previousVersion: run.release.previous, ...report });
   }
   await store.close();
-  return { releases, endedAt, horizonAt };
+  return { releases, inputs, endedAt, horizonAt };
 }

@@ -3,6 +3,12 @@
  * store (one unfinished release per service, contiguous input numbers, the audit hash chain, the
  * release order and freezes), and values are kept as JSON text so callers get copies, exactly as
  * from a database. Nothing survives the process. Also the checks and orders every Store shares.
+ *
+ * A run in virtual time (`simulate --config`) may ask for `inputs: 'as-given'`: inputs and snapshots
+ * are kept as the objects given (the engine never changes one once recorded), and `compact: true`:
+ * ticks and gate rounds at or before a snapshot are dropped, as nothing reads them again (the
+ * release is rebuilt from the snapshot and the inputs after it). Both keep a long run's memory and
+ * time to what it computes rather than what it copies.
  */
 import { AdapterError, ConflictError, NotFoundError } from '../errors.ts';
 import type { AuditEntry, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQuery, ReleaseRecord, Store } from '../ports.ts';
@@ -98,11 +104,32 @@ function copyFreeze(f: FreezeRecord): FreezeRecord {
 interface Release {
   record: ReleaseRecord;
   request: string;
-  inputs: Array<{ seq: number; input: string; at: number }>;
-  snapshot: { seq: number; state: string } | null;
+  /** JSON text, or the input as given (`inputs: 'as-given'`). */
+  inputs: Array<{ seq: number; input: unknown; at: number; type: unknown }>;
+  /** The number of the last input recorded (compaction may have dropped it). */
+  lastSeq: number;
+  snapshot: { seq: number; state: unknown } | null;
 }
 
+export interface MemoryStoreOptions {
+  /** `copies` (default): values kept as JSON text, callers get copies; `as-given`: the objects themselves. */
+  inputs?: 'copies' | 'as-given';
+  /** Drop ticks and gate rounds at or before each snapshot. Default false. */
+  compact?: boolean;
+}
+
+/** What compaction drops: inputs that only move time or report gates, which a snapshot sums up. */
+const COMPACTED = new Set<unknown>(['tick', 'gates']);
+
 export class MemoryStore implements Store {
+  readonly #copies: boolean;
+  readonly #compact: boolean;
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.#copies = (opts.inputs ?? 'copies') === 'copies';
+    this.#compact = opts.compact ?? false;
+  }
+
   readonly #releases = new Map<string, Release>();
   readonly #effects = new Map<string, string>();
   readonly #audit: AuditEntry[] = [];
@@ -132,7 +159,8 @@ export class MemoryStore implements Store {
     const sealed = rec.audit ? sealAuditEntry(this.#audit[this.#audit.length - 1] ?? null, rec.audit) : null;
     const phase = rec.first?.phase ?? INITIAL_PHASE;
     const record: ReleaseRecord = { id: rec.id, service: rec.service, version: rec.version, createdAt: rec.createdAt, updatedAt: rec.createdAt, phase };
-    this.#releases.set(rec.id, { record, request, inputs: first === null ? [] : [{ seq: 1, input: first, at: rec.createdAt }], snapshot: null });
+    const kept = first === null ? [] : [{ seq: 1, input: this.#copies ? first : rec.first!.input, at: rec.createdAt, type: (rec.first!.input as { type?: unknown } | null)?.type }];
+    this.#releases.set(rec.id, { record, request, inputs: kept, lastSeq: kept.length, snapshot: null });
     if (sealed) this.#audit.push(sealed);
   }
 
@@ -161,9 +189,10 @@ export class MemoryStore implements Store {
   async appendInput(id: string, seq: number, input: unknown, phase: string, at: number): Promise<void> {
     this.#live();
     const r = this.#release(id);
-    const text = toJson('input', input);
-    checkSeq(id, seq, r.inputs.length === 0 ? 0 : r.inputs[r.inputs.length - 1]!.seq);
-    r.inputs.push({ seq, input: text, at });
+    const kept = this.#copies ? toJson('input', input) : input;
+    checkSeq(id, seq, r.lastSeq);
+    r.inputs.push({ seq, input: kept, at, type: (input as { type?: unknown } | null)?.type });
+    r.lastSeq = seq;
     r.record = { ...r.record, phase, updatedAt: at };
   }
 
@@ -171,21 +200,22 @@ export class MemoryStore implements Store {
     this.#live();
     const r = this.#releases.get(id);
     if (!r) return [];
-    return r.inputs.filter((i) => i.seq > afterSeq).map((i) => ({ seq: i.seq, input: JSON.parse(i.input) as unknown }));
+    return r.inputs.filter((i) => i.seq > afterSeq).map((i) => ({ seq: i.seq, input: this.#copies ? (JSON.parse(i.input as string) as unknown) : i.input }));
   }
 
   async saveSnapshot(id: string, seq: number, state: unknown): Promise<void> {
     this.#live();
     const r = this.#release(id);
-    const text = toJson('snapshot state', state);
-    checkSnapshotSeq(id, seq, r.inputs.length === 0 ? 0 : r.inputs[r.inputs.length - 1]!.seq);
-    if (!r.snapshot || seq >= r.snapshot.seq) r.snapshot = { seq, state: text };
+    const kept = this.#copies ? toJson('snapshot state', state) : state;
+    checkSnapshotSeq(id, seq, r.lastSeq);
+    if (!r.snapshot || seq >= r.snapshot.seq) r.snapshot = { seq, state: kept };
+    if (this.#compact) r.inputs = r.inputs.filter((i) => i.seq > seq || !COMPACTED.has(i.type));
   }
 
   async latestSnapshot(id: string): Promise<{ seq: number; state: unknown } | null> {
     this.#live();
     const s = this.#releases.get(id)?.snapshot;
-    return s ? { seq: s.seq, state: JSON.parse(s.state) as unknown } : null;
+    return s ? { seq: s.seq, state: this.#copies ? (JSON.parse(s.state as string) as unknown) : s.state } : null;
   }
 
   async effectResult(key: string): Promise<unknown | null> {

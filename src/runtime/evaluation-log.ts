@@ -1,0 +1,164 @@
+/**
+ * @module A release's gate evaluations as the controller keeps them in memory: one columnar log
+ * (times, values, margins, results and the series each belongs to in typed arrays, about 27 bytes
+ * an evaluation), so a multi-day rollout over hundreds of clusters costs kilobytes per thousand
+ * checks, not an object per check. Retention: the newest SERIES_RETENTION evaluations of each series
+ * (ring × gate × region × kind), 50 hours of 5-minute checks; older ones are dropped, oldest first.
+ * What a pass said is not kept (threshold.ts detailOf says it again when it is read); what a fail or
+ * an inconclusive check said is. A comparison's samples stay in the recorded inputs, not here.
+ * Every evaluation has a sequence number that never changes, so a cursor stays valid as old
+ * evaluations go.
+ */
+import type { Evaluation, EvaluationKind, GateResult } from '../gates/types.ts';
+
+/** How many evaluations of one ring × gate × region × kind are kept, newest. */
+export const SERIES_RETENTION = 600;
+
+const KINDS: readonly EvaluationKind[] = ['interval', 'hour', 'compare', 'requests'];
+const RESULTS: readonly GateResult[] = ['pass', 'fail', 'inconclusive'];
+
+/** One evaluation as read back from the log. */
+export interface LoggedEvaluation {
+  seq: number;
+  ring: string;
+  gate: string;
+  region: string;
+  kind: EvaluationKind;
+  at: number;
+  result: GateResult;
+  value: number | null;
+  margin?: number;
+  detail?: string;
+}
+
+interface SeriesKey {
+  ring: string;
+  gate: string;
+  region: string;
+  kind: EvaluationKind;
+}
+
+export class EvaluationLog {
+  readonly #series: SeriesKey[] = [];
+  readonly #seriesIndex = new Map<string, number>();
+  /** How many evaluations of each series the log holds now. */
+  #perSeries: number[] = [];
+  #at = new Float64Array(256);
+  #value = new Float64Array(256);
+  #margin = new Float32Array(256);
+  #seriesOf = new Uint16Array(256);
+  #result = new Uint8Array(256);
+  #seqOf = new Uint32Array(256);
+  readonly #details = new Map<number, string>();
+  #length = 0;
+  #nextSeq = 1;
+
+  get size(): number {
+    return this.#length;
+  }
+
+  push(ring: string, evaluations: readonly Evaluation[]): void {
+    for (const e of evaluations) {
+      const series = this.#seriesId(ring, e.gate, e.region, e.kind);
+      if (this.#length === this.#at.length) this.#grow();
+      const i = this.#length++;
+      const seq = this.#nextSeq++;
+      this.#at[i] = e.at;
+      this.#value[i] = e.value === null ? Number.NaN : e.value;
+      this.#margin[i] = e.margin === undefined ? Number.NaN : e.margin;
+      this.#seriesOf[i] = series;
+      this.#result[i] = RESULTS.indexOf(e.result);
+      this.#seqOf[i] = seq;
+      if (e.result !== 'pass' && e.detail !== undefined) this.#details.set(seq, e.detail);
+      this.#perSeries[series] = (this.#perSeries[series] ?? 0) + 1;
+    }
+    // Drop what is over retention, in one pass, once a series holds a quarter more than it keeps.
+    if (this.#perSeries.some((n) => n > SERIES_RETENTION * 1.25)) this.#trim();
+  }
+
+  /** Evaluations with a sequence number above `afterSeq`, oldest first, matching `keep`, at most `limit`; and whether more are left. */
+  read(afterSeq: number, limit: number, keep: (e: SeriesKey) => boolean): { items: LoggedEvaluation[]; more: boolean } {
+    const items: LoggedEvaluation[] = [];
+    const wanted = this.#series.map(keep);
+    let i = this.#firstAfter(afterSeq);
+    for (; i < this.#length && items.length < limit; i++) if (wanted[this.#seriesOf[i]!]) items.push(this.#item(i));
+    while (i < this.#length && !wanted[this.#seriesOf[i]!]) i++;
+    return { items, more: i < this.#length };
+  }
+
+  #item(i: number): LoggedEvaluation {
+    const key = this.#series[this.#seriesOf[i]!]!;
+    const seq = this.#seqOf[i]!;
+    const value = this.#value[i]!;
+    const margin = this.#margin[i]!;
+    const detail = this.#details.get(seq);
+    return {
+      seq, ...key, at: this.#at[i]!, result: RESULTS[this.#result[i]!]!, value: Number.isNaN(value) ? null : value,
+      ...(Number.isNaN(margin) ? {} : { margin }), ...(detail !== undefined ? { detail } : {}),
+    };
+  }
+
+  /** The position of the first evaluation with a sequence number above `seq` (binary search: sequence numbers ascend). */
+  #firstAfter(seq: number): number {
+    let lo = 0;
+    let hi = this.#length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#seqOf[mid]! <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #seriesId(ring: string, gate: string, region: string, kind: EvaluationKind): number {
+    const name = `${ring}\u0000${gate}\u0000${region}\u0000${KINDS.indexOf(kind)}`;
+    let id = this.#seriesIndex.get(name);
+    if (id === undefined) {
+      id = this.#series.length;
+      this.#series.push({ ring, gate, region, kind });
+      this.#seriesIndex.set(name, id);
+      this.#perSeries.push(0);
+    }
+    return id;
+  }
+
+  #grow(): void {
+    const n = this.#at.length * 2;
+    const grown = <T extends Float64Array | Float32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, make: new (n: number) => T): T => {
+      const b = new make(n);
+      b.set(a);
+      return b;
+    };
+    this.#at = grown(this.#at, Float64Array);
+    this.#value = grown(this.#value, Float64Array);
+    this.#margin = grown(this.#margin, Float32Array);
+    this.#seriesOf = grown(this.#seriesOf, Uint16Array);
+    this.#result = grown(this.#result, Uint8Array);
+    this.#seqOf = grown(this.#seqOf, Uint32Array);
+  }
+
+  /** Keep the newest SERIES_RETENTION of each series, in order. */
+  #trim(): void {
+    const drop = this.#perSeries.map((n) => Math.max(0, n - SERIES_RETENTION));
+    let w = 0;
+    for (let r = 0; r < this.#length; r++) {
+      const s = this.#seriesOf[r]!;
+      if (drop[s]! > 0) {
+        drop[s]!--;
+        this.#details.delete(this.#seqOf[r]!);
+        continue;
+      }
+      if (w !== r) {
+        this.#at[w] = this.#at[r]!;
+        this.#value[w] = this.#value[r]!;
+        this.#margin[w] = this.#margin[r]!;
+        this.#seriesOf[w] = s;
+        this.#result[w] = this.#result[r]!;
+        this.#seqOf[w] = this.#seqOf[r]!;
+      }
+      w++;
+    }
+    this.#length = w;
+    this.#perSeries = this.#perSeries.map((n) => Math.min(n, SERIES_RETENTION));
+  }
+}
