@@ -39,13 +39,12 @@ function share(value: number, bound: number, above: boolean): number {
 
 /** The margin of `value`: the smallest share left over the bounds the gate sets; undefined when it sets none. */
 export function thresholdMargin(gate: Bounds, value: number): number | undefined {
-  let m: number | undefined;
-  const take = (x: number): void => { if (m === undefined || x < m) m = x; };
-  if (gate.max !== undefined) take(share(value, gate.max, true));
-  if (gate.criticalMax !== undefined) take(share(value, gate.criticalMax, true));
-  if (gate.min !== undefined) take(share(value, gate.min, false));
-  if (gate.criticalMin !== undefined) take(share(value, gate.criticalMin, false));
-  return m;
+  let m = Infinity;
+  if (gate.max !== undefined) m = Math.min(m, share(value, gate.max, true));
+  if (gate.criticalMax !== undefined) m = Math.min(m, share(value, gate.criticalMax, true));
+  if (gate.min !== undefined) m = Math.min(m, share(value, gate.min, false));
+  if (gate.criticalMin !== undefined) m = Math.min(m, share(value, gate.criticalMin, false));
+  return m === Infinity && gate.max === undefined && gate.criticalMax === undefined && gate.min === undefined && gate.criticalMin === undefined ? undefined : m;
 }
 
 /**

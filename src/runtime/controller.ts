@@ -93,6 +93,9 @@ export class Controller implements ReleaseController {
   readonly #listeners = new Map<string, Set<(e: LiveEvent) => void>>();
   readonly #onError: (e: unknown) => void;
   readonly #admission = new Admission();
+  /** Steps queued on any release's chain and not yet done; idle() waits for none. */
+  #queued = 0;
+  readonly #idlers: Array<() => void> = [];
   /** Since recover(): this controller runs the releases, and its admission knows every freeze in force. */
   #leading = false;
   #closed = false;
@@ -433,11 +436,8 @@ export class Controller implements ReleaseController {
 
   /** Wait until every release has nothing left to do right now (tests). */
   async idle(): Promise<void> {
-    for (;;) {
-      const chains = [...this.#live.values()].map((l) => l.chain);
-      await Promise.all(chains);
-      if ([...this.#live.values()].every((l, i) => l.chain === chains[i])) return;
-    }
+    // Counted, not gathered: waiting costs the same however many releases run.
+    while (this.#queued > 0) await new Promise<void>((resolve) => this.#idlers.push(resolve));
   }
 
   async close(): Promise<void> {
@@ -511,8 +511,11 @@ export class Controller implements ReleaseController {
   }
 
   #run(live: Live, step: () => Promise<void>): Promise<void> {
+    this.#queued++;
     const next = live.chain.then(step);
-    live.chain = next.catch((e: unknown) => this.#onError(e));
+    live.chain = next.catch((e: unknown) => this.#onError(e)).finally(() => {
+      if (--this.#queued === 0) for (const wake of this.#idlers.splice(0)) wake();
+    });
     return next;
   }
 
@@ -537,16 +540,22 @@ export class Controller implements ReleaseController {
     if (live.seq % SNAPSHOT_EVERY === 0) await this.#store.saveSnapshot(live.id, live.seq, decision.state);
     live.state = decision.state;
     if (input.type === 'gates') live.evaluations.push(input.ring, input.evaluations);
-    await this.#afterDecision(live, before, decision);
+    await this.#afterDecision(live, before, decision, input);
     return decision.rejected;
   }
 
   /** Once a decision is recorded: the versions it changed, its events to subscribers, its effects queued. */
-  async #afterDecision(live: Live, before: ReleaseState | undefined, decision: Decision): Promise<void> {
-    await this.#recordVersions(before, decision.state);
+  async #afterDecision(live: Live, before: ReleaseState | undefined, decision: Decision, input?: EngineInput): Promise<void> {
+    // A region changes version only when a deploy or a rollback reports healthy (and at the start).
+    if (!before || input?.type === 'health') await this.#recordVersions(before, decision.state);
     const { freed } = this.#admission.update(this.#claimant(live), isFinished(decision.state.phase));
     if (freed) this.#wakeWaiting();
     if (isFinished(decision.state.phase) && decision.state.pendingTraffic.length === 0) this.#retire(live);
+    else if (this.#live.get(live.id) !== live) {
+      // A finished release that acts again (a rollback asked of it, a restore it owes) runs again.
+      this.#finished.delete(live.id);
+      this.#live.set(live.id, live);
+    }
     const fresh = decision.state.events.slice(before?.events.length ?? 0);
     for (const event of fresh) this.#publish(live.id, { ...event, at: new Date(event.at).toISOString() });
     for (const effect of decision.effects) void this.#run(live, () => this.#effect(live, effect));

@@ -40,7 +40,8 @@ interface SeriesKey {
 
 export class EvaluationLog {
   readonly #series: SeriesKey[] = [];
-  readonly #seriesIndex = new Map<string, number>();
+  /** Series numbers by ring, gate, region and kind (the index in KINDS). */
+  readonly #seriesIndex = new Map<string, Map<string, Map<string, number[]>>>();
   /** How many evaluations of each series the log holds now. */
   #perSeries: number[] = [];
   #at = new Float64Array(256);
@@ -111,13 +112,20 @@ export class EvaluationLog {
   }
 
   #seriesId(ring: string, gate: string, region: string, kind: EvaluationKind): number {
-    const name = `${ring}\u0000${gate}\u0000${region}\u0000${KINDS.indexOf(kind)}`;
-    let id = this.#seriesIndex.get(name);
-    if (id === undefined) {
+    // Nested maps rather than a joined key: no string is made per evaluation.
+    let byGate = this.#seriesIndex.get(ring);
+    if (!byGate) this.#seriesIndex.set(ring, (byGate = new Map()));
+    let byRegion = byGate.get(gate);
+    if (!byRegion) byGate.set(gate, (byRegion = new Map()));
+    let byKind = byRegion.get(region);
+    if (!byKind) byRegion.set(region, (byKind = [-1, -1, -1, -1]));
+    const k = KINDS.indexOf(kind);
+    let id = byKind[k]!;
+    if (id < 0) {
       id = this.#series.length;
       this.#series.push({ ring, gate, region, kind });
-      this.#seriesIndex.set(name, id);
       this.#perSeries.push(0);
+      byKind[k] = id;
     }
     return id;
   }
