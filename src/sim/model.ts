@@ -98,6 +98,10 @@ function merge(windows: Window[]): Window[] {
   return out;
 }
 
+/** Request and noise-scale tables by what they depend on, shared (read only) by every fleet model; at most SHARED_TABLES kinds. */
+const sharedTables = new Map<string, { requests: Uint32Array; scale: Float64Array }>();
+const SHARED_TABLES = 4096;
+
 export class FleetModel {
   readonly regions: SimRegion[];
   readonly curve: TrafficCurve;
@@ -114,7 +118,7 @@ export class FleetModel {
    */
   readonly referenceQps: number;
   /** Per region and local minute of the day: the requests of a served minute, and noiseScale. */
-  private readonly requestTables: Float64Array[];
+  private readonly requestTables: Uint32Array[];
   private readonly scaleTables: Float64Array[];
 
   constructor(policy: Policy, scenario: Scenario, readonly seed: number) {
@@ -176,14 +180,27 @@ export class FleetModel {
     // A fleet without production traffic takes its busiest internal region; one without any traffic
     // has no data at all, and any positive reference will do.
     this.referenceQps = busiest(this.regions.filter((r) => !r.internal)) || busiest(this.regions) || 1;
-    this.requestTables = this.regions.map(() => new Float64Array(MINUTES_PER_DAY));
-    this.scaleTables = this.regions.map(() => new Float64Array(MINUTES_PER_DAY));
+    const traffic = spec.traffic ?? {};
+    this.requestTables = [];
+    this.scaleTables = [];
     for (const r of this.regions) {
-      for (let m = 0; m < MINUTES_PER_DAY; m++) {
-        const qps = r.qpsShare * this.curve.weightOfMinute(r.index, m) * GLOBAL_QPS;
-        this.requestTables[r.index]![m] = Math.round(qps * 60);
-        this.scaleTables[r.index]![m] = qps > 0 ? Math.sqrt(this.referenceQps / qps) : Infinity;
+      // Regions with the same share, curve and reference have the same tables, in any fleet: built once.
+      const key = `${r.qpsShare}|${this.referenceQps}|${traffic[r.name] ? JSON.stringify(traffic[r.name]) : 'default'}`;
+      let tables = sharedTables.get(key);
+      if (!tables) {
+        const requests = new Uint32Array(MINUTES_PER_DAY);
+        const scale = new Float64Array(MINUTES_PER_DAY);
+        for (let m = 0; m < MINUTES_PER_DAY; m++) {
+          const qps = r.qpsShare * this.curve.weightOfMinute(r.index, m) * GLOBAL_QPS;
+          requests[m] = Math.round(qps * 60);
+          scale[m] = qps > 0 ? Math.sqrt(this.referenceQps / qps) : Infinity;
+        }
+        tables = { requests, scale };
+        if (sharedTables.size >= SHARED_TABLES) sharedTables.delete(sharedTables.keys().next().value!);
+        sharedTables.set(key, tables);
       }
+      this.requestTables.push(tables.requests);
+      this.scaleTables.push(tables.scale);
     }
   }
 

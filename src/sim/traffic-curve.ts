@@ -36,6 +36,23 @@ function minuteTable(hourly?: readonly number[]): Float64Array {
   return table;
 }
 
+interface DayTable {
+  table: Float64Array;
+  /** prefix[m] = Σ table[0..m). */
+  prefix: Float64Array;
+}
+
+function tableOf(hourly?: readonly number[]): DayTable {
+  const table = minuteTable(hourly);
+  const prefix = new Float64Array(MINUTES_PER_DAY + 1);
+  for (let m = 0; m < MINUTES_PER_DAY; m++) prefix[m + 1] = prefix[m]! + table[m]!;
+  return { table, prefix };
+}
+
+/** Every region without a curve of its own reads the one default day (read only), whatever fleet it is in. */
+let defaultDay: DayTable | null = null;
+const defaultTable = (): DayTable => (defaultDay ??= tableOf());
+
 export interface CurveRegion {
   name: string;
   timezone: string;
@@ -53,9 +70,7 @@ export class TrafficCurve {
     regions.forEach((r, i) => {
       this.index.set(r.name, i);
       this.clocks.push(new LocalTime(r.timezone));
-      const table = minuteTable(overrides[r.name]);
-      const prefix = new Float64Array(MINUTES_PER_DAY + 1);
-      for (let m = 0; m < MINUTES_PER_DAY; m++) prefix[m + 1] = prefix[m]! + table[m]!;
+      const { table, prefix } = overrides[r.name] ? tableOf(overrides[r.name]) : defaultTable();
       this.tables.push(table);
       this.prefixes.push(prefix);
     });
