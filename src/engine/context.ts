@@ -20,7 +20,8 @@ export const HEALTH_POLL_MS = 60_000;
 export function draft(state: ReleaseState): ReleaseState {
   return {
     ...state,
-    rings: state.rings.map((r) => ({ ...r, schedule: [...r.schedule], trackers: { ...r.trackers } })),
+    // A ring's schedule and trackers are replaced, never changed in place (copy on write): copied only where they change.
+    rings: state.rings.map((r) => ({ ...r })),
     versions: { ...state.versions },
     events: [...state.events],
     rollbackQueue: [...state.rollbackQueue],

@@ -116,7 +116,7 @@ function onResume(ctx: Ctx, by: string): Refusal | undefined {
   } else if (to === 'bake') {
     const halted = Math.max(0, ctx.now - (ctx.state.haltedAt ?? ctx.now));
     for (const ringState of ctx.state.rings) {
-      for (const key of Object.keys(ringState.trackers)) ringState.trackers[key] = { ...ringState.trackers[key]!, consecutiveInconclusive: 0 };
+      ringState.trackers = Object.fromEntries(Object.entries(ringState.trackers).map(([key, t]) => [key, { ...t, consecutiveInconclusive: 0 }]));
       // A watched ring is evaluated again now; what it missed while halted is not replayed.
       if (ringState.watchNext != null) ringState.watchNext = ctx.now;
     }

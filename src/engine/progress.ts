@@ -169,7 +169,8 @@ export function extendBake(ctx: Ctx, i: number, ms: number): void {
 export function afterSchedule(ctx: Ctx, i: number): void {
   const { ring, ringState } = ringAt(ctx, i);
   while (ringState.schedule.length > 0 && ringState.schedule[0]! <= ctx.now && ringState.status === 'baking' && ctx.state.phase === 'running') {
-    const t = ringState.schedule.shift()!;
+    const t = ringState.schedule[0]!;
+    ringState.schedule = ringState.schedule.slice(1);
     const checks = checksDue(ctx, i, t);
     if (checks.length === 0) onGateResults(ctx, i, t, []);
     else ctx.effects.push({ type: 'evaluate-gates', ring: ring.name, at: t, checks });
@@ -181,6 +182,7 @@ export function onGateResults(ctx: Ctx, i: number, evaluatedAt: number, evaluati
   const { ring, ringState } = ringAt(ctx, i);
   if (ringState.status !== 'baking') return;
   let unobserved = 0;
+  if (evaluations.length > 0) ringState.trackers = { ...ringState.trackers };
   for (const ev of evaluations) {
     const gate = ev.kind === 'requests' ? undefined : ctx.policy.spec.gates[ev.gate];
     if (!gate) continue;
@@ -208,7 +210,7 @@ export function onGateResults(ctx: Ctx, i: number, evaluatedAt: number, evaluati
       passRing(ctx, i);
       return;
     }
-    ringState.schedule.push(evaluatedAt + ringInterval(ctx, i));
+    ringState.schedule = [...ringState.schedule, evaluatedAt + ringInterval(ctx, i)];
     wake(ctx, ringState.schedule[0]!);
   }
 }

@@ -63,6 +63,7 @@ export function watchDue(ctx: Ctx): void {
 export function onWatchResults(ctx: Ctx, i: number, evaluations: Evaluation[]): void {
   const { ring, ringState } = ringAt(ctx, i);
   if (!watched(ctx, i)) return;
+  if (evaluations.length > 0) ringState.trackers = { ...ringState.trackers };
   for (const ev of evaluations) {
     const gate = ctx.policy.spec.gates[ev.gate];
     if (!gate) continue;
