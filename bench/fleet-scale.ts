@@ -10,6 +10,8 @@
  *   BENCH_SERVICES=10 BENCH_REGIONS=5 BENCH_CLUSTERS=1 npm run bench:fleet
  *   npm run bench:fleet -- --growth              # the growth table (releases × clusters)
  */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/policy/fleet.ts';
 import { loadFleetScenario } from '../src/sim/fleet-scenario.ts';
@@ -82,13 +84,22 @@ const line = (r: Result) => `${String(r.services).padStart(8)} ${String(r.region
 const header = `${'releases'.padStart(8)} ${'regions'.padStart(7)} ${'clusters'.padStart(8)} ${'wall'.padStart(10)} ${'peak RSS'.padStart(10)} ${'inputs/rel'.padStart(9)} ${'completed'.padStart(9)}`;
 
 const main = import.meta.url === `file://${process.argv[1]}`;
-if (!main) { /* imported */ } else if (process.argv.includes('--growth')) {
+if (!main) {
+  // Imported for its generators.
+} else if (process.argv.includes('--growth')) {
+  // Each size in a process of its own, so one run's peak memory is not another's.
   console.log(header);
   for (const [regions, clusters] of [[5, 1], [25, 2], [25, 20]] as const) {
-    for (const services of [1, 10, 50, 200]) console.log(line(await run(services, regions, clusters)));
+    for (const services of [1, 10, 50, 200]) {
+      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--row'], {
+        env: { ...process.env, BENCH_SERVICES: String(services), BENCH_REGIONS: String(regions), BENCH_CLUSTERS: String(clusters) }, encoding: 'utf8',
+      });
+      process.stdout.write(child.stdout || `${services} × ${regions} × ${clusters}: ${child.stderr}\n`);
+    }
   }
+  console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } else {
   const env = (k: string, d: number) => Number(process.env[k] ?? d);
-  console.log(header);
+  if (!process.argv.includes('--row')) console.log(header);
   console.log(line(await run(env('BENCH_SERVICES', 200), env('BENCH_REGIONS', 25), env('BENCH_CLUSTERS', 20))));
 }
