@@ -71,6 +71,28 @@ describe('setRevisions (applicationset-revision)', () => {
     expect(setRevisions(crlf, FILE, ['eu-west-1'], 'v2.1.0')).toBe(crlf.replace("'v2.0.0'", "'v2.1.0'"));
   });
 
+  it('edits a ring of hundreds of elements among thousands, each element of the ring once and nothing else', () => {
+    const name = (i: number) => `c-${String(i).padStart(4, '0')}`;
+    const elements = Array.from({ length: 2000 }, (_, i) => `      - cluster: ${name(i)}\n        revision: v2.0.0   # ${i}\n`).join('');
+    const text = APPSET.replace(/ {6}# ring-1: the canary\n[\s\S]*(?= {2}template:)/, elements);
+    const ring = Array.from({ length: 400 }, (_, i) => name(800 + i));
+    const out = setRevisions(text, FILE, ring, 'release/v2.1.0');
+    const expected = text.replace(/cluster: (c-\d{4})\n {8}revision: v2\.0\.0/g, (line, c: string) => (ring.includes(c) ? line.replace('v2.0.0', 'release/v2.1.0') : line));
+    expect(out).toBe(expected);
+    expect(out.split('release/v2.1.0').length - 1).toBe(400);
+  });
+
+  it('quotes a revision that a flow mapping would read otherwise, writing the file again in its own style', () => {
+    const out = setRevisions(APPSET, FILE, ['us-east-1'], 'a,b');
+    expect(out).toContain('revision: "a,b"}');
+    expect(out).toContain('revision: v2.0.0   # what runs there');
+  });
+
+  it('quotes a revision that YAML 1.1 would read as a boolean in a %YAML 1.1 document', () => {
+    const out = setRevisions(`%YAML 1.1\n---\n${APPSET}`, FILE, ['ap-south-1'], 'yes');
+    expect(out).toMatch(/revision: (['"])yes\1 +# what runs there/);
+  });
+
   it('refuses a file with no list generator', () => {
     const text = 'apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nspec:\n  generators:\n  - clusters: {}\n';
     const e = thrown(() => setRevisions(text, FILE, ['ap-south-1'], 'v2.1.0'));

@@ -46,11 +46,31 @@ function appSets(y: YamlFile): AppSet[] {
   return found;
 }
 
-function elementsOf(y: YamlFile, sets: AppSet[], cluster: string): Array<{ set: AppSet; el: ListElement }> {
-  const matches = sets.flatMap((set) =>
-    set.elements.filter((el) => scalarString(el.map.get('cluster', true)) === cluster || scalarString(el.map.get('name', true)) === cluster).map((el) => ({ set, el })),
-  );
-  if (matches.length === 0) {
+type Match = { set: AppSet; el: ListElement };
+
+/**
+ * Every list element by the cluster it names (its `cluster` or its `name`), in file order: built in
+ * one pass, so a ring's elements are found in time linear in the file, however many clusters it has.
+ */
+function elementIndex(sets: AppSet[]): Map<string, Match[]> {
+  const index = new Map<string, Match[]>();
+  for (const set of sets) {
+    for (const el of set.elements) {
+      const names = new Set([scalarString(el.map.get('cluster', true)), scalarString(el.map.get('name', true))]);
+      for (const name of names) {
+        if (name === undefined) continue;
+        const matches = index.get(name);
+        if (matches) matches.push({ set, el });
+        else index.set(name, [{ set, el }]);
+      }
+    }
+  }
+  return index;
+}
+
+function elementsOf(y: YamlFile, index: Map<string, Match[]>, cluster: string): Match[] {
+  const matches = index.get(cluster);
+  if (!matches) {
     throw shapeError(y.file, `no list element for cluster "${cluster}" (expected an element with cluster: ${cluster} or name: ${cluster} in spec.generators[].list.elements)`);
   }
   return matches;
@@ -68,8 +88,9 @@ function usesParameter(set: AppSet, name: string): boolean {
   return pattern.test(text);
 }
 
-function setRevision(y: YamlFile, edits: Edits, sets: AppSet[], clusters: string[], revision: string): Array<{ set: AppSet; el: ListElement }> {
-  const all = clusters.flatMap((c) => elementsOf(y, sets, c).map((m) => ({ ...m, cluster: c })));
+function setRevision(y: YamlFile, edits: Edits, sets: AppSet[], clusters: string[], revision: string): Match[] {
+  const index = elementIndex(sets);
+  const all = clusters.flatMap((c) => elementsOf(y, index, c).map((m) => ({ ...m, cluster: c })));
   for (const set of new Set(all.map((m) => m.set))) {
     if (!usesParameter(set, 'revision')) {
       throw shapeError(y.file, `spec.template does not use the revision parameter, so setting it would deploy nothing (expected e.g. targetRevision: '${parameter(set.goTemplate, 'revision')}')`);

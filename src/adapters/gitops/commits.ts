@@ -1,10 +1,11 @@
 /**
  * @module Meridian's commits in the GitOps repository: the message of a ring's deploy or rollback
  * (`webapp v2.1.0: deploy ring-2 (eu-west-1)` with `Meridian-Release` and `Meridian-Step`
- * trailers, and `Meridian-Version` / `Meridian-Previous-Version`), finding the commit of a step by
- * its trailers, and reading the history. No field can add a trailer: every field is written on one
- * line, release ids and ring names are refused outside a safe set of characters, and a commit
- * counts as a step only when it carries exactly one of each Meridian trailer.
+ * trailers, and `Meridian-Version` / `Meridian-Previous-Version`), reading the step a commit records
+ * from its trailers, and reading the history (finding a step's commit is step-index.ts). No field can
+ * add a trailer: every field is written on one line, release ids and ring names are refused outside a
+ * safe set of characters, and a commit counts as a step only when it carries exactly one of each
+ * Meridian trailer.
  */
 import { AdapterError } from '../../errors.ts';
 import type { RingTarget } from '../../ports.ts';
@@ -144,16 +145,6 @@ export async function logEntries(git: Git, cwd: string, ref: string, limit?: num
 /** Commits reachable from `ref`, newest first. */
 export async function history(git: Git, cwd: string, ref: string, limit?: number): Promise<HistoryEntry[]> {
   return (await logEntries(git, cwd, ref, limit)).map((e) => ({ id: e.id, subject: e.subject, release: e.step?.release ?? null, step: e.step?.step ?? null }));
-}
-
-/** The newest commit reachable from `ref` whose one trailer pair is exactly `id`, or null. */
-export async function findStep(git: Git, cwd: string, ref: string, id: StepId): Promise<string | null> {
-  return (await findStepEntry(git, cwd, ref, id))?.id ?? null;
-}
-
-export async function findStepEntry(git: Git, cwd: string, ref: string, id: StepId): Promise<LogEntry | null> {
-  const args = ['log', `--format=${FORMAT}`, '--fixed-strings', '--regexp-ignore-case', `--grep=${RELEASE_TRAILER}: ${id.release}`, ref, '--'];
-  return parseLog((await git.run(args, cwd)).stdout).find((e) => e.step?.release === id.release && e.step.step === id.step) ?? null;
 }
 
 /** Commits after `since` up to `ref` that touched `files`, newest first, as `abc1234 "subject"`. */

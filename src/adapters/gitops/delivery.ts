@@ -2,7 +2,10 @@
  * @module GitOpsDelivery: the Delivery port over a real git repository. A ring's deploy is one
  * commit that edits the layout of the policy's approach; its rollback is one `git revert` of that
  * commit. Both carry Meridian-Release and Meridian-Step trailers, which make them idempotent: a
- * step already on the branch is returned, never written twice. A push rejected because the branch
+ * step already on the branch is returned, never written twice; it is found through the step index
+ * (step-index.ts), a ref per step pushed atomically with the commit, so a step costs the same whatever
+ * the history's length. A step is one fetch, one bounded log read beside the checkout and the edit,
+ * one `git commit` and one push (about five git processes). A push rejected because the branch
  * moved is retried (fetch, rebase, re-check, push) after an exponential backoff with full jitter,
  * until a deadline of real time rather than a number of attempts, so many writers into one
  * repository all land. versions() reads back what each region runs from those commits.
@@ -11,11 +14,12 @@ import { join } from 'node:path';
 import { AdapterError } from '../../errors.ts';
 import type { Policy } from '../../policy/schema.ts';
 import type { Delivery, DeliveryResult, RingTarget } from '../../ports.ts';
-import { commitArgs, findStep, findStepEntry, history, laterChanges, logEntries, PREVIOUS_VERSION_TRAILER, single, stepId, subject, type HistoryEntry, type StepId, type StepKind } from './commits.ts';
+import { commitArgs, history, laterChanges, logEntries, PREVIOUS_VERSION_TRAILER, single, stepId, subject, type HistoryEntry, type LogEntry, type StepId, type StepKind } from './commits.ts';
 import { backoffDelay, realTimer, type Backoff, type Timer } from './backoff.ts';
 import { Git } from './git.ts';
-import { applyDeploy, overlayDir, type GitOpsSettings } from './layout.ts';
+import { applyDeploy, overlayDir, type FileChange, type GitOpsSettings } from './layout.ts';
 import { assertBuilds, kubectlStatus, type KubectlStatus } from './render.ts';
+import { StepFinder, stepRef } from './step-index.ts';
 import { regionVersions, VERSIONS_DEPTH } from './versions.ts';
 import { Workspace } from './workspace.ts';
 
@@ -39,11 +43,19 @@ export interface GitOpsDeliveryOptions {
   timer?: Timer;
   /** The jitter's random numbers in [0, 1) (default Math.random). */
   random?: () => number;
-  /** How many of the branch's newest commits versions() reads (default 1,000). */
+  /**
+   * How many of the branch's newest commits versions() reads (default 1,000); also how deep a step that
+   * the step index does not know is looked for (see step-index.ts).
+   */
   versionsDepth?: number;
+  /** Told the arguments of every git command the adapter runs (tests and benchmarks count them). */
+  onGit?: (args: readonly string[]) => void;
 }
 
 export const DEFAULT_PUSH_DEADLINE_MS = 60_000;
+
+/** A step made ready in the work tree, not yet committed: a deploy's edited files, or the deploy commit a rollback reverts. */
+type Prepared = { kind: 'deploy'; changes: FileChange[] } | { kind: 'rollback'; deploy: LogEntry | null };
 
 export class GitOpsDelivery implements Delivery {
   private readonly settings: GitOpsSettings;
@@ -62,7 +74,7 @@ export class GitOpsDelivery implements Delivery {
     const settings = policy.spec.delivery.gitops;
     if (!settings) throw new AdapterError('spec.delivery.gitops is not set: GitOps delivery needs at least repo', { retryable: false });
     this.settings = settings;
-    this.git = new Git(opts.env ?? process.env);
+    this.git = new Git(opts.env ?? process.env, opts.onGit);
     this.ws = new Workspace(this.git, opts.workDir, settings, (line) => this.log(line));
     this.deadlineMs = Math.max(0, opts.pushDeadlineMs ?? DEFAULT_PUSH_DEADLINE_MS);
     const baseMs = Math.max(0, opts.pushBackoffMs ?? 50);
@@ -125,29 +137,43 @@ export class GitOpsDelivery implements Delivery {
     const id = stepId(target, kind);
     const title = subject(target, kind);
     const { branch } = this.settings;
-    await this.ws.open();
+    const index = stepRef(id);
+    await this.ws.open(id.release);
     let committed = false;
     const started = this.timer.now();
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = this.timer.now();
-      if (attempt > 1) await this.ws.fetch();
-      // After a rejection, the re-check and the rebase run side by side: the log only reads the fetched ref.
-      const [existing, onTip] = committed
-        ? await both(findStep(this.git, this.ws.dir, this.ws.remoteRef, id), this.ws.rebaseOntoRemote())
-        : [await findStep(this.git, this.ws.dir, this.ws.remoteRef, id), false];
-      if (existing) {
-        this.log(`${title}: already on ${branch} as ${existing.slice(0, 7)}`);
-        return { ref: existing };
+      if (attempt > 1) await this.ws.fetch(id.release);
+      const remote = await this.ws.remoteState(id.release);
+      const steps = new StepFinder(this.git, this.ws.dir, this.ws.remoteRef, remote, this.versionsDepth);
+      let existing: LogEntry | null;
+      if (!committed) {
+        // The lookup (which only reads fetched commits) runs while the clone moves to the remote tip and the
+        // edit is made; what it finds wins, and the unused edit is thrown away by the next step's reset.
+        const [found, made] = await Promise.allSettled([steps.find(id), this.prepare(target, kind, steps, remote.tip)]);
+        if (found.status === 'rejected') throw found.reason;
+        existing = found.value;
+        if (!existing) {
+          if (made.status === 'rejected') throw made.reason;
+          await this.commit(target, kind, id, title, made.value);
+          committed = true;
+        }
+      } else {
+        // After a rejection, the re-check and the rebase run side by side: the log only reads the fetched ref.
+        const [found, onTip] = await both(steps.find(id), this.ws.rebaseOntoRemote());
+        existing = found;
+        if (!existing && !(onTip && (kind === 'rollback' || !(await this.deployWouldChange(target))))) {
+          await this.commit(target, kind, id, title, await this.prepare(target, kind, steps, remote.tip));
+        }
       }
-      const rebased = onTip && (kind === 'rollback' || !(await this.deployWouldChange(target)));
-      if (!rebased) {
-        await this.ws.resetToRemote();
-        await (kind === 'deploy' ? this.commitDeploy(target, id, title) : this.commitRollback(target, id, title));
-        committed = true;
+      if (existing) {
+        this.log(`${title}: already on ${branch} as ${existing.id.slice(0, 7)}`);
+        return { ref: existing.id };
       }
       await this.checkBuilds();
-      if ((await this.ws.push()) === 'pushed') {
-        const ref = await this.ws.head();
+      const [pushed, ref] = await both(this.ws.push({ ref: index, expected: remote.steps.get(index) }), this.ws.head());
+      if (pushed === 'pushed') {
+        this.ws.settle(ref);
         this.log(`${title}: pushed ${ref.slice(0, 7)} to ${branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
         return { ref };
       }
@@ -174,19 +200,35 @@ export class GitOpsDelivery implements Delivery {
     return changes.some((c) => c.changed);
   }
 
-  private async commitDeploy(target: RingTarget, id: StepId, title: string): Promise<void> {
-    const changes = await applyDeploy(this.ws.dir, this.settings, target);
-    const changed = changes.filter((c) => c.changed).map((c) => c.path);
-    if (changed.length > 0) await this.git.run(['add', '--', ...changed], this.ws.dir);
-    else this.log(`${title}: ${changes.map((c) => c.path).join(', ')} already as deployed; recording the step in an empty commit`);
-    await this.git.run(commitArgs(id, title, [], { version: target.version, previousVersion: target.previousVersion }), this.ws.dir);
+  /**
+   * Move the clone to the remote tip `tip` and get the step ready without committing: a deploy's edit is
+   * made in the work tree; a rollback looks up the deploy commit it reverts.
+   */
+  private async prepare(target: RingTarget, kind: StepKind, steps: StepFinder, tip: string | null): Promise<Prepared> {
+    if (kind === 'rollback') {
+      const [deploy] = await both(steps.find(stepId(target, 'deploy')), this.ws.moveToRemote(tip));
+      return { kind, deploy };
+    }
+    await this.ws.moveToRemote(tip);
+    return { kind, changes: await applyDeploy(this.ws.dir, this.settings, target) };
   }
 
-  private async commitRollback(target: RingTarget, id: StepId, title: string): Promise<void> {
-    const deploy = await findStepEntry(this.git, this.ws.dir, this.ws.remoteRef, stepId(target, 'deploy'));
+  private commit(target: RingTarget, kind: StepKind, id: StepId, title: string, made: Prepared): Promise<void> {
+    return made.kind === 'deploy' ? this.commitDeploy(target, id, title, made.changes) : this.commitRollback(target, id, title, made.deploy);
+  }
+
+  /** One `git commit` of the changed files as they are in the work tree (no separate `git add`). */
+  private async commitDeploy(target: RingTarget, id: StepId, title: string, changes: FileChange[]): Promise<void> {
+    const changed = changes.filter((c) => c.changed).map((c) => c.path);
+    if (changed.length === 0) this.log(`${title}: ${changes.map((c) => c.path).join(', ')} already as deployed; recording the step in an empty commit`);
+    const paths = changed.length > 0 ? ['--', ...changed] : [];
+    await this.git.run([...this.ws.commitConfig(), ...commitArgs(id, title, [], { version: target.version, previousVersion: target.previousVersion }), ...paths], this.ws.dir);
+  }
+
+  private async commitRollback(target: RingTarget, id: StepId, title: string, deploy: LogEntry | null): Promise<void> {
     if (!deploy) {
       this.log(`${title}: no deploy commit of ${target.ring} for ${target.releaseId}; recording the step in an empty commit`);
-      await this.git.run(commitArgs(id, title, [`Nothing to revert: ${target.ring} has no deploy commit for release ${target.releaseId}.`]), this.ws.dir);
+      await this.git.run([...this.ws.commitConfig(), ...commitArgs(id, title, [`Nothing to revert: ${target.ring} has no deploy commit for release ${target.releaseId}.`])], this.ws.dir);
       return;
     }
     const deployed = deploy.id;
@@ -202,7 +244,7 @@ export class GitOpsDelivery implements Delivery {
     }
     // What the ring runs after the revert: what ran before the deploy, as the deploy commit recorded it.
     const restored = single(deploy.trailers, PREVIOUS_VERSION_TRAILER) ?? target.previousVersion;
-    await this.git.run(commitArgs(id, title, [`This reverts commit ${deployed}.`], { version: restored }), this.ws.dir);
+    await this.git.run([...this.ws.commitConfig(), ...commitArgs(id, title, [`This reverts commit ${deployed}.`], { version: restored })], this.ws.dir);
   }
 
   /** kustomize-overlay: every overlay the commit changes must build, when kubectl is there to tell. */

@@ -30,10 +30,13 @@ export function gitEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Told the arguments of every git command before it starts (tests and benchmarks count them). */
+export type GitObserver = (args: readonly string[]) => void;
+
 export class Git {
   readonly env: NodeJS.ProcessEnv;
 
-  constructor(env: NodeJS.ProcessEnv) {
+  constructor(env: NodeJS.ProcessEnv, private readonly observe?: GitObserver) {
     this.env = gitEnv(env);
   }
 
@@ -48,6 +51,7 @@ export class Git {
 
   /** Run `git ARGS` in `cwd`. Exit codes in `allow` resolve; any other throws an AdapterError. */
   run(args: string[], cwd: string, allow: number[] = [0]): Promise<GitResult> {
+    this.observe?.(args);
     return new Promise((resolve, reject) => {
       execFile('git', [...this.config(), ...args], { cwd, env: this.env, maxBuffer: 64 * 1024 * 1024, timeout: TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
         const result: GitResult = { stdout, stderr, code: 0 };

@@ -1,9 +1,10 @@
 /**
  * @module Test fixtures for the GitOps adapter: temporary directories, an environment that keeps the
  * user's git configuration out, the example webapp policy delivering through a given repository,
- * ring targets, and reading a bare repository. Used only by tests.
+ * ring targets, reading a bare repository, and long histories made quickly with `git fast-import`.
+ * Used only by tests and benchmarks.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,4 +81,34 @@ export function show(bare: string, path: string, env: NodeJS.ProcessEnv, ref = '
 export async function log(bare: string, env: NodeJS.ProcessEnv, ref = 'main'): Promise<string[]> {
   const out = await git(bare, ['log', '--format=%s | %(trailers:separator=%x2c )', ref], env);
   return out.split('\n').map((l) => l.trimEnd());
+}
+
+/** Feed `stream` to `git fast-import` in the repository at `cwd`: thousands of commits in well under a second. */
+export function fastImport(cwd: string, stream: string, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('git', ['fast-import', '--quiet'], { cwd, env, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git fast-import: ${stderr}`))));
+    p.stdin.end(stream);
+  });
+}
+
+/**
+ * A `git fast-import` stream of `count` commits on top of `branch`, each changing only `file` (none is a
+ * Meridian step), dated one second apart from `start` (seconds since the epoch).
+ */
+export function unrelatedCommits(count: number, branch = 'main', start = Math.floor(Date.now() / 1000), file = 'NOTES.md'): string {
+  const parts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const message = `unrelated change ${i + 1}\n`;
+    const content = `${i + 1}\n`;
+    parts.push(
+      `commit refs/heads/${branch}\ncommitter Someone Else <else@example.com> ${start + i} +0000\ndata ${Buffer.byteLength(message)}\n${message}`,
+      i === 0 ? `from refs/heads/${branch}^0\n` : '',
+      `M 644 inline ${file}\ndata ${Buffer.byteLength(content)}\n${content}\n`,
+    );
+  }
+  return parts.join('');
 }

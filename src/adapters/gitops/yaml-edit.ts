@@ -84,7 +84,9 @@ export class Edits {
     if (!this.changed) return source;
     if (!this.structural) {
       const spliced = splice(source, this.replaced);
-      if (spliced !== undefined && sameData(spliced, docs)) return spliced;
+      // Parsing the result again costs as much as the edit: it is skipped only when every replacement is
+      // one that cannot change how the rest of the file reads (see spliceSafe).
+      if (spliced !== undefined && (spliced.safe ? docs.every((d) => d.schema.name === 'core') : sameData(spliced.text, docs))) return spliced.text;
     }
     const options = formatOptions(source);
     const out = restoreCommentSpacing(docs.map((d) => d.toString(options)).join(''), source);
@@ -126,16 +128,46 @@ function renderScalar(node: Scalar): string | undefined {
   return doc.toString({ lineWidth: 0, singleQuote: type === Scalar.QUOTE_SINGLE }).replace(/\n$/, '');
 }
 
-/** Replace each scalar's source text with its new value, from the end of the file backwards. */
-function splice(source: string, scalars: Scalar[]): string | undefined {
-  let out = source;
-  const sorted = [...scalars].sort((a, b) => (b.range?.[0] ?? 0) - (a.range?.[0] ?? 0));
+/**
+ * A plain scalar that reads as the same single string anywhere a value can stand, in block and in flow
+ * collections: no indicator, flow punctuation, quote, comment sign or space.
+ */
+const CONTEXT_FREE_PLAIN = /^[A-Za-z0-9_./][A-Za-z0-9_./+=~-]*$/;
+
+/**
+ * Whether putting `text` in place of `node`'s source leaves every other token of the file as it was:
+ * `node` is a single-line flow scalar without a tag (never a block scalar, whose range runs over lines),
+ * and `text` is one line, quoted (self-delimiting) or a plain scalar of CONTEXT_FREE_PLAIN. The value
+ * itself reads back as written: the printer quotes any string the core schema would read otherwise.
+ */
+function spliceSafe(node: Scalar, text: string): boolean {
+  if (node.tag !== undefined || (node.type !== Scalar.PLAIN && node.type !== Scalar.QUOTE_SINGLE && node.type !== Scalar.QUOTE_DOUBLE)) return false;
+  if (text.includes('\n') || text.includes('\r')) return false;
+  return text.startsWith("'") || text.startsWith('"') || CONTEXT_FREE_PLAIN.test(text);
+}
+
+/**
+ * Replace each scalar's source text with its new value, in one pass from the start of the file (the
+ * same scalar set twice is written once, with its last value); undefined when a scalar has no source
+ * range or a value that cannot be written on one line. `safe` tells whether spliceSafe holds for all.
+ */
+function splice(source: string, scalars: Scalar[]): { text: string; safe: boolean } | undefined {
+  const sorted = [...new Set(scalars)].sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
+  const rendered = new Map<string, string | undefined>();
+  const parts: string[] = [];
+  let safe = true;
+  let at = 0;
   for (const node of sorted) {
-    const text = renderScalar(node);
-    if (!node.range || text === undefined) return undefined;
-    out = out.slice(0, node.range[0]) + text + out.slice(node.range[1]);
+    const key = `${node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE ? node.type : Scalar.PLAIN}\u0000${typeof node.value}\u0000${String(node.value)}`;
+    if (!rendered.has(key)) rendered.set(key, renderScalar(node));
+    const text = rendered.get(key);
+    if (!node.range || text === undefined || node.range[0] < at) return undefined;
+    safe &&= spliceSafe(node, text);
+    parts.push(source.slice(at, node.range[0]), text);
+    at = node.range[1];
   }
-  return out;
+  parts.push(source.slice(at));
+  return { text: parts.join(''), safe };
 }
 
 function sameData(text: string, docs: Document[]): boolean {
