@@ -32,20 +32,27 @@ function copyActor(a: Actor): Actor {
 }
 
 export function createAuth(entries: readonly TokenEntry[]): Auth {
-  const known = entries.map((e) => ({
-    digest: Buffer.from(e.hash, 'hex'),
-    actor: { user: e.user, groups: [...e.groups], role: e.role, ...(e.services ? { services: [...e.services] } : {}) } satisfies Actor,
-  }));
+  // By the SHA-256 of the token, so a request costs one hash and one lookup however many tokens
+  // there are. The lookup's timing depends only on the digest of what was sent, which tells nothing
+  // about any stored token (making a digest that shares a prefix with a stored one is a preimage
+  // search); the entry found is still confirmed with a constant-time compare. The first entry of a
+  // hash listed twice wins.
+  const known = new Map<string, { digest: Buffer; actor: Actor }>();
+  for (const e of entries) {
+    if (known.has(e.hash)) continue;
+    known.set(e.hash, {
+      digest: Buffer.from(e.hash, 'hex'),
+      actor: { user: e.user, groups: [...e.groups], role: e.role, ...(e.services ? { services: [...e.services] } : {}) } satisfies Actor,
+    });
+  }
   return {
     authenticate(header) {
       if (!header || header.length > MAX_HEADER) return null;
       const m = /^Bearer +(\S+) *$/i.exec(header);
       if (!m) return null;
       const digest = createHash('sha256').update(m[1]!, 'utf8').digest();
-      // Every entry is compared, in constant time each, so timing says nothing about which matched.
-      let found: Actor | null = null;
-      for (const k of known) if (timingSafeEqual(digest, k.digest) && !found) found = k.actor;
-      return found ? copyActor(found) : null;
+      const found = known.get(digest.toString('hex'));
+      return found && timingSafeEqual(digest, found.digest) ? copyActor(found.actor) : null;
     },
   };
 }

@@ -5,8 +5,12 @@
  * `meridian_releases{phase}`, `meridian_ring_duration_seconds{ring}` (deployedAt to bakeUntil of
  * each passed ring), `meridian_gate_evaluations_total{result}`, `meridian_rollbacks_total` (ring
  * rollbacks started). `meridian_api_requests_total{method,route,status}` counts requests served
- * by this process; `route` is the route pattern (`/api/v1/releases/:id`), never the raw path.
+ * by this process and `http_request_duration_seconds{method,route,status}` times them (from the
+ * request's arrival in the app to its answer being ready, compression included; an event stream
+ * counts until it opened); `route` is the route pattern (`/api/v1/releases/:id`), never the raw
+ * path, so both stay a few dozen series however many releases there are.
  */
+import { performance } from 'node:perf_hooks';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -19,6 +23,8 @@ const PHASES = ['running', 'waiting', 'halted', 'rolling-back', 'completed', 'ro
 const RESULTS = ['pass', 'fail', 'inconclusive'];
 /** 5 minutes to 3 days. */
 const DURATION_BUCKETS = [300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800, 259_200];
+/** 1 ms to 10 s. */
+export const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -28,6 +34,7 @@ export class ApiMetrics {
   readonly #gateEvaluations: Counter;
   readonly #rollbacks: Counter;
   readonly #requests: Counter;
+  readonly #requestDuration: Histogram;
   #scrape: Promise<unknown> = Promise.resolve();
 
   constructor(controller: ReleaseController, opts: { processMetrics?: boolean } = {}) {
@@ -44,21 +51,33 @@ export class ApiMetrics {
       name: 'meridian_api_requests_total', help: 'HTTP requests served, by method, route pattern and status.',
       labelNames: ['method', 'route', 'status'], registers,
     });
+    this.#requestDuration = new Histogram({
+      name: 'http_request_duration_seconds', help: 'Time to answer an HTTP request, by method, route pattern and status.',
+      labelNames: ['method', 'route', 'status'], buckets: REQUEST_BUCKETS, registers,
+    });
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Counts every request once its response is known (errors included). */
+  /** Counts and times every request once its response is known (errors included). */
   readonly middleware: MiddlewareHandler = async (c, next) => {
+    const started = performance.now();
     await next();
-    this.#requests.inc({ method: c.req.method, route: routeOf(c), status: String(c.res.status) });
+    const labels = { method: c.req.method, route: routeOf(c), status: String(c.res.status) };
+    this.#requests.inc(labels);
+    this.#requestDuration.observe(labels, (performance.now() - started) / 1000);
   };
 
-  /** The exposition text, with release metrics recomputed now. Scrapes run one at a time. */
+  /**
+   * The exposition text, with release metrics recomputed now. Scrapes run one at a time, and give
+   * way to other work between releases, so a scrape never holds the event loop for more than one
+   * release's views: requests keep being answered while it runs.
+   */
   scrape(): Promise<string> {
     const next = this.#scrape.then(async () => {
       const page = await this.#controller.list({ limit: String(METRICS_RELEASES) });
       const releases: Array<{ view: ReleaseView; evaluations: EvaluationView[] }> = [];
       for (const summary of page.items) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const view = await this.#controller.get(summary.id);
         releases.push({ view, evaluations: await everyEvaluation(this.#controller, summary.id) });
       }

@@ -30,7 +30,8 @@ function queryOf<K extends string>(c: Context, names: readonly K[]): Partial<Rec
 export function apiRoutes(controller: ReleaseController, auth: Auth, opts: ApiRouteOptions = {}): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
   const allow = guard.bind(null, auth);
-  api.use('*', limitBody);
+  // Only requests that carry a body are read for its size: a GET is not made to build the whole request.
+  api.use('*', async (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   api.post('/releases', allow('operator', 'release.start'), async (c) => {
     const body = await readBody(c, StartBody);
