@@ -58,12 +58,7 @@ export async function streamReleaseEvents(c: Context, controller: ReleaseControl
       if (n < from) return;
       writing = writing.then(() => stream.writeSSE({ id: String(n), data: JSON.stringify(e) }));
     };
-    // Ends when the client goes away (the response stream is cancelled or the request aborted).
-    const done = new Promise<void>((resolve) => {
-      stream.onAbort(resolve);
-      c.req.raw.signal.addEventListener('abort', () => resolve(), { once: true });
-      if (stream.aborted || c.req.raw.signal.aborted) resolve();
-    });
+    const done = clientGone(c, stream);
     const heartbeat = setInterval(() => {
       writing = writing.then(() => stream.write(': heartbeat\n\n'));
     }, heartbeatMs);
@@ -80,6 +75,15 @@ export async function streamReleaseEvents(c: Context, controller: ReleaseControl
   });
 }
 
+/** Resolves when the client goes away (the response stream is cancelled or the request aborted). */
+function clientGone(c: Context, stream: { onAbort(listener: () => void): void; aborted: boolean }): Promise<void> {
+  return new Promise<void>((resolve) => {
+    stream.onAbort(resolve);
+    c.req.raw.signal.addEventListener('abort', () => resolve(), { once: true });
+    if (stream.aborted || c.req.raw.signal.aborted) resolve();
+  });
+}
+
 /** Every release's live events, for as long as the client stays (the dashboard's home and list follow it). */
 export function streamAllEvents(c: Context, controller: ReleaseController, heartbeatMs = HEARTBEAT_MS): Response {
   return streamSSE(c, async (stream) => {
@@ -87,11 +91,7 @@ export function streamAllEvents(c: Context, controller: ReleaseController, heart
     const unsubscribe = controller.subscribe('*', (e: LiveEvent) => {
       writing = writing.then(() => stream.writeSSE({ data: JSON.stringify({ releaseId: e.releaseId, event: e.event }) }));
     });
-    const done = new Promise<void>((resolve) => {
-      stream.onAbort(resolve);
-      c.req.raw.signal.addEventListener('abort', () => resolve(), { once: true });
-      if (stream.aborted || c.req.raw.signal.aborted) resolve();
-    });
+    const done = clientGone(c, stream);
     const heartbeat = setInterval(() => {
       writing = writing.then(() => stream.write(': heartbeat\n\n'));
     }, heartbeatMs);
