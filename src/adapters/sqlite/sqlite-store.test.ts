@@ -308,3 +308,32 @@ describe('SqliteStore read-only', () => {
     expect(() => SqliteStore.open(empty, { readonly: true })).toThrow(`${empty}: not a meridian database (it has no meridian schema)`);
   });
 });
+
+describe('SqliteStore group commit', () => {
+  it('makes every append of a turn durable once it resolves, and refuses one out of turn without losing the others', async () => {
+    const file = dbFile();
+    const store = SqliteStore.open(file);
+    for (let r = 0; r < 20; r++) await store.createRelease({ id: `svc${r}-1`, service: `svc${r}`, version: 'v2', createdAt: T0, request: {}, first: { input: { type: 'start' }, phase: 'running' } });
+    // Twenty releases append at once, and one of them out of turn.
+    const appends = Array.from({ length: 20 }, (_, r) => store.appendInput(`svc${r}-1`, 2, { type: 'tick', at: T0 + MIN }, 'running', T0 + MIN));
+    const gap = store.appendInput('svc0-1', 9, { type: 'tick' }, 'running', T0 + MIN);
+    await Promise.all(appends);
+    await expect(gap).rejects.toThrow('input 9 would leave a gap');
+    await store.close();
+    const again = SqliteStore.open(file);
+    for (let r = 0; r < 20; r++) expect((await again.inputs(`svc${r}-1`)).map((i) => i.seq)).toEqual([1, 2]);
+    await again.close();
+  });
+
+  it('writes what waits for its commit before it closes', async () => {
+    const file = dbFile();
+    const store = SqliteStore.open(file);
+    await store.createRelease({ id: 'a-1', service: 'a', version: 'v2', createdAt: T0, request: {}, first: { input: { type: 'start' }, phase: 'running' } });
+    const pending = store.appendInput('a-1', 2, { type: 'tick' }, 'waiting', T0);
+    await store.close();
+    await pending;
+    const again = SqliteStore.open(file);
+    expect([(await again.inputs('a-1')).length, (await again.getRelease('a-1'))?.phase]).toEqual([2, 'waiting']);
+    await again.close();
+  });
+});
