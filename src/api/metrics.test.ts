@@ -68,15 +68,15 @@ describe('a scrape', () => {
       list: async () => ({ items: ids.map((i) => ({ id: i })), next: null }),
       get: async (i: string) => {
         order.push(i);
-        return { phase: 'running', rings: [], events: [] };
+        return { phase: 'running', rings: [], events: [], evaluationCounts: { pass: 1, fail: 0, inconclusive: 0 } };
       },
-      evaluations: async () => ({ items: [], next: null }),
     } as unknown as ReleaseController;
     const metrics = new ApiMetrics(controller, { processMetrics: false });
     const scraped = metrics.scrape();
     setImmediate(() => order.push('other'));
     const text = await scraped;
     expect(text).toContain('meridian_releases{phase="running"} 3');
+    expect(text).toContain('meridian_gate_evaluations_total{result="pass"} 3');
     // Without giving way, every release would be read before anything else ran.
     expect(order.slice(0, order.indexOf('r3'))).toContain('other');
   });

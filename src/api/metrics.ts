@@ -14,13 +14,12 @@ import { performance } from 'node:perf_hooks';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EvaluationView, ReleaseController, ReleaseView } from '../runtime/controller-types.ts';
-import { everyEvaluation } from '../runtime/evaluation-page.ts';
+import type { ReleaseController, ReleaseView } from '../runtime/controller-types.ts';
 
 /** How many of the newest releases a scrape counts. */
 export const METRICS_RELEASES = 100;
 const PHASES = ['running', 'waiting', 'halted', 'rolling-back', 'completed', 'rolled-back', 'aborted'];
-const RESULTS = ['pass', 'fail', 'inconclusive'];
+const RESULTS = ['pass', 'fail', 'inconclusive'] as const;
 /** 5 minutes to 3 days. */
 const DURATION_BUCKETS = [300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800, 259_200];
 /** 1 ms to 10 s. */
@@ -75,11 +74,10 @@ export class ApiMetrics {
   scrape(): Promise<string> {
     const next = this.#scrape.then(async () => {
       const page = await this.#controller.list({ limit: String(METRICS_RELEASES) });
-      const releases: Array<{ view: ReleaseView; evaluations: EvaluationView[] }> = [];
+      const releases: ReleaseView[] = [];
       for (const summary of page.items) {
         await new Promise<void>((resolve) => setImmediate(resolve));
-        const view = await this.#controller.get(summary.id);
-        releases.push({ view, evaluations: await everyEvaluation(this.#controller, summary.id) });
+        releases.push(await this.#controller.get(summary.id));
       }
       this.#fill(releases);
       return this.registry.metrics();
@@ -88,21 +86,21 @@ export class ApiMetrics {
     return next;
   }
 
-  #fill(releases: Array<{ view: ReleaseView; evaluations: EvaluationView[] }>): void {
+  #fill(releases: ReleaseView[]): void {
     this.#releases.reset();
     for (const phase of PHASES) this.#releases.set({ phase }, 0);
     this.#ringDuration.reset();
     this.#gateEvaluations.reset();
     for (const result of RESULTS) this.#gateEvaluations.inc({ result }, 0);
     this.#rollbacks.reset();
-    for (const { view: v, evaluations } of releases) {
+    for (const v of releases) {
       this.#releases.inc({ phase: v.phase });
       for (const r of v.rings) {
         if (r.verdict === 'passed' && r.deployedAt && r.bakeUntil) {
           this.#ringDuration.observe({ ring: r.name }, (Date.parse(r.bakeUntil) - Date.parse(r.deployedAt)) / 1000);
         }
       }
-      for (const e of evaluations) this.#gateEvaluations.inc({ result: e.result });
+      for (const result of RESULTS) this.#gateEvaluations.inc({ result }, v.evaluationCounts[result]);
       this.#rollbacks.inc(v.events.filter((e) => e.type === 'ring.rollback.started').length);
     }
   }

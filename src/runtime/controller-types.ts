@@ -4,7 +4,7 @@
  */
 import type { AllowedActions } from '../engine/actions.ts';
 import type { Phase, RingStatus } from '../engine/types.ts';
-import type { Evaluation } from '../gates/types.ts';
+import type { Evaluation, GateResult } from '../gates/types.ts';
 import type { ServicePolicy } from '../policy/fleet-config.ts';
 import type { ChangeKind } from '../policy/schema.ts';
 import type { AuditEntry } from '../ports.ts';
@@ -139,6 +139,8 @@ export interface ReleaseView {
   freezes: FreezeView[];
   /** Share of global users on the new version now. */
   blastRadius: { userShare: number };
+  /** Gate evaluations made so far, by result (the evaluations themselves are paged at their own endpoint). */
+  evaluationCounts: Record<GateResult, number>;
   /** What a person may do to the release now (the engine's answer). */
   actions: AllowedActions;
   /** Where the new version still runs once the release stopped short of GA, in plain words; null otherwise. */

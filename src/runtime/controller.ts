@@ -300,7 +300,7 @@ export class Controller implements ReleaseController {
     const policy = live.entry.config.policy;
     const regions = policy.spec.regions.map((r) => r.name);
     const holding = (await this.freezes()).filter((f) => freezeMatches(f, live.state.release.service, regions));
-    return releaseView(policy, live.state, isFinished(live.state.phase) ? [] : holding);
+    return releaseView(policy, live.state, isFinished(live.state.phase) ? [] : holding, live.evaluations.counts());
   }
 
   async evaluations(id: string, query: EvaluationQuery): Promise<Page<EvaluationView>> {

@@ -27,6 +27,8 @@ describe('the evaluation log', () => {
     expect(busy.length).toBeLessThanOrEqual(SERIES_RETENTION * 1.25);
     expect(busy.at(-1)?.at).toBe(3 * SERIES_RETENTION - 1);
     expect(busy.length).toBeGreaterThanOrEqual(SERIES_RETENTION);
+    // What was dropped is still counted.
+    expect(log.counts()).toEqual({ pass: 3 * SERIES_RETENTION + (3 * SERIES_RETENTION) / 10, fail: 0, inconclusive: 0 });
     // The quiet series lost nothing, and a cursor (a sequence number) still reads on from where it was.
     expect(log.read(0, 10_000, (s) => s.region === 'quiet').items).toHaveLength(3 * SERIES_RETENTION / 10);
     const last = busy.at(-2)!;

@@ -53,9 +53,16 @@ export class EvaluationLog {
   readonly #details = new Map<number, string>();
   #length = 0;
   #nextSeq = 1;
+  /** Evaluations ever pushed, by result (retention drops none of these). */
+  readonly #counts: Record<GateResult, number> = { pass: 0, fail: 0, inconclusive: 0 };
 
   get size(): number {
     return this.#length;
+  }
+
+  /** How many evaluations of each result were ever logged, those retention dropped included. */
+  counts(): Record<GateResult, number> {
+    return { ...this.#counts };
   }
 
   push(ring: string, evaluations: readonly Evaluation[]): void {
@@ -72,6 +79,7 @@ export class EvaluationLog {
       this.#seqOf[i] = seq;
       if (e.result !== 'pass' && e.detail !== undefined) this.#details.set(seq, e.detail);
       this.#perSeries[series] = (this.#perSeries[series] ?? 0) + 1;
+      this.#counts[e.result]++;
     }
     // Drop what is over retention, in one pass, once a series holds a quarter more than it keeps.
     if (this.#perSeries.some((n) => n > SERIES_RETENTION * 1.25)) this.#trim();

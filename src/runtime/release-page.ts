@@ -9,11 +9,10 @@ import { UsageError } from '../errors.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { ReleaseRecord, Store } from '../ports.ts';
 import type { Page, ReleaseQuery, ReleaseSummary } from './controller-types.ts';
+import { iso } from './release-view.ts';
 import { issueCursor, parseLimit, readCursor } from './page-cursor.ts';
 
 export const PHASES: readonly Phase[] = ['running', 'waiting', 'halted', 'rolling-back', 'completed', 'rolled-back', 'aborted'];
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function releaseSummary(policy: Policy, state: ReleaseState): ReleaseSummary {
   const ring = isFinished(state.phase) ? undefined : policy.spec.rings[state.current];

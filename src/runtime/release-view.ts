@@ -9,10 +9,11 @@ import type { Policy } from '../policy/schema.ts';
 import type { FreezeView, ReleaseView } from './controller-types.ts';
 import { eventsJson, ringVerdicts } from './report.ts';
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+/** An instant as the API writes it, or null. */
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** `freezes`: those that hold the release now. Gate evaluations are paged at their own endpoint. */
-export function releaseView(policy: Policy, state: ReleaseState, freezes: FreezeView[] = []): ReleaseView {
+export function releaseView(policy: Policy, state: ReleaseState, freezes: FreezeView[] = [], evaluationCounts: ReleaseView['evaluationCounts'] = { pass: 0, fail: 0, inconclusive: 0 }): ReleaseView {
   const verdicts = ringVerdicts(state);
   const onNew = policy.spec.regions.filter((r) => !r.internal && state.versions[r.name] === state.release.version);
   return {
@@ -45,6 +46,7 @@ export function releaseView(policy: Policy, state: ReleaseState, freezes: Freeze
     events: eventsJson(state),
     freezes,
     blastRadius: { userShare: round(onNew.reduce((s, r) => s + (r.userShare ?? 0), 0)) },
+    evaluationCounts,
     actions: allowedActions(state),
     leftBehind: leftBehind(policy, state),
   };

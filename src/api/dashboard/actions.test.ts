@@ -14,7 +14,7 @@ const none: AllowedActions = { approve: [], resume: false, abort: false, rollbac
 function view(phase: Phase, rings: RingView[], actions: Partial<AllowedActions>): ReleaseView {
   return {
     id: 'shop-v2-1', service: 'shop', version: 'v2', previousVersion: 'v1', phase, haltReason: null, startedAt: '2026-03-02T10:00:00.000Z',
-    completedAt: null, rings, versions: {}, events: [], freezes: [], blastRadius: { userShare: 0.25 }, actions: { ...none, ...actions }, leftBehind: null,
+    completedAt: null, rings, versions: {}, events: [], freezes: [], evaluationCounts: { pass: 0, fail: 0, inconclusive: 0 }, blastRadius: { userShare: 0.25 }, actions: { ...none, ...actions }, leftBehind: null,
   };
 }
 

@@ -19,7 +19,7 @@ const ring = (name: string, regions: string[], status: RingStatus, extra: Partia
 function view(rings: RingView[], more: Partial<ReleaseView> = {}): ReleaseView {
   return {
     id: 'r', service: 'shop', version: 'v2', previousVersion: 'v1', phase: 'running', haltReason: null, startedAt: iso(T - 6 * 60 * MIN),
-    completedAt: null, rings, versions: {}, events: [], freezes: [], blastRadius: { userShare: 0.3 },
+    completedAt: null, rings, versions: {}, events: [], freezes: [], evaluationCounts: { pass: 0, fail: 0, inconclusive: 0 }, blastRadius: { userShare: 0.3 },
     actions: { approve: [], resume: false, abort: true, rollback: [] }, leftBehind: null, ...more,
   };
 }
