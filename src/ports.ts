@@ -90,6 +90,12 @@ export interface Metrics {
   value(q: MetricQuery, from: number, to: number): Promise<number | null>;
   /** Samples every `step` over [from, to), for comparisons. Missing points are left out. */
   series(q: MetricQuery, from: number, to: number, step: number): Promise<number[]>;
+  /**
+   * `value`, answered at once, by metrics that hold their data in memory (the simulated fleet):
+   * the gate runner then judges a round's thresholds without a promise per check. Same answers
+   * and errors as `value`.
+   */
+  valueNow?(q: MetricQuery, from: number, to: number): number | null;
 }
 
 /**

@@ -74,6 +74,8 @@ export interface ComparisonRound {
   settings: SequentialSettings;
   /** What the baseline is, for people: `stable regions (12)`, `us-east-1`, `its own v1 over 7 days`. */
   baseline: string;
+  /** Say in words what a pass read (default true); the controller keeps no words of a pass, so it asks for none. */
+  describePass?: boolean;
 }
 
 /** No comparison this round: missing data, a provider error, no baseline. Never a pass. */
@@ -91,19 +93,8 @@ export function judgeComparison(round: ComparisonRound): Evaluation {
     return inconclusiveComparison(gateName, region, at, `no minute to compare ${metric} in ${region} with ${round.baseline}: the canary or the baseline has no samples`);
   }
   const next = updateSequential(prior, fresh, settings);
-  const stat = statistic(next);
-  const bound = boundary(next.n, settings);
-  const canary = fresh.reduce((a, m) => a + m.canary, 0) / fresh.length;
-  const base = fresh.reduce((a, m) => a + m.baseline, 0) / fresh.length;
-  const recent = `${sig(canary)} vs ${sig(base)} over the last ${minutes(fresh.length)}`;
-  const shift = `shift ${signed(next.shift)}${percent(next.shift, next.base)}`;
-  const evidence = `evidence ${sig(stat, 3)} of ${sig(bound, 3)} after ${minutes(next.n)}`;
   const fail = crossed(next, settings);
-  const detail = fail
-    ? `${metric} in ${region} is higher than ${round.baseline} beyond ${bandText(settings)}: ${recent}, ${shift}; ${evidence} (false alarms ≤ ${sig(settings.alpha)} per bake)`
-    : next.n <= LEARNING_MINUTES
-      ? `${metric} in ${region} vs ${round.baseline}: ${recent}, ${shift}; learning its noise (${next.n} of ${LEARNING_MINUTES} min)`
-      : `${metric} in ${region} vs ${round.baseline}: ${recent}, ${shift}; no sustained increase beyond ${bandText(settings)} (${evidence})`;
+  const words = fail || round.describePass !== false;
   return {
     gate: gateName,
     region,
@@ -111,8 +102,21 @@ export function judgeComparison(round: ComparisonRound): Evaluation {
     kind: 'compare',
     result: fail ? 'fail' : 'pass',
     value: next.shift,
-    detail,
+    ...(words ? { detail: roundDetail(round, metric, fresh, next, fail) } : {}),
     margin: sequentialMargin(next, settings),
     samples: { ...settings, minutes: fresh.map((m) => ({ at: m.at, canary: m.canary, baseline: m.baseline })) },
   };
+}
+
+/** What a round read and what its statistic says, in words. */
+function roundDetail(round: ComparisonRound, metric: string, fresh: readonly MinuteSample[], next: SequentialState, fail: boolean): string {
+  const { region, settings } = round;
+  const canary = fresh.reduce((a, m) => a + m.canary, 0) / fresh.length;
+  const base = fresh.reduce((a, m) => a + m.baseline, 0) / fresh.length;
+  const recent = `${sig(canary)} vs ${sig(base)} over the last ${minutes(fresh.length)}`;
+  const shift = `shift ${signed(next.shift)}${percent(next.shift, next.base)}`;
+  const evidence = `evidence ${sig(statistic(next), 3)} of ${sig(boundary(next.n, settings), 3)} after ${minutes(next.n)}`;
+  if (fail) return `${metric} in ${region} is higher than ${round.baseline} beyond ${bandText(settings)}: ${recent}, ${shift}; ${evidence} (false alarms ≤ ${sig(settings.alpha)} per bake)`;
+  if (next.n <= LEARNING_MINUTES) return `${metric} in ${region} vs ${round.baseline}: ${recent}, ${shift}; learning its noise (${next.n} of ${LEARNING_MINUTES} min)`;
+  return `${metric} in ${region} vs ${round.baseline}: ${recent}, ${shift}; no sustained increase beyond ${bandText(settings)} (${evidence})`;
 }

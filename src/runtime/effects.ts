@@ -110,6 +110,8 @@ export async function perform(policy: Policy, state: ReleaseState, ports: Runtim
           policy, metrics: ports.metrics, ring: effect.ring, version: state.release.version, previousVersion: state.release.previousVersion,
           // A comparison reads only the minutes its statistic has not folded yet.
           trackers: state.rings.find((r) => r.name === effect.ring)?.trackers ?? {},
+          // What a pass read is said again when it is read (threshold.ts detailOf); the evaluation log keeps no words of a pass.
+          describePasses: false,
         },
         effect.checks,
       );

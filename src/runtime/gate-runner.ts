@@ -41,18 +41,33 @@ export interface GateRunContext {
    * verdict, which the tracker's own fold makes, is the same either way.
    */
   trackers?: Readonly<Record<string, TrackerState>>;
+  /** Say in words what a passing comparison read (default true); the controller keeps no words of a pass. */
+  describePasses?: boolean;
 }
 
 async function runThreshold(ctx: GateRunContext, check: GateCheck, gate: Gate): Promise<Evaluation> {
-  const metric = gate.metric ?? '';
-  const kind = check.kind === 'hour' ? 'hour' : 'interval';
   let value: number | null | { error: string };
   try {
-    value = await ctx.metrics.value({ metric, region: check.region, ring: ctx.ring, version: ctx.version }, check.from, check.to);
+    value = await ctx.metrics.value(thresholdQuery(ctx, check, gate), check.from, check.to);
   } catch (e) {
     value = { error: message(e) };
   }
-  return checkThreshold(check.gate, gate, check.region, check.to, kind, value);
+  return checkThreshold(check.gate, gate, check.region, check.to, check.kind === 'hour' ? 'hour' : 'interval', value);
+}
+
+/** runThreshold for metrics that answer at once (Metrics.valueNow). */
+function thresholdNow(ctx: GateRunContext, check: GateCheck, gate: Gate, valueNow: NonNullable<Metrics['valueNow']>): Evaluation {
+  let value: number | null | { error: string };
+  try {
+    value = valueNow.call(ctx.metrics, thresholdQuery(ctx, check, gate), check.from, check.to);
+  } catch (e) {
+    value = { error: message(e) };
+  }
+  return checkThreshold(check.gate, gate, check.region, check.to, check.kind === 'hour' ? 'hour' : 'interval', value);
+}
+
+function thresholdQuery(ctx: GateRunContext, check: GateCheck, gate: Gate): MetricQuery {
+  return { metric: gate.metric ?? '', region: check.region, ring: ctx.ring, version: ctx.version };
 }
 
 /**
@@ -177,7 +192,7 @@ async function runComparison(ctx: GateRunContext, p: Planned, pools: ReadonlyMap
       if (minutes.length === 0 && pool.error !== null) return inconclusive(`could not read the baseline of ${c.metric}: ${pool.error}`);
       label = c.baseline === 'stable-regions' ? `stable regions (${pool.regions})` : c.baseline;
     }
-    return judgeComparison({ gateName: check.gate, gate, region: check.region, at: check.to, prior, minutes, settings, baseline: label });
+    return judgeComparison({ gateName: check.gate, gate, region: check.region, at: check.to, prior, minutes, settings, baseline: label, describePass: ctx.describePasses ?? true });
   } catch (e) {
     return inconclusive(message(e));
   }
@@ -195,6 +210,7 @@ export async function runGateChecks(ctx: GateRunContext, checks: GateCheck[]): P
   const out = new Array<Evaluation>(checks.length);
   const planned: Planned[] = [];
   const windows = new Map<string, { metric: string; regions: string[]; from: number; to: number }>();
+  const valueNow = ctx.metrics.valueNow;
   for (const [index, check] of checks.entries()) {
     if (check.kind === 'requests') {
       out[index] = await countRequests(ctx, check);
@@ -203,7 +219,7 @@ export async function runGateChecks(ctx: GateRunContext, checks: GateCheck[]): P
     const gate = ctx.policy.spec.gates[check.gate];
     if (!gate) throw new Error(`gate ${check.gate} is not in the policy`);
     if (check.kind !== 'compare' || !gate.compare) {
-      out[index] = await runThreshold(ctx, check, gate);
+      out[index] = valueNow ? thresholdNow(ctx, check, gate, valueNow) : await runThreshold(ctx, check, gate);
       continue;
     }
     // Samples are whole steps: in real time a check rarely falls on a minute boundary.

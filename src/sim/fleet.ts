@@ -19,7 +19,7 @@ import { MINUTE } from '../policy/duration.ts';
 import { SIMULATED_METRICS, type Policy } from '../policy/schema.ts';
 import type { Clock, Delivery, DeliveryResult, Health, HealthReport, HookContext, Hooks, MetricQuery, Metrics, RingTarget, Traffic } from '../ports.ts';
 import { account, type Accounting } from './accounting.ts';
-import { MinuteCache } from './minute-cache.ts';
+import { MINUTE_SLOT_MASK, MinuteCache } from './minute-cache.ts';
 import { FleetModel, METRIC_INDEX, emptyBehaviour, type MetricName, type SimRegion } from './model.ts';
 import { deployTimeOf } from './scenario.ts';
 import type { Scenario } from './scenario-schema.ts';
@@ -168,19 +168,20 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     if (held.find(r.index, metric, m)) return;
     if (metric === ERROR_RATE) {
       const count = requestsIn(r, m);
-      held.store(r.index, metric, m, count, count === 0 ? 0 : errorsIn(r, m, count));
+      held.store(r.index, metric, m, count, count === 0 ? 0 : errorsIn(r, m, count), count !== 0);
       return;
     }
     const t = m * MINUTE;
     const scale = metric === QPS ? 1 : model.noiseScale(r.index, t);
     if (scale === Infinity) {
-      held.store(r.index, metric, m, NaN, 0);
+      held.store(r.index, metric, m, NaN, 0, false);
       return;
     }
     const run = versions.runAt(r.index, t);
     model.behave(r.index, t, run.version === model.newVersion ? run.from : null, behaviour);
     const served = lb.valueAt(r.index, t) > 0 || r.internal ? 1 : 0;
-    held.store(r.index, metric, m, model.sample(metric, r.index, m, model.expected(metric, r.index, t, behaviour, served), scale), 0);
+    const sample = model.sample(metric, r.index, m, model.expected(metric, r.index, t, behaviour, served), scale);
+    held.store(r.index, metric, m, sample, 0, !Number.isNaN(sample));
   }
 
   /**
@@ -193,25 +194,51 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     const end = Math.floor(to / MINUTE);
     const total = end - first;
     if (total <= 0) return null;
+    // Most windows have ended and see no outage or gap: then every minute reports. The error rate
+    // (whole numbers of requests and errors) is then summed from the running totals, once the
+    // minutes up to the window's end are stored in order; gauges are added up minute by minute, so
+    // that their means are the same numbers however the window is read.
+    const clean = end * MINUTE <= now && !model.interrupted(r.index, first * MINUTE, end * MINUTE);
+    const errorRate = metric === ERROR_RATE;
+    if (clean && errorRate) {
+      const next = held.runEnd(r.index, metric);
+      if (next !== null && next >= first) for (let m = next; m < end; m++) minuteOf(metric, r, m);
+      if (held.sum(r.index, metric, first, end)) {
+        const n = held.counted;
+        return n === 0 || n * 2 < total ? null : held.sumSecond / held.sumFirst;
+      }
+    }
+    let row = held.rowOf(r.index, metric);
     let n = 0;
     let sum = 0;
     let requests = 0;
     let errors = 0;
     for (let m = first; m < end; m++) {
-      if (!reports(r, m, now)) continue;
-      minuteOf(metric, r, m);
-      if (metric === ERROR_RATE) {
-        if (held.first === 0) continue;
-        requests += held.first;
-        errors += held.second;
+      if (!clean && !reports(r, m, now)) continue;
+      const slot = m & MINUTE_SLOT_MASK;
+      let a: number;
+      let b: number;
+      if (row !== undefined && row.minutes[slot] === m) {
+        a = row.first[slot]!;
+        b = row.second[slot]!;
       } else {
-        if (Number.isNaN(held.first)) continue;
-        sum += held.first;
+        minuteOf(metric, r, m);
+        a = held.first;
+        b = held.second;
+        row ??= held.rowOf(r.index, metric);
+      }
+      if (errorRate) {
+        if (a === 0) continue;
+        requests += a;
+        errors += b;
+      } else {
+        if (Number.isNaN(a)) continue;
+        sum += a;
       }
       n++;
     }
     if (n === 0 || n * 2 < total) return null;
-    return metric === ERROR_RATE ? errors / requests : sum / n;
+    return errorRate ? errors / requests : sum / n;
   }
 
   function query(q: MetricQuery): { metric: number; region: SimRegion } {
@@ -240,6 +267,10 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
       return !model.inOutage(regionNamed(region).index, clock.now());
     },
     async value(q, from, to) {
+      const { metric, region } = query(q);
+      return windowValue(metric, region, from, to, clock.now());
+    },
+    valueNow(q, from, to) {
       const { metric, region } = query(q);
       return windowValue(metric, region, from, to, clock.now());
     },

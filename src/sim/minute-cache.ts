@@ -3,19 +3,67 @@
  * last MINUTE_CACHE_SIZE minutes of each (region, metric) pair, direct-mapped on the minute number
  * (minute m lives in slot m mod the size, so a newer minute replaces the one a cache-length
  * earlier). Each entry holds two numbers (a minute's requests and errors, or one sample and an
- * unused second). Rows are allocated when first written, so a fleet pays only for what is read.
+ * unused second) and whether it counts in a window (a minute without requests has no error rate).
+ * Rows are allocated when first written, so a fleet pays only for what is read.
+ *
+ * Minutes stored one after the other form a run, and each slot of a run also holds running totals
+ * since the run began, so the sums over any window inside the run are two subtractions
+ * (`sum`), however long the window: a sliding hour read every interval costs what its new minutes
+ * cost. For whole numbers (requests and errors) the totals are exact (a run that would pass 2^32
+ * begins again), so a window's sums are the very numbers a loop over its minutes adds up; for
+ * fractions they may differ from it in the last bits.
  * Pure data; allocation-free after a row exists.
  */
 
 /** Minutes held per (region, metric): a power of 2 above a sliding hour plus its interval. */
 export const MINUTE_CACHE_SIZE = 128;
-const MASK = MINUTE_CACHE_SIZE - 1;
+/** The slot of minute number m in a row is `m & MINUTE_SLOT_MASK`. */
+export const MINUTE_SLOT_MASK = MINUTE_CACHE_SIZE - 1;
+const MASK = MINUTE_SLOT_MASK;
 
-interface Row {
+/** One (region, metric) pair's slots. */
+export interface Row {
   /** The minute number each slot holds (NaN: none). */
   minutes: Float64Array;
   first: Float64Array;
   second: Float64Array;
+  /** 1 when the slot's minute counts in a window's sums. */
+  counts: Uint8Array;
+  /** Running totals of the run, up to and including the slot's minute: first, second, minutes counted. */
+  totalFirst: Float64Array;
+  totalSecond: Float64Array;
+  totalCounted: Float64Array;
+  /** The run: it began at minute `origin` (its totals count from there); minutes runFrom…runTo are all held (runTo < runFrom: none). */
+  origin: number;
+  runFrom: number;
+  runTo: number;
+}
+
+/** Totals of whole numbers stay exact far below 2^53: a run that would pass 2^32 begins again. */
+const TOTAL_LIMIT = 2 ** 32;
+
+/** Minute `minute`, just stored in its slot, extends the row's run when it comes right after it, and begins a new run otherwise. */
+function join(row: Row, minute: number): void {
+  const slot = minute & MASK;
+  const counts = row.counts[slot] === 1;
+  const a = counts ? row.first[slot]! : 0;
+  const b = counts ? row.second[slot]! : 0;
+  const c = counts ? 1 : 0;
+  const prev = row.runTo & MASK;
+  if (row.runTo >= row.runFrom && minute === row.runTo + 1 && Math.abs(row.totalFirst[prev]! + a) < TOTAL_LIMIT && Math.abs(row.totalSecond[prev]! + b) < TOTAL_LIMIT) {
+    row.totalFirst[slot] = row.totalFirst[prev]! + a;
+    row.totalSecond[slot] = row.totalSecond[prev]! + b;
+    row.totalCounted[slot] = row.totalCounted[prev]! + c;
+    row.runTo = minute;
+    if (minute - row.runFrom >= MINUTE_CACHE_SIZE) row.runFrom = minute - MINUTE_CACHE_SIZE + 1;
+  } else {
+    row.totalFirst[slot] = a;
+    row.totalSecond[slot] = b;
+    row.totalCounted[slot] = c;
+    row.origin = minute;
+    row.runFrom = minute;
+    row.runTo = minute;
+  }
 }
 
 export class MinuteCache {
@@ -23,9 +71,18 @@ export class MinuteCache {
   /** The values `find` found or `store` stored last. */
   first = 0;
   second = 0;
+  /** What `sum` summed last: the counted minutes' firsts and seconds, and how many they were. */
+  sumFirst = 0;
+  sumSecond = 0;
+  counted = 0;
 
   constructor(regions: number, private readonly metrics: number) {
     this.rows = new Array<Row | undefined>(regions * metrics);
+  }
+
+  /** The row of (region, metric), once a minute of it was stored: for a reader that walks many of its minutes. */
+  rowOf(region: number, metric: number): Readonly<Row> | undefined {
+    return this.rows[region * this.metrics + metric];
   }
 
   /** Whether minute number `minute` of (region, metric) is held; if so, `first` and `second` are its values. */
@@ -34,24 +91,65 @@ export class MinuteCache {
     if (row === undefined) return false;
     const slot = minute & MASK;
     if (row.minutes[slot] !== minute) return false;
+    // A minute held from an earlier run, read right after the present one, joins it.
+    if (minute === row.runTo + 1) join(row, minute);
     this.first = row.first[slot]!;
     this.second = row.second[slot]!;
     return true;
   }
 
-  /** Hold the values of minute number `minute` of (region, metric); `first` and `second` are then these. */
-  store(region: number, metric: number, minute: number, first: number, second: number): void {
+  /**
+   * Hold the values of minute number `minute` of (region, metric); `first` and `second` are then
+   * these. `counts`: whether the minute adds to a window's sums. The minute after the run extends
+   * it; any other starts a new run.
+   */
+  store(region: number, metric: number, minute: number, first: number, second: number, counts = true): void {
     const key = region * this.metrics + metric;
     let row = this.rows[key];
     if (row === undefined) {
-      row = { minutes: new Float64Array(MINUTE_CACHE_SIZE).fill(NaN), first: new Float64Array(MINUTE_CACHE_SIZE), second: new Float64Array(MINUTE_CACHE_SIZE) };
+      const slots = () => new Float64Array(MINUTE_CACHE_SIZE);
+      row = { minutes: slots().fill(NaN), first: slots(), second: slots(), counts: new Uint8Array(MINUTE_CACHE_SIZE), totalFirst: slots(), totalSecond: slots(), totalCounted: slots(), origin: 0, runFrom: 0, runTo: -1 };
       this.rows[key] = row;
     }
     const slot = minute & MASK;
     row.minutes[slot] = minute;
     row.first[slot] = first;
     row.second[slot] = second;
+    row.counts[slot] = counts ? 1 : 0;
+    join(row, minute);
     this.first = first;
     this.second = second;
+  }
+
+  /**
+   * The minute after the run of (region, metric), the first one a window ending later needs
+   * stored; null when nothing is held.
+   */
+  runEnd(region: number, metric: number): number | null {
+    const row = this.rows[region * this.metrics + metric];
+    return row === undefined || row.runTo < row.runFrom ? null : row.runTo + 1;
+  }
+
+  /**
+   * Whether the run of (region, metric) holds every minute of [from, to) (minute numbers); if so,
+   * `sumFirst`, `sumSecond` and `counted` are the sums over the counted ones.
+   */
+  sum(region: number, metric: number, from: number, to: number): boolean {
+    const row = this.rows[region * this.metrics + metric];
+    if (row === undefined || to <= from || to - 1 > row.runTo) return false;
+    const last = (to - 1) & MASK;
+    if (from === row.origin && from >= row.runFrom) {
+      this.sumFirst = row.totalFirst[last]!;
+      this.sumSecond = row.totalSecond[last]!;
+      this.counted = row.totalCounted[last]!;
+      return true;
+    }
+    // The totals just before the window, from the minute before it, still held in the run.
+    if (from - 1 < row.runFrom) return false;
+    const before = (from - 1) & MASK;
+    this.sumFirst = row.totalFirst[last]! - row.totalFirst[before]!;
+    this.sumSecond = row.totalSecond[last]! - row.totalSecond[before]!;
+    this.counted = row.totalCounted[last]! - row.totalCounted[before]!;
+    return true;
   }
 }

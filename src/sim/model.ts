@@ -220,6 +220,14 @@ export class FleetModel {
     return false;
   }
 
+  /** Whether an outage or a metrics gap of the region overlaps [from, to): when not, every minute of it reports. */
+  interrupted(region: number, from: number, to: number): boolean {
+    for (const list of [this.outages[region]!, this.gaps[region]!]) {
+      for (let i = 0; i < list.length; i++) if (list[i]!.from < to && list[i]!.to > from) return true;
+    }
+    return false;
+  }
+
   /** The traffic weight of the region's local time of day at `t`. */
   weight(region: number, t: number): number {
     return this.curve.weightAtIndex(region, t);
