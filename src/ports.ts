@@ -182,6 +182,12 @@ export interface Store {
   appendInput(id: string, seq: number, input: unknown, phase: string, at: number): Promise<void>;
   inputs(id: string, afterSeq?: number): Promise<Array<{ seq: number; input: unknown }>>;
   saveSnapshot(id: string, seq: number, state: unknown): Promise<void>;
+  /**
+   * Compaction: delete inputs `seqs` of a release, which its latest snapshot sums up. Each must be
+   * below that snapshot's number (a RangeError otherwise, deleting nothing); one not there is
+   * skipped. Returns how many went.
+   */
+  deleteInputs(id: string, seqs: readonly number[]): Promise<number>;
   latestSnapshot(id: string): Promise<{ seq: number; state: unknown } | null>;
   /** The recorded result of a completed effect, or null. */
   effectResult(key: string): Promise<unknown | null>;

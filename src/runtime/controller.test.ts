@@ -122,7 +122,8 @@ describe('the controller', () => {
     await first.advance(3 * HOUR);
     const snapshot = await store.latestSnapshot(id);
     expect(snapshot?.seq).toBeGreaterThanOrEqual(50);
-    expect((await store.inputs(id)).length).toBeGreaterThan(snapshot!.seq);
+    // Inputs after the snapshot are replayed onto it (those it sums up may have been deleted: compaction.test.ts).
+    expect((await store.inputs(id, snapshot!.seq)).length).toBeGreaterThan(0);
     const before = await first.controller.get(id);
     await first.controller.close();
     const second = setup(store, clock);

@@ -28,6 +28,7 @@ import { perform, type RuntimePorts } from './effects.ts';
 import { releaseView } from './release-view.ts';
 import { evaluationPage } from './evaluation-page.ts';
 import { EvaluationLog } from './evaluation-log.ts';
+import { Compactable, snapshotFromStore, snapshotToStore } from './release-snapshot.ts';
 import { detailOf } from '../gates/threshold.ts';
 
 const SNAPSHOT_EVERY = 50;
@@ -55,6 +56,8 @@ interface Live {
   timers: Array<() => void>;
   /** Instants a wake timer is armed for. */
   armed: Set<number>;
+  /** Inputs the next snapshot may let the store delete (release-snapshot.ts). */
+  compactable: Compactable;
 }
 
 /** One service and its ports (tests, and `serve --policy`). */
@@ -247,7 +250,7 @@ export class Controller implements ReleaseController {
       if (e instanceof ConflictError) throw await this.#refused(actor, 'release.start', service, e);
       throw e;
     }
-    const live: Live = { id, entry, state: decision.state, seq: 1, evaluations: new EvaluationLog(), chain: Promise.resolve(), timers: [], armed: new Set() };
+    const live: Live = { id, entry, state: decision.state, seq: 1, evaluations: new EvaluationLog(), chain: Promise.resolve(), timers: [], armed: new Set(), compactable: new Compactable() };
     this.#live.set(id, live);
     await this.#run(live, () => this.#afterDecision(live, undefined, decision));
     return { id };
@@ -463,17 +466,28 @@ export class Controller implements ReleaseController {
     const entry = this.#services.get(rec.service);
     if (!entry) return null;
     const policy = entry.config.policy;
-    const snapshot = await this.#store.latestSnapshot(id);
+    const stored = await this.#store.latestSnapshot(id);
     const inputs = await this.#store.inputs(id);
-    let state: ReleaseState | null = snapshot ? (snapshot.state as ReleaseState) : null;
+    const snapshot = stored ? { seq: stored.seq, ...snapshotFromStore(stored.state) } : null;
+    let state: ReleaseState | null = snapshot?.state ?? null;
     const evaluations = new EvaluationLog();
+    const compactable = new Compactable();
+    let counted = snapshot?.evaluationCounts === null;
     for (const { seq, input } of inputs) {
       const i = input as EngineInput;
+      // The snapshot's counts include the rounds compaction deleted: they replace those of the rounds up to it.
+      if (!counted && snapshot && seq > snapshot.seq) {
+        evaluations.setCounts(snapshot.evaluationCounts!);
+        counted = true;
+      }
       if (!snapshot || seq > snapshot.seq) state = decide(state, i, policy).state;
-      if (i.type === 'gates') evaluations.push(i.ring, i.evaluations);
+      if (i.type === 'gates') evaluations.push(i.ring, i.evaluations, seq);
+      compactable.note(seq, i.type);
     }
+    if (!counted && snapshot) evaluations.setCounts(snapshot.evaluationCounts!);
     if (!state) return null;
-    const live: Live = { id, entry, state, seq: inputs.length ? inputs[inputs.length - 1]!.seq : 0, evaluations, chain: Promise.resolve(), timers: [], armed: new Set() };
+    const last = Math.max(inputs.at(-1)?.seq ?? 0, snapshot?.seq ?? 0);
+    const live: Live = { id, entry, state, seq: last, evaluations, chain: Promise.resolve(), timers: [], armed: new Set(), compactable };
     if (isFinished(state.phase) && state.pendingTraffic.length === 0) this.#remember(live);
     else this.#live.set(id, live);
     return live;
@@ -537,11 +551,19 @@ export class Controller implements ReleaseController {
     if (decision.rejected !== undefined && decision.state === before) return decision.rejected;
     live.seq += 1;
     await this.#store.appendInput(live.id, live.seq, input, decision.state.phase, input.at);
-    if (live.seq % SNAPSHOT_EVERY === 0) await this.#store.saveSnapshot(live.id, live.seq, decision.state);
+    live.compactable.note(live.seq, input.type);
+    if (input.type === 'gates') live.evaluations.push(input.ring, input.evaluations, live.seq);
+    if (live.seq % SNAPSHOT_EVERY === 0) await this.#snapshot(live, decision.state);
     live.state = decision.state;
-    if (input.type === 'gates') live.evaluations.push(input.ring, input.evaluations);
     await this.#afterDecision(live, before, decision, input);
     return decision.rejected;
+  }
+
+  /** Save a snapshot of the release at its last input, then delete from the store what it sums up and nothing reads. */
+  async #snapshot(live: Live, state: ReleaseState): Promise<void> {
+    await this.#store.saveSnapshot(live.id, live.seq, snapshotToStore(state, live.evaluations.counts()));
+    const behind = live.compactable.take(live.seq, live.evaluations);
+    if (behind.length > 0) await this.#store.deleteInputs(live.id, behind);
   }
 
   /** Once a decision is recorded: the versions it changed, its events to subscribers, its effects queued. */

@@ -7,12 +7,17 @@
  * What a pass said is not kept (threshold.ts detailOf says it again when it is read); what a fail or
  * an inconclusive check said is. A comparison's samples stay in the recorded inputs, not here.
  * Every evaluation has a sequence number that never changes, so a cursor stays valid as old
- * evaluations go.
+ * evaluations go: it is made of the number of the gate round's input in the release's input log and
+ * the evaluation's place in that round, so a release rebuilt from its store (after a restart, on
+ * another replica, with old rounds compacted away) numbers its evaluations as before.
  */
 import type { Evaluation, EvaluationKind, GateResult } from '../gates/types.ts';
 
 /** How many evaluations of one ring × gate × region × kind are kept, newest. */
 export const SERIES_RETENTION = 600;
+
+/** Sequence numbers per gate round: an evaluation's is its round's input number × ROUND + its place in the round. */
+const ROUND = 2 ** 20;
 
 const KINDS: readonly EvaluationKind[] = ['interval', 'hour', 'compare', 'requests'];
 const RESULTS: readonly GateResult[] = ['pass', 'fail', 'inconclusive'];
@@ -49,10 +54,9 @@ export class EvaluationLog {
   #margin = new Float32Array(256);
   #seriesOf = new Uint16Array(256);
   #result = new Uint8Array(256);
-  #seqOf = new Uint32Array(256);
+  #seqOf = new Float64Array(256);
   readonly #details = new Map<number, string>();
   #length = 0;
-  #nextSeq = 1;
   /** Evaluations ever pushed, by result (retention drops none of these). */
   readonly #counts: Record<GateResult, number> = { pass: 0, fail: 0, inconclusive: 0 };
 
@@ -65,12 +69,28 @@ export class EvaluationLog {
     return { ...this.#counts };
   }
 
-  push(ring: string, evaluations: readonly Evaluation[]): void {
-    for (const e of evaluations) {
+  /**
+   * Replace the counts by result: a release rebuilt from a snapshot takes the counts it carries,
+   * which include the rounds compacted away since.
+   */
+  setCounts(counts: Readonly<Record<GateResult, number>>): void {
+    for (const r of RESULTS) this.#counts[r] = counts[r];
+  }
+
+  /** Whether the log still holds an evaluation of the gate round recorded as input number `inputSeq`. */
+  holdsRound(inputSeq: number): boolean {
+    const i = this.#firstAfter(inputSeq * ROUND - 1);
+    return i < this.#length && this.#seqOf[i]! < (inputSeq + 1) * ROUND;
+  }
+
+  /** The evaluations of the gate round recorded as input number `inputSeq` (rounds come in ascending input numbers). */
+  push(ring: string, evaluations: readonly Evaluation[], inputSeq: number): void {
+    if (evaluations.length > ROUND) throw new RangeError(`a gate round of ${evaluations.length} evaluations is more than the ${ROUND} the log numbers`);
+    for (const [place, e] of evaluations.entries()) {
       const series = this.#seriesId(ring, e.gate, e.region, e.kind);
       if (this.#length === this.#at.length) this.#grow();
       const i = this.#length++;
-      const seq = this.#nextSeq++;
+      const seq = inputSeq * ROUND + place;
       this.#at[i] = e.at;
       this.#value[i] = e.value === null ? Number.NaN : e.value;
       this.#margin[i] = e.margin === undefined ? Number.NaN : e.margin;
@@ -150,7 +170,7 @@ export class EvaluationLog {
     this.#margin = grown(this.#margin, Float32Array);
     this.#seriesOf = grown(this.#seriesOf, Uint16Array);
     this.#result = grown(this.#result, Uint8Array);
-    this.#seqOf = grown(this.#seqOf, Uint32Array);
+    this.#seqOf = grown(this.#seqOf, Float64Array);
   }
 
   /** Keep the newest SERIES_RETENTION of each series, in order. */

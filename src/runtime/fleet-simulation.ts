@@ -21,6 +21,7 @@ import type { Actor, LiveEvent } from './controller-types.ts';
 import { Controller } from './controller.ts';
 import type { RuntimePorts } from './effects.ts';
 import { MemoryStore } from './memory-store.ts';
+import { snapshotFromStore } from './release-snapshot.ts';
 import { simulationReport, type SimulationReport } from './report.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 
@@ -79,7 +80,7 @@ interface Running {
 /** The release's state, rebuilt from its latest snapshot and the inputs after it (as the controller loads a release). */
 async function stateOf(store: MemoryStore, service: ServicePolicy, id: string): Promise<ReleaseState> {
   const snapshot = await store.latestSnapshot(id);
-  let state = (snapshot?.state ?? null) as ReleaseState | null;
+  let state = snapshot ? snapshotFromStore(snapshot.state).state : null;
   for (const { input } of await store.inputs(id, snapshot?.seq ?? 0)) state = decide(state, input as EngineInput, service.policy).state;
   return state!;
 }

@@ -44,6 +44,16 @@ export function checkSnapshotSeq(id: string, seq: number, last: number): void {
   if (seq > last) throw new ConflictError(`release ${id}: a snapshot at input ${seq} is ahead of the log (the last input is ${last})`);
 }
 
+/** What every store checks before a compaction deletes anything: whole input numbers below the latest snapshot's. */
+export function checkDeletable(id: string, seqs: readonly number[], snapshotSeq: number | null): void {
+  for (const seq of seqs) {
+    if (!Number.isInteger(seq) || seq < 1) throw new TypeError(`release ${id}: an input to delete must be numbered by a whole number from 1, not ${String(seq)}`);
+    if (snapshotSeq === null || seq >= snapshotSeq) {
+      throw new RangeError(`release ${id}: input ${seq} is not behind a snapshot (${snapshotSeq === null ? 'there is none' : `the latest is at input ${snapshotSeq}`}), so it cannot be deleted`);
+    }
+  }
+}
+
 /**
  * A release list query every store can run; a TypeError naming the field otherwise. An empty
  * `phases` list filters nothing, like an absent one (as the empty lists of a freeze match everything).
@@ -210,6 +220,16 @@ export class MemoryStore implements Store {
     checkSnapshotSeq(id, seq, r.lastSeq);
     if (!r.snapshot || seq >= r.snapshot.seq) r.snapshot = { seq, state: kept };
     if (this.#compact) r.inputs = r.inputs.filter((i) => i.seq > seq || !COMPACTED.has(i.type));
+  }
+
+  async deleteInputs(id: string, seqs: readonly number[]): Promise<number> {
+    this.#live();
+    const r = this.#release(id);
+    checkDeletable(id, seqs, r.snapshot?.seq ?? null);
+    const gone = new Set(seqs);
+    const before = r.inputs.length;
+    r.inputs = r.inputs.filter((i) => !gone.has(i.seq));
+    return before - r.inputs.length;
   }
 
   async latestSnapshot(id: string): Promise<{ seq: number; state: unknown } | null> {

@@ -506,6 +506,40 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
       });
     });
 
+    describe('compaction', () => {
+      const ticks = async (s: Store, n: number): Promise<void> => {
+        await s.createRelease(release('webapp-1'));
+        for (let seq = 1; seq <= n; seq++) await s.appendInput('webapp-1', seq, { type: seq === 1 ? 'start' : 'tick', at: T0 + seq * MIN }, 'running', T0 + seq * MIN);
+      };
+
+      it('deletes the inputs a snapshot sums up, skipping those not there, and the log goes on after them', async () => {
+        const s = await fresh();
+        await ticks(s, 6);
+        await s.saveSnapshot('webapp-1', 5, { phase: 'running' });
+        expect(await s.deleteInputs('webapp-1', [2, 3, 4])).toBe(3);
+        expect(await s.deleteInputs('webapp-1', [3, 4])).toBe(0);
+        expect(await s.deleteInputs('webapp-1', [])).toBe(0);
+        expect((await s.inputs('webapp-1')).map((i) => i.seq)).toEqual([1, 5, 6]);
+        expect((await s.inputs('webapp-1', 1)).map((i) => i.seq)).toEqual([5, 6]);
+        await s.appendInput('webapp-1', 7, { type: 'tick' }, 'running', T0 + 7 * MIN);
+        expect((await s.inputs('webapp-1', 5)).map((i) => i.seq)).toEqual([6, 7]);
+      });
+
+      it('refuses to delete an input no snapshot sums up, and deletes nothing of the request', async () => {
+        const s = await fresh();
+        await ticks(s, 6);
+        const none = await refusal(s.deleteInputs('webapp-1', [2]));
+        expect(none).toBeInstanceOf(RangeError);
+        expect(none.message).toBe('release webapp-1: input 2 is not behind a snapshot (there is none), so it cannot be deleted');
+        await s.saveSnapshot('webapp-1', 4, { phase: 'running' });
+        const ahead = await refusal(s.deleteInputs('webapp-1', [2, 4]));
+        expect(ahead.message).toBe('release webapp-1: input 4 is not behind a snapshot (the latest is at input 4), so it cannot be deleted');
+        expect((await refusal(s.deleteInputs('webapp-1', [1.5]))).message).toBe('release webapp-1: an input to delete must be numbered by a whole number from 1, not 1.5');
+        expect((await s.inputs('webapp-1')).map((i) => i.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect((await refusal(s.deleteInputs('nope', [1]))).message).toBe('release "nope" not found');
+      });
+    });
+
     describe('effects', () => {
       it('answers null for an effect never recorded', async () => {
         const s = await fresh();

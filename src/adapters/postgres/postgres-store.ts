@@ -17,7 +17,7 @@ import type { AuditEntry, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQu
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
 import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
 import {
-  INITIAL_PHASE, checkFreezeEnd, checkListQuery, checkNewFreeze, checkSeq, checkSnapshotSeq, conflictInProgress, freezeExists, notFound, toJson,
+  INITIAL_PHASE, checkFreezeEnd, checkListQuery, checkNewFreeze, checkDeletable, checkSeq, checkSnapshotSeq, conflictInProgress, freezeExists, notFound, toJson,
 } from '../../runtime/memory-store.ts';
 import { advisoryKey } from './advisory-key.ts';
 import { adapterError } from './errors.ts';
@@ -250,6 +250,17 @@ export class PostgresStore implements Store {
       await c.query('INSERT INTO snapshots (release_id, seq, state) VALUES ($1, $2, $3) ON CONFLICT (release_id, seq) DO UPDATE SET state = excluded.state', [id, seq, text]);
       // Only the latest is ever read: older ones go.
       await c.query('DELETE FROM snapshots WHERE release_id = $1 AND seq < (SELECT max(seq) FROM snapshots WHERE release_id = $1)', [id]);
+    });
+  }
+
+  async deleteInputs(id: string, seqs: readonly number[]): Promise<number> {
+    return this.#tx(async (c) => {
+      await lockRelease(c, id);
+      const { rows } = await c.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM snapshots WHERE release_id = $1', [id]);
+      checkDeletable(id, seqs, rows[0]?.seq ?? null);
+      if (seqs.length === 0) return 0;
+      const gone = await c.query('DELETE FROM inputs WHERE release_id = $1 AND seq = ANY($2::integer[])', [id, seqs]);
+      return gone.rowCount ?? 0;
     });
   }
 

@@ -13,7 +13,7 @@ import type { AuditEntry, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQu
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
 import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
 import {
-  INITIAL_PHASE, checkFreezeEnd, checkListQuery, checkNewFreeze, checkSeq, checkSnapshotSeq, conflictInProgress, freezeExists, notFound, toJson,
+  INITIAL_PHASE, checkFreezeEnd, checkListQuery, checkNewFreeze, checkDeletable, checkSeq, checkSnapshotSeq, conflictInProgress, freezeExists, notFound, toJson,
 } from '../../runtime/memory-store.ts';
 import { futureVersionError } from '../migrations.ts';
 import { SCHEMA_VERSION, migrate, schemaVersion } from './migrations.ts';
@@ -276,6 +276,18 @@ export class SqliteStore implements Store {
     this.#run(() => save.immediate());
   }
 
+  async deleteInputs(id: string, seqs: readonly number[]): Promise<number> {
+    const s = this.#stmt;
+    const remove = this.#db.transaction((): number => {
+      if (!s.releaseById.get(id)) throw notFound(id);
+      checkDeletable(id, seqs, (s.latestSnapshotSeq.get(id) as number | undefined) ?? null);
+      let gone = 0;
+      for (const seq of seqs) gone += s.deleteInput.run(id, seq).changes;
+      return gone;
+    });
+    return this.#run(() => remove.immediate());
+  }
+
   async latestSnapshot(id: string): Promise<{ seq: number; state: unknown } | null> {
     const row = this.#run(() => this.#stmt.latestSnapshot.get(id) as { seq: number; state: string } | undefined);
     return row ? { seq: row.seq, state: JSON.parse(row.state) as unknown } : null;
@@ -360,6 +372,8 @@ function prepare(db: Database.Database) {
     upsertSnapshot: db.prepare('INSERT INTO snapshots (release_id, seq, state) VALUES (?, ?, ?) ON CONFLICT (release_id, seq) DO UPDATE SET state = excluded.state'),
     pruneSnapshots: db.prepare('DELETE FROM snapshots WHERE release_id = ? AND seq < (SELECT max(seq) FROM snapshots WHERE release_id = ?)'),
     latestSnapshot: db.prepare('SELECT seq, state FROM snapshots WHERE release_id = ? ORDER BY seq DESC LIMIT 1'),
+    latestSnapshotSeq: db.prepare('SELECT max(seq) FROM snapshots WHERE release_id = ?').pluck(),
+    deleteInput: db.prepare('DELETE FROM inputs WHERE release_id = ? AND seq = ?'),
     effect: db.prepare('SELECT result FROM effects WHERE key = ?'),
     insertEffect: db.prepare('INSERT INTO effects (key, result) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
     lastAudit: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
