@@ -21,7 +21,7 @@ export function draft(state: ReleaseState): ReleaseState {
   return {
     ...state,
     // A ring's schedule and trackers are replaced, never changed in place (copy on write): copied only where they change.
-    rings: state.rings.map((r) => ({ ...r })),
+    rings: state.rings.map(copyRing),
     versions: { ...state.versions },
     events: [...state.events],
     rollbackQueue: [...state.rollbackQueue],
@@ -32,6 +32,20 @@ export function draft(state: ReleaseState): ReleaseState {
   };
 }
 
+
+/**
+ * A ring's state, copied field by field into one shape whatever fields it was given (a spread of
+ * objects of many shapes is the slow path of every decision). Absent optional fields stay absent
+ * in JSON: they are copied as undefined.
+ */
+function copyRing(r: RingState): RingState {
+  return {
+    name: r.name, status: r.status, deployedAt: r.deployedAt, healthyAt: r.healthyAt, bakeUntil: r.bakeUntil, ref: r.ref, rollbackRef: r.rollbackRef,
+    rollbackStartedAt: r.rollbackStartedAt, progress: r.progress, approvedBy: r.approvedBy, waitUntil: r.waitUntil, claimed: r.claimed, held: r.held,
+    schedule: r.schedule, trackers: r.trackers, failedGate: r.failedGate, unobserved: r.unobserved, evidence: r.evidence, passedAt: r.passedAt,
+    watchNext: r.watchNext, verdict: r.verdict, rolledBack: r.rolledBack,
+  };
+}
 
 export function emit(ctx: Ctx, type: string, fields: Omit<ReleaseEvent, 'at' | 'type'> = {}): void {
   const ev: ReleaseEvent = { at: ctx.now, type };

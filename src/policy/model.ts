@@ -61,11 +61,18 @@ export function rollbackRings(policy: Policy, ring: Ring): Ring[] {
   return rings.filter((r) => names.includes(r.name)).sort((a, b) => rings.indexOf(b) - rings.indexOf(a));
 }
 
-export function gatesOf(policy: Policy, ring: Ring): Array<{ name: string; gate: Gate }> {
-  return ring.gates.flatMap((name) => {
+/** The gates of each ring, worked out once per ring and policy (the engine asks at every decision). */
+const ringGates = new WeakMap<Ring, { policy: Policy; gates: ReadonlyArray<{ name: string; gate: Gate }> }>();
+
+export function gatesOf(policy: Policy, ring: Ring): ReadonlyArray<{ name: string; gate: Gate }> {
+  const known = ringGates.get(ring);
+  if (known?.policy === policy) return known.gates;
+  const gates = ring.gates.flatMap((name) => {
     const gate = policy.spec.gates[name];
     return gate ? [{ name, gate }] : [];
   });
+  ringGates.set(ring, { policy, gates });
+  return gates;
 }
 
 /** True when a ring has a gate that reads metrics (threshold or comparison), i.e. something can fail it. */
