@@ -10,6 +10,8 @@ import { lint } from '../src/policy/lint/lint.ts';
 import { loadPolicy, type LoadedPolicy } from '../src/policy/load.ts';
 import { lineOf } from '../src/policy/source.ts';
 import { planRelease } from '../src/plan/release-plan.ts';
+import { decide } from '../src/engine/decide.ts';
+import { releaseEta } from '../src/runtime/release-eta.ts';
 import { compareStrategies } from '../src/runtime/strategy-comparison.ts';
 import { runSimulation } from '../src/runtime/simulate.ts';
 import { loadScenario, type Scenario } from '../src/sim/scenario.ts';
@@ -22,6 +24,9 @@ const policyText = readFileSync('examples/webapp.yaml', 'utf8');
 const { policy } = loadPolicy(policyText, 'webapp.yaml');
 const scenario = (name: string) => loadScenario(readFileSync(`examples/scenarios/${name}.yaml`, 'utf8'), name, policy).scenario;
 const start = Date.parse('2026-03-02T03:30:00Z');
+/** A release of webapp.yaml as it starts on a Friday noon (the weekend in Kolkata, a London night): every later ring waits for business hours. */
+const friday = Date.parse('2026-03-06T12:00:00Z');
+const fridayStart = decide(null, { type: 'start', at: friday, versions: {}, release: { id: 'r', service: 'webapp', version: 'v2', previousVersion: 'v1', changes: ['app'], schemaPhase: 'expand' } }, policy).state;
 
 /** Large fleets: rings of 10 regions; capacities cycle 1.0, 1.2, 1.5, 2 (half the regions under minHeadroom). */
 const fleetText = (regions: number, capacity?: (i: number) => number | undefined) => fleetPolicy(capacity ? { regions, capacity } : { regions });
@@ -109,6 +114,7 @@ const cases: Array<[string, number, () => unknown]> = [
   ['validate examples/webapp.yaml', 200, () => loadPolicy(policyText, 'webapp.yaml')],
   ['lint examples/webapp.yaml', 200, () => lint({ policy })],
   ['plan examples/webapp.yaml', 200, () => planRelease(policy, { start })],
+  ['expected times of a release (webapp.yaml started on a Friday noon)', 500, () => releaseEta(policy, fridayStart, friday)],
   ['validate, 800 regions', 10, () => loadPolicy(fleet800, 'fleet-800.yaml')],
   ['validate, 2,000 regions', 10, () => loadPolicy(fleet2000, 'fleet-2000.yaml')],
   ['lint, 800 regions', 10, () => lintFile(loaded800)],

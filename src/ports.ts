@@ -202,7 +202,35 @@ export interface Store {
   endFreeze(id: string, at: number, by: string, audit: NewAuditEntry): Promise<boolean>;
   /** Freezes in force (not ended), oldest first. */
   activeFreezes(): Promise<FreezeRecord[]>;
+  /**
+   * Record that a version failed for a service (a ring of that release failed). Idempotent per
+   * (service, version, release): recording the same release again keeps the first record.
+   */
+  recordFailedVersion(rec: FailedVersionRecord): Promise<void>;
+  /** The newest failure of the version for the service (by `at`, then release id), or null. */
+  failedVersion(service: string, version: string): Promise<FailedVersionRecord | null>;
+  /**
+   * The newest failure of each (service, version) given that has one, in the order given, each
+   * once; at most FAILED_VERSIONS_MAX keys (a page of releases). For lists of releases.
+   */
+  failedVersions(keys: ReadonlyArray<{ service: string; version: string }>): Promise<FailedVersionRecord[]>;
   close(): Promise<void>;
+}
+
+/** The most (service, version) keys one failedVersions call takes. */
+export const FAILED_VERSIONS_MAX = 500;
+
+/**
+ * A version whose release failed for a service: kept (one record per failed release) so that the
+ * version is not started again without a reason given. `reason` is at most 500 characters.
+ */
+export interface FailedVersionRecord {
+  service: string;
+  version: string;
+  releaseId: string;
+  at: number;
+  /** What failed, in words: `ring ring-1: gate error-rate: ...`. */
+  reason: string;
 }
 
 export interface ReleaseListQuery {

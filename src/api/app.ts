@@ -27,6 +27,8 @@ export interface AppOptions {
   leadership?: Leadership;
   /** Read the configuration again (`POST /api/v1/config/reload`). */
   reload?: ApiRouteOptions['reload'];
+  /** A release's notification delivery log (`GET /api/v1/releases/{id}/notifications`). */
+  notifications?: ApiRouteOptions['notifications'];
 }
 
 export function createApp(controller: ReleaseController, auth: Auth, opts: AppOptions = {}): Hono<ApiEnv> {
@@ -39,6 +41,6 @@ export function createApp(controller: ReleaseController, auth: Auth, opts: AppOp
   if (opts.leadership) app.use('*', leaderGuard(auth, opts.leadership));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/metrics', async (c) => c.text(await metrics.scrape(), 200, { 'Content-Type': metrics.registry.contentType }));
-  app.route('/api/v1', apiRoutes(controller, auth, { ...(opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }), ...(opts.reload ? { reload: opts.reload } : {}) }));
+  app.route('/api/v1', apiRoutes(controller, auth, { ...(opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }), ...(opts.reload ? { reload: opts.reload } : {}), ...(opts.notifications ? { notifications: opts.notifications } : {}) }));
   return app;
 }

@@ -5,9 +5,11 @@
  */
 import { Hono, type Context } from 'hono';
 import { ConflictError } from '../errors.ts';
-import type { Actor, ReleaseController } from '../runtime/controller-types.ts';
+import type { Actor, Page, ReleaseController } from '../runtime/controller-types.ts';
+import type { NotificationEntry, NotificationQuery } from '../runtime/notifier-types.ts';
 import type { Auth } from './auth.ts';
-import { ApproveBody, EmptyBody, FreezeBody, RollbackBody, StartBody, limitBody, readBody } from './body.ts';
+import { ApproveBody, EmptyBody, FreezeBody, RollbackBody, limitBody, readBody } from './body.ts';
+import { StartWithForceFields } from '../policy/forced-start.ts';
 import { streamAllEvents, streamReleaseEvents } from './events.ts';
 import { guard, type ApiEnv } from './guard.ts';
 
@@ -15,6 +17,8 @@ export interface ApiRouteOptions {
   heartbeatMs?: number;
   /** Read the configuration again and put it in force (`POST /config/reload`); absent: 409. */
   reload?: (actor: Actor) => Promise<{ services: string[] }>;
+  /** One page of a release's notification delivery log (`GET /releases/{id}/notifications`); absent: always empty. */
+  notifications?: (id: string, query: NotificationQuery) => Page<NotificationEntry>;
 }
 
 /** The query parameters named, those given. */
@@ -34,7 +38,8 @@ export function apiRoutes(controller: ReleaseController, auth: Auth, opts: ApiRo
   api.use('*', async (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   api.post('/releases', allow('operator', 'release.start'), async (c) => {
-    const body = await readBody(c, StartBody);
+    // `force` with a reason starts a version that failed for the service (the controller decides).
+    const body = await readBody(c, StartWithForceFields);
     return c.json(await controller.start(body, c.get('actor')), 201);
   });
   api.get('/releases', allow('viewer', 'release.list'), async (c) => c.json(await controller.list(queryOf(c, ['service', 'phase', 'limit', 'cursor'] as const))));
@@ -43,6 +48,12 @@ export function apiRoutes(controller: ReleaseController, auth: Auth, opts: ApiRo
   api.get('/releases/:id/comparison', allow('viewer', 'release.comparison'), async (c) => c.json(await controller.comparison(c.req.param('id'))));
   api.get('/releases/:id/evaluations', allow('viewer', 'release.evaluations'), async (c) => {
     return c.json(await controller.evaluations(c.req.param('id'), queryOf(c, ['ring', 'gate', 'region', 'limit', 'cursor'] as const)));
+  });
+  api.get('/releases/:id/notifications', allow('viewer', 'release.notifications'), async (c) => {
+    const id = c.req.param('id');
+    await controller.get(id); // 404 for a release that is not there
+    const query = queryOf(c, ['limit', 'cursor'] as const);
+    return c.json(opts.notifications ? opts.notifications(id, query) : { items: [], next: null });
   });
   api.get('/releases/:id/events', allow('viewer', 'release.events'), (c) => streamReleaseEvents(c, controller, opts.heartbeatMs));
   api.get('/events', allow('viewer', 'release.events'), (c) => streamAllEvents(c, controller, opts.heartbeatMs));

@@ -9,6 +9,7 @@
 import { NO_FAILURES, type Draft, type Failures } from './draft.ts';
 import type { Issue, Path } from './source.ts';
 import { didYouMean, listSome } from './source.ts';
+import { checkNotifications } from './notifications.ts';
 import { SIMULATED_METRICS, type Gate, type Hook, type Policy } from './schema.ts';
 
 const SHARE_TOLERANCE = 0.01;
@@ -51,8 +52,8 @@ function checkCriticalBounds(gate: Draft<Gate>, p: Path): Issue[] {
 /**
  * The cross-field issues of a policy, or of the draft of one. `failures` says which fields failed
  * the schema (none for a parsed policy). A Fleet is checked as a draft holding only its
- * `spec.regions` and `spec.windows` (fleet.ts): with no rings, gates or providers, only the region
- * and window rules speak.
+ * `spec.regions`, `spec.windows` and `spec.notifications` (fleet.ts): with no rings, gates or
+ * providers, only the region, window and notification rules speak.
  */
 export function checkPolicy(policy: Draft<Policy>, failures: Failures = NO_FAILURES): Issue[] {
   const spec = policy.spec;
@@ -240,5 +241,8 @@ export function checkPolicy(policy: Draft<Policy>, failures: Failures = NO_FAILU
     ];
     for (const [hook, path] of hooks) if (hook) issues.push(...checkHook(hook, path, failures));
   }
+
+  // Notifications
+  issues.push(...checkNotifications(spec.notifications, failures));
   return issues;
 }

@@ -1,7 +1,7 @@
 /**
  * @module Loading a configuration (fleet.md "Files"): many files, each a Fleet or a ReleasePolicy.
- * A policy that names a fleet gets the fleet's regions and windows filled into its document before
- * it is parsed, so every rule of a single policy applies to it unchanged; a problem with what the
+ * A policy that names a fleet gets the fleet's regions, windows and notification sinks filled into
+ * its document before it is parsed, so every rule of a single policy applies to it unchanged; a problem with what the
  * fleet supplied is reported at the policy's spec.fleet, naming the fleet, and writtenAt says where
  * a field of a resolved policy was written (the fleet's file for its regions, for lint). Every
  * problem of every file is reported at once, in file order. Pure: the caller reads the files.
@@ -41,6 +41,8 @@ export interface LoadedService {
   fleetFreezesFrom: number;
   /** The deploy window is the fleet's (the policy gave none). */
   fleetDeploy: boolean;
+  /** The resolved policy's notification sinks from this index on are the fleet's (Infinity, or absent: none is). */
+  fleetNotificationsFrom?: number;
 }
 
 /** A configuration with the documents it was loaded from (for locating findings). */
@@ -65,9 +67,11 @@ function nameAt(raw: unknown, path: Path): string | undefined {
  * The path in the fleet's document of a field of a resolved policy that came from the fleet, or
  * undefined when the policy's own document holds it.
  */
-function fleetPath(path: Path, fleetFreezesFrom: number, fleetDeploy: boolean): Path | undefined {
+function fleetPath(path: Path, fleetFreezesFrom: number, fleetDeploy: boolean, fleetNotificationsFrom = Infinity): Path | undefined {
   if (path[0] !== 'spec') return undefined;
   if (path[1] === 'regions') return path;
+  const n = path[2];
+  if (path[1] === 'notifications' && typeof n === 'number' && n >= fleetNotificationsFrom) return ['spec', 'notifications', n - fleetNotificationsFrom, ...path.slice(3)];
   if (path[1] !== 'windows') return undefined;
   const i = path[3];
   if (path[2] === 'freeze' && typeof i === 'number' && i >= fleetFreezesFrom) return ['spec', 'windows', 'freeze', i - fleetFreezesFrom, ...path.slice(4)];
@@ -77,7 +81,7 @@ function fleetPath(path: Path, fleetFreezesFrom: number, fleetDeploy: boolean): 
 
 /** Where a field of a service's resolved policy was written: in its fleet's file (regions, the fleet's freezes and deploy window) or its own. */
 export function writtenAt(service: LoadedService, path: Path): { source: SourceDocument; path: Path; inFleet: boolean } {
-  const inFleet = service.fleet ? fleetPath(path, service.fleetFreezesFrom, service.fleetDeploy) : undefined;
+  const inFleet = service.fleet ? fleetPath(path, service.fleetFreezesFrom, service.fleetDeploy, service.fleetNotificationsFrom) : undefined;
   if (service.fleet && inFleet) return { source: service.fleet.source, path: inFleet, inFleet: true };
   return { source: service.source, path, inFleet: false };
 }
@@ -86,22 +90,23 @@ export function writtenAt(service: LoadedService, path: Path): { source: SourceD
 function checkFleetDocument(raw: unknown): { fleet: Fleet | undefined; issues: Issue[] } {
   const parsed = FleetDocument.safeParse(raw, { reportInput: true });
   if (parsed.success) {
-    const { regions, windows } = parsed.data.spec;
-    const issues = checkPolicy({ spec: { regions, windows } });
+    const { regions, windows, notifications } = parsed.data.spec;
+    const issues = checkPolicy({ spec: { regions, windows, notifications } });
     return { fleet: issues.length === 0 ? parsed.data : undefined, issues };
   }
   const schemaIssues = zodIssues(parsed.error, FleetDocument);
   const spec = parseDraft(FleetDocument, raw)?.spec;
-  const crossIssues = spec ? checkPolicy({ spec: { regions: spec.regions, windows: spec.windows } }, new Failures(schemaIssues)) : [];
+  const crossIssues = spec ? checkPolicy({ spec: { regions: spec.regions, windows: spec.windows, notifications: spec.notifications } }, new Failures(schemaIssues)) : [];
   return { fleet: undefined, issues: [...schemaIssues, ...crossIssues] };
 }
 
 /**
  * The policy document with its fleet's regions and windows filled in: the policy's own deploy
- * window, else the fleet's; the policy's own freezes, then the fleet's. Windows the policy gives in
- * a shape the schema refuses are left as they are (the schema says what is wrong).
+ * window, else the fleet's; the policy's own freezes, then the fleet's; the policy's own
+ * notification sinks, then the fleet's. Windows or sinks the policy gives in a shape the schema
+ * refuses are left as they are (the schema says what is wrong).
  */
-function resolveDocument(raw: Record<string, unknown>, fleetRaw: unknown): { raw: unknown; fleetFreezesFrom: number; fleetDeploy: boolean } {
+function resolveDocument(raw: Record<string, unknown>, fleetRaw: unknown): { raw: unknown; fleetFreezesFrom: number; fleetDeploy: boolean; fleetNotificationsFrom: number } {
   const spec = raw.spec as Record<string, unknown>;
   const fleetSpec = (isMapping(fleetRaw) && isMapping(fleetRaw.spec) ? fleetRaw.spec : {});
   const resolved: Record<string, unknown> = { ...spec, regions: fleetSpec.regions };
@@ -125,7 +130,14 @@ function resolveDocument(raw: Record<string, unknown>, fleetRaw: unknown): { raw
     }
     resolved.windows = windows;
   }
-  return { raw: { ...raw, spec: resolved }, fleetFreezesFrom, fleetDeploy };
+  let fleetNotificationsFrom = Infinity;
+  const fleetSinks = fleetSpec.notifications;
+  if (Array.isArray(fleetSinks) && fleetSinks.length > 0 && (spec.notifications === undefined || Array.isArray(spec.notifications))) {
+    const own = (spec.notifications ?? []) as unknown[];
+    fleetNotificationsFrom = own.length;
+    resolved.notifications = [...own, ...fleetSinks];
+  }
+  return { raw: { ...raw, spec: resolved }, fleetFreezesFrom, fleetDeploy, fleetNotificationsFrom };
 }
 
 interface ReadFile {
@@ -210,6 +222,7 @@ export function loadConfigSources(files: readonly ConfigFile[]): LoadedConfig {
     let fleet: LoadedFleet | null = null;
     let fleetFreezesFrom = Infinity;
     let fleetDeploy = false;
+    let fleetNotificationsFrom = Infinity;
     const named = fleetOf(r.raw);
     if (named.given && named.name !== undefined) {
       const entry = byName.get(named.name);
@@ -221,12 +234,12 @@ export function loadConfigSources(files: readonly ConfigFile[]): LoadedConfig {
         continue;
       } else {
         fleet = entry.loaded;
-        ({ raw: doc, fleetFreezesFrom, fleetDeploy } = resolveDocument(r.raw as Record<string, unknown>, entry.read.raw));
+        ({ raw: doc, fleetFreezesFrom, fleetDeploy, fleetNotificationsFrom } = resolveDocument(r.raw as Record<string, unknown>, entry.read.raw));
       }
     }
     const checked = checkPolicyDocument(doc);
     for (const issue of checked.issues) {
-      const fromFleet = fleet !== null && fleetPath(issue.path, fleetFreezesFrom, fleetDeploy) !== undefined;
+      const fromFleet = fleet !== null && fleetPath(issue.path, fleetFreezesFrom, fleetDeploy, fleetNotificationsFrom) !== undefined;
       issues.push(fromFleet && fleet ? { path: FLEET_PATH, message: `fleet "${fleet.settings.name}": ${issue.message}` } : issue);
     }
     r.problems.push(...locateIssues(r.source, issues));
@@ -239,6 +252,7 @@ export function loadConfigSources(files: readonly ConfigFile[]): LoadedConfig {
       fleet,
       fleetFreezesFrom,
       fleetDeploy,
+      fleetNotificationsFrom,
     });
   }
 

@@ -7,7 +7,7 @@ describe('the JSON Schema of ReleasePolicy', () => {
 
   it('is generated from the zod schema: the same fields, the same required ones', () => {
     expect(schema.required).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
-    expect(Object.keys(schema.properties.spec!.properties!)).toEqual(['service', 'fleet', 'regions', 'rings', 'gates', 'metrics', 'windows', 'delivery', 'traffic', 'data', 'watch']);
+    expect(Object.keys(schema.properties.spec!.properties!)).toEqual(['service', 'fleet', 'regions', 'rings', 'gates', 'metrics', 'windows', 'delivery', 'traffic', 'data', 'watch', 'notifications']);
   });
 
   it('asks for exactly one of spec.fleet and spec.regions', () => {
@@ -26,7 +26,7 @@ describe('the JSON Schema of Fleet', () => {
   it('is generated from the zod schema, with its own $id', () => {
     expect(schema.$id).toBe('https://meridian.dev/schemas/fleet.v1alpha1.json');
     expect(schema.required).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
-    expect(Object.keys(schema.properties.spec!.properties!)).toEqual(['regions', 'windows', 'concurrency']);
+    expect(Object.keys(schema.properties.spec!.properties!)).toEqual(['regions', 'windows', 'concurrency', 'notifications']);
   });
 
   it('is the file committed under schema/ (regenerate with meridian schema --kind Fleet)', () => {

@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import { IANAZone } from 'luxon';
 import { DAY, DURATION_PATTERN, formatDuration, parseDuration } from './duration.ts';
+import { APP_URL, COMMIT_URL, urlTemplate } from './url-template.ts';
+import { Notifications } from './notifications.ts';
 
 /** A value as a message shows it: strings and numbers quoted, YAML's spelling for .nan and .inf, null bare. */
 const quote = (v: unknown): string => {
@@ -187,6 +189,7 @@ export const GitOps = z.strictObject({
   overlays: z.string().optional(),
   image: z.string().optional(),
   remote: z.string().prefault('origin'),
+  commitUrl: urlTemplate(COMMIT_URL).optional().meta({ description: 'Link to a commit of the repository, shown for each ring\'s deploy and rollback: an http(s) URL with {{sha}}, e.g. https://git.example.com/org/deploy/commit/{{sha}}' }),
 });
 
 export const ArgoCd = z.strictObject({
@@ -194,6 +197,7 @@ export const ArgoCd = z.strictObject({
   tokenEnv: z.string().optional(),
   application: z.string().prefault('{{cluster}}'),
   insecure: z.boolean().prefault(false),
+  appUrl: urlTemplate(APP_URL).optional().meta({ description: 'Link to an Application in the Argo CD UI, shown for each cluster of a ring: an http(s) URL with {{app}}, {{cluster}} or {{region}}, e.g. https://argocd.example.com/applications/argocd/{{app}}' }),
 });
 
 export const Delivery = z.strictObject({
@@ -242,6 +246,7 @@ export const PolicySpec = z.strictObject({
   watch: z
     .strictObject({ afterComplete: Duration.prefault('0m').meta({ description: 'How long every ring stays watched by its gates after the last ring passed' }) })
     .prefault({ afterComplete: '0m' }),
+  notifications: Notifications,
 });
 
 export const API_VERSION = 'meridian.dev/v1alpha1';
@@ -270,6 +275,7 @@ export const FleetSpec = z.strictObject({
   regions: z.array(Region).min(1, { error: 'a fleet needs at least one region' }).meta({ description: 'The regions every service of the fleet is released to (the region fields of a ReleasePolicy)' }),
   windows: Windows.prefault({ deploy: 'business-hours', freeze: [] }).meta({ description: "Every service's windows: a policy's own deploy window replaces the fleet's, its own freezes add to the fleet's" }),
   concurrency: Concurrency.prefault({}),
+  notifications: Notifications,
 });
 
 /** The regions and windows shared by many services; each ReleasePolicy names it with spec.fleet. */

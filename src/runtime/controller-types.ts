@@ -8,6 +8,7 @@ import type { Evaluation, GateResult } from '../gates/types.ts';
 import type { ServicePolicy } from '../policy/fleet-config.ts';
 import type { ChangeKind } from '../policy/schema.ts';
 import type { AuditEntry } from '../ports.ts';
+import type { FailureEvidence } from './failure-evidence.ts';
 import type { ComparisonRow } from './region-table.ts';
 import type { SimulationReport } from './report.ts';
 
@@ -30,6 +31,29 @@ export interface StartRequest {
   image?: string;
   changes?: ChangeKind[];
   schemaPhase?: 'expand' | 'contract';
+  /** Start a version recorded failed for the service all the same; needs `reason`. */
+  force?: boolean;
+  /** Why the failed version may go out again (with `force`): kept in the audit log and on the release. */
+  reason?: string;
+}
+
+/** A commit of a ring's deploy or rollback, as delivery applied it. */
+export interface CommitView {
+  /** What delivery applied: a commit id with GitOps delivery, a token with the simulated one. */
+  ref: string;
+  /** The git commit id, when `ref` is one (GitOps delivery); null otherwise. */
+  sha: string | null;
+  /** `spec.delivery.gitops.commitUrl` with the sha, when the policy gives one. */
+  url: string | null;
+}
+
+/** An Argo CD Application of one cluster of a ring (`spec.delivery.health.argocd`). */
+export interface ApplicationView {
+  name: string;
+  cluster: string;
+  region: string;
+  /** `spec.delivery.health.argocd.appUrl` for this application, when the policy gives one. */
+  url: string | null;
 }
 
 export interface RingView {
@@ -46,6 +70,23 @@ export interface RingView {
   bakeMinutes: number;
   /** While its bake's time is up but its evidence is short: what is missing (the last `ring.waiting` for evidence, with the count of then). */
   evidence: string | null;
+  /** A failed ring: the comparison table at its failure and the failing gate's chart around it, as recorded then (failure-evidence.ts); else null (always set by the controller's get). */
+  failure?: FailureEvidence | null;
+  /** The commit of its deploy once delivery applied it, else null (always set by releaseView). */
+  deployCommit?: CommitView | null;
+  /** The commit of its rollback once delivery applied it, else null (always set by releaseView). */
+  rollbackCommit?: CommitView | null;
+  /** Its Argo CD Applications, one per cluster, when health is Argo CD's; else empty (always set by releaseView). */
+  applications?: ApplicationView[];
+  /** When it deploys, is approved and ends its bake: recorded once past, else expected (release-eta.ts; `ReleaseView.etaAssumes`). */
+  eta?: RingEta;
+}
+
+/** A ring's times, ISO instants; null where there is none (no approval) or none can be said (the release stopped short of the ring). */
+export interface RingEta {
+  deployAt: string | null;
+  approvalAt: string | null;
+  bakeEndsAt: string | null;
 }
 
 /** What `GET /api/v1/releases/{id}/evaluations` filters by, as the query gives it (limit and cursor unparsed). */
@@ -75,6 +116,26 @@ export interface ReleaseSummary {
   currentRing: string | null;
   startedAt: string;
   endedAt: string | null;
+  /** Present when the version is recorded failed for the service: its newest failure (this release's or another's). */
+  versionFailed?: VersionFailure;
+}
+
+/** A failure of a version: in which release, when, and what failed. */
+export interface VersionFailure {
+  releaseId: string;
+  at: string;
+  /** `ring ring-1: gate error-rate: ...` */
+  reason: string;
+}
+
+/** A release started although its version had failed (`force` with a reason). */
+export interface ForcedView {
+  by: string;
+  reason: string;
+  /** The release in which the version had failed, when, and what failed. */
+  failedRelease: string;
+  failedAt: string;
+  failedReason: string;
 }
 
 /** What `GET /api/v1/releases` filters by, as the query gives it. */
@@ -145,6 +206,12 @@ export interface ReleaseView {
   actions: AllowedActions;
   /** Where the new version still runs once the release stopped short of GA, in plain words; null otherwise. */
   leftBehind: string | null;
+  /** Set when the release was started although its version had failed (always set by releaseView, null otherwise). */
+  forced?: ForcedView | null;
+  /** When the release completed or is expected to (GA); null when it stopped short of it or is halted. Set with every ring's `eta`. */
+  etaComplete?: string | null;
+  /** What the expected times assume, in words. */
+  etaAssumes?: string;
 }
 
 export interface LiveEvent {

@@ -13,15 +13,17 @@ import { refuseRelease } from '../engine/release-rules.ts';
 import type { Decision, Effect, EngineInput, Refusal, ReleaseState } from '../engine/types.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UsageError, markAudited, refusalError } from '../errors.ts';
 import type { FleetConfig, ServicePolicy } from '../policy/fleet-config.ts';
-import { FreezeFields, startRequestProblem } from '../policy/release-fields.ts';
+import { FreezeFields } from '../policy/release-fields.ts';
+import { startProblem } from '../policy/forced-start.ts';
 import { didYouMean, listSome } from '../policy/source.ts';
 import { scrubCredentials } from './audit-chain.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { AuditEntry, Clock, FreezeRecord, Store, Timers } from '../ports.ts';
 import { comparisonRows, type ComparisonRow } from './region-table.ts';
 import type {
-  Actor, EvaluationQuery, EvaluationView, FreezeRequest, FreezeView, LiveEvent, Page, ReleaseController, ReleaseQuery, ReleaseSummary, ReleaseView, ServiceRow, StartRequest,
+  Actor, EvaluationQuery, EvaluationView, ForcedView, FreezeRequest, FreezeView, LiveEvent, Page, ReleaseController, ReleaseQuery, ReleaseSummary, ReleaseView, ServiceRow, StartRequest,
 } from './controller-types.ts';
+import { failedVersionRefusal, failuresIn, forcedDetail, forcedEvent, forcedOf, forcedView, markFailedVersions, viewWithForced, withForcedEvent } from './failed-versions.ts';
 import { Admission, freezeMatches, type Claimant } from './admission.ts';
 import { releasePage, releaseSummary } from './release-page.ts';
 import { perform, type RuntimePorts } from './effects.ts';
@@ -29,6 +31,8 @@ import { releaseView } from './release-view.ts';
 import { evaluationPage } from './evaluation-page.ts';
 import { EvaluationLog } from './evaluation-log.ts';
 import { Compactable, snapshotFromStore, snapshotToStore } from './release-snapshot.ts';
+import { EvidenceKeeper } from './evidence-keeper.ts';
+import { withFailureEvidence, type EvidenceInputs } from './failure-evidence.ts';
 import { detailOf } from '../gates/threshold.ts';
 
 const SNAPSHOT_EVERY = 50;
@@ -56,6 +60,8 @@ interface Live {
   timers: Array<() => void>;
   /** Instants a wake timer is armed for. */
   armed: Set<number>;
+  /** Started although its version had failed (`force` with a reason); null otherwise. */
+  forced: ForcedView | null;
   /** Inputs the next snapshot may let the store delete (release-snapshot.ts). */
   compactable: Compactable;
 }
@@ -102,11 +108,14 @@ export class Controller implements ReleaseController {
   /** Since recover(): this controller runs the releases, and its admission knows every freeze in force. */
   #leading = false;
   #closed = false;
+  /** Failed rings' evidence, captured in the background and recorded in the store (failure-evidence.ts). */
+  readonly #evidence: EvidenceKeeper;
 
   constructor(opts: ControllerOptions) {
     this.#store = opts.store;
     this.#clock = opts.clock;
     this.#onError = opts.onError ?? (() => {});
+    this.#evidence = new EvidenceKeeper(this.#store, (task) => this.#background(task));
     if ('config' in opts) {
       this.#portsFor = opts.portsFor;
       this.#configure(opts.config);
@@ -189,6 +198,10 @@ export class Controller implements ReleaseController {
       }
       resumed++;
       lives.push(live);
+      // A failure recorded in the log but not yet as a failed version (a crash in between): recorded now, at most once.
+      await this.#recordFailures(live, live.state.events);
+      // Failure evidence due but not recorded (a crash in between) is captured now.
+      void this.#evidence.read(live.id, live.state, true, () => this.#evidenceInputs(live)).catch((e: unknown) => this.#onError(e));
       this.#admission.update(this.#claimant(live), false);
     }
     // Releases take their places (deploying, baking) before any of them asks for more.
@@ -216,7 +229,7 @@ export class Controller implements ReleaseController {
 
   async start(req: StartRequest, actor: Actor): Promise<{ id: string }> {
     // Every string is checked before anything is written: a refused request leaves nothing behind.
-    const problem = startRequestProblem(req);
+    const problem = startProblem(req);
     if (problem) throw await this.#refused(actor, 'release.start', req.service ?? this.#soleService(), new UsageError(problem));
     let entry: ServiceEntry;
     try {
@@ -227,6 +240,10 @@ export class Controller implements ReleaseController {
     const policy = entry.config.policy;
     const service = entry.config.service;
     await this.#mayChange(actor, service, 'release.start', service);
+    // A version that failed for the service goes out again only when forced, with a reason.
+    const failed = await this.#store.failedVersion(service, req.version);
+    if (failed && req.force !== true) throw await this.#refused(actor, 'release.start', service, failedVersionRefusal(failed));
+    const forced = failed && req.reason !== undefined ? forcedView(failed, actor.user, req.reason.trim()) : null;
     const versions = await this.#knownVersions(entry);
     const refusal = refuseRelease(policy, { changes: req.changes ?? ['app'], schemaPhase: req.schemaPhase ?? 'expand' }, versions);
     if (refusal) throw await this.#refused(actor, 'release.start', service, refusalError(refusal));
@@ -242,15 +259,15 @@ export class Controller implements ReleaseController {
       },
     };
     const decision = decide(null, input, policy);
-    const audit = { at: now, actor: actor.user, action: 'release.start', target: id, outcome: 'ok' as const, detail: `${service} ${req.version}` };
+    const audit = { at: now, actor: actor.user, action: 'release.start', target: id, outcome: 'ok' as const, detail: forced ? forcedDetail(service, req.version, forced) : `${service} ${req.version}` };
     try {
-      // The release, its first input and the audit entry of its start: one transaction.
-      await this.#store.createRelease({ id, service, version: req.version, createdAt: now, request: req, first: { input, phase: decision.state.phase }, audit });
+      // The release, its first input (with the forced start, which the engine does not read) and the audit entry of its start: one transaction.
+      await this.#store.createRelease({ id, service, version: req.version, createdAt: now, request: req, first: { input: forced ? { ...input, forced } : input, phase: decision.state.phase }, audit });
     } catch (e) {
       if (e instanceof ConflictError) throw await this.#refused(actor, 'release.start', service, e);
       throw e;
     }
-    const live: Live = { id, entry, state: decision.state, seq: 1, evaluations: new EvaluationLog(), chain: Promise.resolve(), timers: [], armed: new Set(), compactable: new Compactable() };
+    const live: Live = { id, entry, state: decision.state, seq: 1, evaluations: new EvaluationLog(), chain: Promise.resolve(), timers: [], armed: new Set(), forced, compactable: new Compactable() };
     this.#live.set(id, live);
     await this.#run(live, () => this.#afterDecision(live, undefined, decision));
     return { id };
@@ -281,10 +298,11 @@ export class Controller implements ReleaseController {
   }
 
   async list(query: ReleaseQuery = {}): Promise<Page<ReleaseSummary>> {
-    return releasePage(this.#store, query, async (rec) => {
+    const page = await releasePage(this.#store, query, async (rec) => {
       const live = await this.#load(rec.id);
       return live ? releaseSummary(live.entry.config.policy, live.state) : null;
     });
+    return { ...page, items: await markFailedVersions(this.#store, page.items) };
   }
 
   async serviceRows(): Promise<ServiceRow[]> {
@@ -295,7 +313,9 @@ export class Controller implements ReleaseController {
       const live = latest ? await this.#load(latest.id) : null;
       rows.push({ service, tier: policy.spec.service.tier, fleet, versions: await this.#store.regionVersions(service), release: live ? releaseSummary(live.entry.config.policy, live.state) : null });
     }
-    return rows;
+    const marked = await markFailedVersions(this.#store, rows.flatMap((r) => (r.release ? [r.release] : [])));
+    const byId = new Map(marked.map((m) => [m.id, m]));
+    return rows.map((r) => (r.release ? { ...r, release: byId.get(r.release.id) ?? r.release } : r));
   }
 
   async get(id: string): Promise<ReleaseView> {
@@ -303,7 +323,8 @@ export class Controller implements ReleaseController {
     const policy = live.entry.config.policy;
     const regions = policy.spec.regions.map((r) => r.name);
     const holding = (await this.freezes()).filter((f) => freezeMatches(f, live.state.release.service, regions));
-    return releaseView(policy, live.state, isFinished(live.state.phase) ? [] : holding, live.evaluations.counts());
+    const evidence = await this.#evidence.read(id, live.state, this.#leading, () => this.#evidenceInputs(live));
+    return withFailureEvidence(viewWithForced(releaseView(policy, live.state, isFinished(live.state.phase) ? [] : holding, live.evaluations.counts(), this.#clock.now()), live.forced, live.state.startedAt), evidence);
   }
 
   async evaluations(id: string, query: EvaluationQuery): Promise<Page<EvaluationView>> {
@@ -447,6 +468,7 @@ export class Controller implements ReleaseController {
     this.#closed = true;
     for (const live of this.#live.values()) for (const cancel of live.timers) cancel();
     await Promise.all([...this.#live.values()].map((l) => l.chain));
+    await this.#evidence.settled();
   }
 
   // ---- internals ----
@@ -472,9 +494,11 @@ export class Controller implements ReleaseController {
     let state: ReleaseState | null = snapshot?.state ?? null;
     const evaluations = new EvaluationLog();
     const compactable = new Compactable();
+    let forced: ForcedView | null = null;
     let counted = snapshot?.evaluationCounts === null;
     for (const { seq, input } of inputs) {
       const i = input as EngineInput;
+      if (seq === 1) forced = forcedOf(input);
       // The snapshot's counts include the rounds compaction deleted: they replace those of the rounds up to it.
       if (!counted && snapshot && seq > snapshot.seq) {
         evaluations.setCounts(snapshot.evaluationCounts!);
@@ -487,7 +511,7 @@ export class Controller implements ReleaseController {
     if (!counted && snapshot) evaluations.setCounts(snapshot.evaluationCounts!);
     if (!state) return null;
     const last = Math.max(inputs.at(-1)?.seq ?? 0, snapshot?.seq ?? 0);
-    const live: Live = { id, entry, state, seq: last, evaluations, chain: Promise.resolve(), timers: [], armed: new Set(), compactable };
+    const live: Live = { id, entry, state, seq: last, evaluations, chain: Promise.resolve(), timers: [], armed: new Set(), forced, compactable };
     if (isFinished(state.phase) && state.pendingTraffic.length === 0) this.#remember(live);
     else this.#live.set(id, live);
     return live;
@@ -555,6 +579,7 @@ export class Controller implements ReleaseController {
     if (input.type === 'gates') live.evaluations.push(input.ring, input.evaluations, live.seq);
     if (live.seq % SNAPSHOT_EVERY === 0) await this.#snapshot(live, decision.state);
     live.state = decision.state;
+    this.#evidence.afterDecision(live.id, before, () => this.#evidenceInputs(live));
     await this.#afterDecision(live, before, decision, input);
     return decision.rejected;
   }
@@ -579,8 +604,16 @@ export class Controller implements ReleaseController {
       this.#live.set(live.id, live);
     }
     const fresh = decision.state.events.slice(before?.events.length ?? 0);
-    for (const event of fresh) this.#publish(live.id, { ...event, at: new Date(event.at).toISOString() });
+    // A ring that failed makes its version one that stays out (recorded before anything else runs).
+    await this.#recordFailures(live, fresh);
+    const told = !before && live.forced ? withForcedEvent(fresh, forcedEvent(live.forced, decision.state.release.version, decision.state.startedAt)) : fresh;
+    for (const event of told) this.#publish(live.id, { ...event, at: new Date(event.at).toISOString() });
     for (const effect of decision.effects) void this.#run(live, () => this.#effect(live, effect));
+  }
+
+  /** Record the version as failed for each `ring.failed` among `events`; recording one twice is harmless. */
+  async #recordFailures(live: Live, events: ReleaseState['events']): Promise<void> {
+    for (const failure of failuresIn(live.state, events)) await this.#store.recordFailedVersion(failure);
   }
 
   async #recordVersions(before: ReleaseState | undefined, after: ReleaseState): Promise<void> {
@@ -624,6 +657,19 @@ export class Controller implements ReleaseController {
     if (!result) return;
     if (key && !recorded && (result.type === 'deployed' || result.type === 'rolled-back' || result.type === 'hook-done')) await this.#store.recordEffect(key, result);
     await this.#apply(live, result);
+  }
+
+  /** What a failure evidence capture reads of a release, as it is when the capture runs. */
+  #evidenceInputs(live: Live): EvidenceInputs {
+    return { policy: live.entry.config.policy, metrics: live.entry.ports.metrics, state: live.state, evaluations: live.evaluations };
+  }
+
+  /** Run `task` beside the releases' chains: idle() waits for it, close() too; what it throws goes to onError. */
+  #background(task: () => Promise<void>): Promise<void> {
+    this.#queued++;
+    return task().catch((e: unknown) => this.#onError(e)).finally(() => {
+      if (--this.#queued === 0) for (const wake of this.#idlers.splice(0)) wake();
+    });
   }
 
   #claimant(live: Live): Claimant {

@@ -1,7 +1,7 @@
 /**
  * @module MemoryStore: a working in-memory Store for tests and the demo. Same rules as the SQLite
  * store (one unfinished release per service, contiguous input numbers, the audit hash chain, the
- * release order and freezes), and values are kept as JSON text so callers get copies, exactly as
+ * release order, freezes and failed versions), and values are kept as JSON text so callers get copies, exactly as
  * from a database. Nothing survives the process. Also the checks and orders every Store shares.
  *
  * A run in virtual time (`simulate --config`) may ask for `inputs: 'as-given'`: inputs and snapshots
@@ -11,7 +11,7 @@
  * time to what it computes rather than what it copies.
  */
 import { AdapterError, ConflictError, NotFoundError } from '../errors.ts';
-import type { AuditEntry, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQuery, ReleaseRecord, Store } from '../ports.ts';
+import { FAILED_VERSIONS_MAX, type AuditEntry, type FailedVersionRecord, type FreezeRecord, type NewAuditEntry, type NewRelease, type ReleaseListQuery, type ReleaseRecord, type Store } from '../ports.ts';
 import { isFinished } from '../engine/actions.ts';
 import { sealAuditEntry } from './audit-chain.ts';
 
@@ -107,6 +107,43 @@ export function oldestFirst(a: FreezeRecord, b: FreezeRecord): number {
   return a.startedAt - b.startedAt || compareText(a.id, b.id);
 }
 
+/** The longest reason a failed version is recorded with. */
+export const FAILED_REASON_MAX = 500;
+
+/** A failed version as every store records it; a TypeError naming the field otherwise. */
+export function checkFailedVersion(rec: FailedVersionRecord): void {
+  for (const field of ['service', 'version', 'releaseId'] as const) {
+    if (typeof rec[field] !== 'string' || rec[field] === '') throw new TypeError(`failed version ${field} must be a non-empty string`);
+  }
+  if (!Number.isFinite(rec.at)) throw new TypeError(`failed version at must be a time in epoch milliseconds, not ${String(rec.at)}`);
+  if (typeof rec.reason !== 'string' || rec.reason.length > FAILED_REASON_MAX) throw new TypeError(`failed version reason must be a string of at most ${FAILED_REASON_MAX} characters`);
+}
+
+/** The keys of a failedVersions call, each once, in the order given; a TypeError for too many or a bad one. */
+export function checkFailedVersionKeys(keys: ReadonlyArray<{ service: string; version: string }>): Array<{ service: string; version: string }> {
+  if (!Array.isArray(keys)) throw new TypeError('failed version keys must be a list of { service, version }');
+  if (keys.length > FAILED_VERSIONS_MAX) throw new TypeError(`failed version keys: at most ${FAILED_VERSIONS_MAX} at a time, not ${keys.length}`);
+  const seen = new Set<string>();
+  const out: Array<{ service: string; version: string }> = [];
+  for (const k of keys) {
+    if (typeof k?.service !== 'string' || typeof k.version !== 'string') throw new TypeError('failed version keys must be a list of { service, version } strings');
+    const key = failedKey(k.service, k.version);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ service: k.service, version: k.version });
+  }
+  return out;
+}
+
+export function failedKey(service: string, version: string): string {
+  return `${service}\u0000${version}`;
+}
+
+/** The order of the failures of one version: newest first (at descending), then release id descending. */
+export function newestFailureFirst(a: FailedVersionRecord, b: FailedVersionRecord): number {
+  return b.at - a.at || compareText(b.releaseId, a.releaseId);
+}
+
 function copyFreeze(f: FreezeRecord): FreezeRecord {
   return { ...f, regions: [...f.regions], services: [...f.services] };
 }
@@ -145,6 +182,8 @@ export class MemoryStore implements Store {
   readonly #audit: AuditEntry[] = [];
   readonly #regions = new Map<string, Map<string, { version: string; at: number }>>();
   readonly #freezes = new Map<string, FreezeRecord>();
+  /** Failures per (service, version), newest first. */
+  readonly #failed = new Map<string, FailedVersionRecord[]>();
   #closed = false;
 
   #live(): void {
@@ -302,6 +341,33 @@ export class MemoryStore implements Store {
   async activeFreezes(): Promise<FreezeRecord[]> {
     this.#live();
     return [...this.#freezes.values()].filter((f) => f.endedAt === null).sort(oldestFirst).map(copyFreeze);
+  }
+
+  async recordFailedVersion(rec: FailedVersionRecord): Promise<void> {
+    this.#live();
+    checkFailedVersion(rec);
+    const key = failedKey(rec.service, rec.version);
+    const known = this.#failed.get(key) ?? [];
+    // The first record of a release is the truth: recording it again changes nothing.
+    if (known.some((f) => f.releaseId === rec.releaseId)) return;
+    const kept: FailedVersionRecord = { service: rec.service, version: rec.version, releaseId: rec.releaseId, at: rec.at, reason: rec.reason };
+    this.#failed.set(key, [...known, kept].sort(newestFailureFirst));
+  }
+
+  async failedVersion(service: string, version: string): Promise<FailedVersionRecord | null> {
+    this.#live();
+    const newest = this.#failed.get(failedKey(service, version))?.[0];
+    return newest ? { ...newest } : null;
+  }
+
+  async failedVersions(keys: ReadonlyArray<{ service: string; version: string }>): Promise<FailedVersionRecord[]> {
+    this.#live();
+    const out: FailedVersionRecord[] = [];
+    for (const k of checkFailedVersionKeys(keys)) {
+      const newest = this.#failed.get(failedKey(k.service, k.version))?.[0];
+      if (newest) out.push({ ...newest });
+    }
+    return out;
   }
 
   async close(): Promise<void> {

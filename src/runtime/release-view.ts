@@ -8,13 +8,19 @@ import { ringUserShare, round } from '../policy/model.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { FreezeView, ReleaseView } from './controller-types.ts';
 import { eventsJson, ringVerdicts } from './report.ts';
+import { ringLinks } from './ring-links.ts';
+import { ETA_ASSUMES, releaseEta } from './release-eta.ts';
 
 /** An instant as the API writes it, or null. */
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** `freezes`: those that hold the release now. Gate evaluations are paged at their own endpoint. */
-export function releaseView(policy: Policy, state: ReleaseState, freezes: FreezeView[] = [], evaluationCounts: ReleaseView['evaluationCounts'] = { pass: 0, fail: 0, inconclusive: 0 }): ReleaseView {
+/**
+ * `freezes`: those that hold the release now. Gate evaluations are paged at their own endpoint.
+ * With `now` (the controller's clock), every ring's `eta` and the release's `etaComplete`.
+ */
+export function releaseView(policy: Policy, state: ReleaseState, freezes: FreezeView[] = [], evaluationCounts: ReleaseView['evaluationCounts'] = { pass: 0, fail: 0, inconclusive: 0 }, now?: number): ReleaseView {
   const verdicts = ringVerdicts(state);
+  const eta = now === undefined ? null : releaseEta(policy, state, now);
   const onNew = policy.spec.regions.filter((r) => !r.internal && state.versions[r.name] === state.release.version);
   return {
     id: state.release.id,
@@ -40,6 +46,9 @@ export function releaseView(policy: Policy, state: ReleaseState, freezes: Freeze
         approvers: ring.approval?.approvers ?? [],
         bakeMinutes: Math.round(ring.bake / 60_000),
         evidence: ringState.evidence?.detail ?? null,
+        // Its deploy and rollback commits and its Argo CD Applications, linked where the policy says how (ring-links.ts).
+        ...ringLinks(policy, ring, ringState),
+        ...(eta ? { eta: { deployAt: iso(eta.rings[i]!.deployAt), approvalAt: iso(eta.rings[i]!.approvalAt), bakeEndsAt: iso(eta.rings[i]!.bakeEndsAt) } } : {}),
       };
     }),
     versions: { ...state.versions },
@@ -49,5 +58,6 @@ export function releaseView(policy: Policy, state: ReleaseState, freezes: Freeze
     evaluationCounts,
     actions: allowedActions(state),
     leftBehind: leftBehind(policy, state),
+    ...(eta ? { etaComplete: iso(eta.completeAt), etaAssumes: ETA_ASSUMES } : {}),
   };
 }

@@ -9,6 +9,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
+import { clockRoutes } from '../api/clock.ts';
 import { tokensFileAuth } from '../api/auth.ts';
 import { answerClientErrors } from '../api/client-errors.ts';
 import { dashboardRoutes } from '../api/dashboard/index.ts';
@@ -25,7 +26,12 @@ import type { RuntimePorts } from './effects.ts';
 import { Controller } from './controller.ts';
 import { leaderLock, openStore, type StoreLocation } from './open-store.ts';
 import { RealClock, ScaledClock } from './real-clock.ts';
+import { clockStart, newestRecorded } from './service-clock.ts';
 import { ReplicaController } from './replica-controller.ts';
+import { NotificationSenders } from '../adapters/notify/index.ts';
+import { Notifier } from './notifier.ts';
+import { sinkVariables } from './notifier-env.ts';
+import { sinkLabel } from '../policy/notifications.ts';
 import { defaultPolicy, wirePorts, type Wiring } from './wiring.ts';
 
 /** A file's text and the name to give it in messages. */
@@ -62,6 +68,10 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the service reports what happens while it runs (takeovers, background errors). */
   log: (line: string) => void;
+  /** The base of the dashboard links that notifications carry (serve --public-url); default the URL served. */
+  publicUrl?: string;
+  /** The clock notification retries wait on; default the wall clock, whatever the time scale (receivers are real). */
+  notifierClock?: Clock & Timers;
 }
 
 export interface RunningService {
@@ -100,6 +110,12 @@ function describeWirings(config: FleetConfig, wirings: Map<string, Wiring>): str
   return [`services: ${listSome(config.services.map((s) => s.service), { max: 10 })}`, ...[...counts].map(([line, n]) => `${line} (${n} of ${wirings.size} services)`)];
 }
 
+/** What the service says about notifications when it starts: how many sinks, and where their links point. */
+function notificationLines(config: FleetConfig, publicUrl: string): string[] {
+  const sinks = new Set(config.services.flatMap((s) => s.policy.spec.notifications.map(sinkLabel)));
+  return sinks.size === 0 ? [] : [`  notifications: ${sinks.size} sink(s); release links under ${publicUrl.replace(/\/+$/, '')}/releases/`];
+}
+
 /** Start everything the service runs; resolves once it listens. */
 /** The configuration the options name: a directory's, one policy file's, or the embedded default. */
 function readServices(opts: ServiceOptions): FleetConfig {
@@ -129,6 +145,28 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const tokens = auth.tokens();
   const opened = await openStore(opts.store);
   const store = opened.store;
+  // A store served in scaled time holds virtual times: refused at 1x, said on start otherwise (service-clock.ts).
+  let clockNotice: string | null;
+  try {
+    clockNotice = clockStart({ timeScale: opts.timeScale, wallNow: Date.now(), newest: await newestRecorded(store), store: opts.store }).notice;
+  } catch (e) {
+    await opened.close();
+    auth.close();
+    throw e;
+  }
+  // Notifications of every release this replica runs (notifier.ts): delivered once the server listens.
+  const env = opts.env ?? process.env;
+  const notifier = new Notifier({
+    clock: opts.notifierClock ?? new RealClock(),
+    sender: new NotificationSenders({ env, secretVariables: () => sinkVariables(config) }),
+    sinksOf: (name) => config.services.find((s) => s.service === name)?.policy.spec.notifications ?? [],
+    hasSinks: () => config.services.some((s) => s.policy.spec.notifications.length > 0),
+    release: async (id) => {
+      const view = await replica.get(id);
+      return { service: view.service, version: view.version };
+    },
+    log: opts.log,
+  });
   /** Each service its own ports; a service of a fleet keeps its GitOps clone in a folder of its own. */
   const wire = (clock: Clock, s: ServicePolicy): Wiring => {
     const scenario = scenarioFor(s);
@@ -141,7 +179,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // Scaled time runs ahead of the wall clock: after a restart, or when another replica takes over,
   // it goes on from the last recorded moment, never back.
   const leaderClock = async (): Promise<Clock & Timers> => {
-    const lastRecorded = (await store.listReleases()).reduce((max, r) => Math.max(max, r.updatedAt), 0);
+    const lastRecorded = (await newestRecorded(store)) ?? 0;
     return clockFrom(Math.max(Date.now(), lastRecorded));
   };
   let describePorts: string[] = [];
@@ -165,6 +203,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       return wiring.ports;
     };
     const controller = new Controller({ config, portsFor, store, clock, onError: (e) => opts.log(`error: ${e instanceof Error ? e.message : String(e)}`) });
+    controller.subscribe('*', notifier.accept);
     describePorts = describeWirings(config, wirings);
     for (const s of config.services) await seedVersions(s, wirings.get(s.service)!, clock.now());
     // The simulated fleets live in memory: before anything resumes, tell them what the recorded
@@ -244,8 +283,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   };
   // Defined below, once everything it reloads exists.
   let reload: RunningService['reload'] = () => Promise.reject(new ConflictError('the server is still starting'));
-  const app = createApp(replica, auth, { log: opts.log, leadership, reload: (actor) => reload(actor) });
-  app.route('/', dashboardRoutes(replica, auth, { now: () => (term ? term.clock : readerClock()).now() }));
+  const app = createApp(replica, auth, { log: opts.log, leadership, reload: (actor) => reload(actor), notifications: (id, query) => notifier.page(id, query) });
+  app.route('/', dashboardRoutes(replica, auth, { now: () => (term ? term.clock : readerClock()).now(), timeScale: opts.timeScale, notifications: (id) => notifier.entries(id) }));
+  app.route('/api/v1', clockRoutes(auth, { now: () => (term ? term.clock : readerClock()).now(), timeScale: opts.timeScale }));
 
   let server: ServerType;
   try {
@@ -256,6 +296,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       s.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'EADDRINUSE' ? new UsageError(`--port ${opts.port}: the port is already in use on ${opts.host}`) : e));
     });
   } catch (e) {
+    notifier.close();
     await replica.close();
     await term?.controller.close();
     await lock?.release();
@@ -266,6 +307,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+  notifier.start(opts.publicUrl ?? url);
 
   const describe = [
     `meridian serving ${config.services.length === 1 ? config.services[0]!.service : `${config.services.length} services`} at ${url} (dashboard ${url}/, API ${url}/api/v1)`,
@@ -273,7 +315,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     `  store: ${opened.description}${term?.resumed ? `, ${term.resumed} release(s) resumed` : ''}`,
     ...(leaderLine ? [`  ${leaderLine}`] : []),
     `  tokens: ${tokens.length} in ${opts.tokensFile}${tokens.length === 0 ? ' (create one: meridian token create --user NAME --role operator)' : ''}`,
-    ...(opts.timeScale !== 1 ? [`  time: ${opts.timeScale}x faster than real time (simulated providers only)`] : []),
+    ...notificationLines(config, opts.publicUrl ?? url),
+    ...(clockNotice ? [`  ${clockNotice}`] : []),
   ];
 
   let closed = false;
@@ -337,6 +380,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       if (closed) return;
       closed = true;
       if (timer) clearInterval(timer);
+      notifier.close();
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((r) => server.close(() => r()));
       await checking;

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import type { FreezeRecord, NewAuditEntry, ReleaseRecord, Store } from '../ports.ts';
+import type { FailedVersionRecord, FreezeRecord, NewAuditEntry, ReleaseRecord, Store } from '../ports.ts';
 import { GENESIS, auditHash, verifyAuditChain } from './audit-chain.ts';
 
 export interface StoreContractOptions {
@@ -48,6 +48,10 @@ function freeze(id: string, startedAt = T0, over: Partial<FreezeRecord> = {}): F
 
 function freezeAudit(action: 'freeze.start' | 'freeze.end', id: string, at = T0, over: Partial<NewAuditEntry> = {}): NewAuditEntry {
   return { at, actor: 'alice', action, target: id, outcome: 'ok', detail: 'incident 4711', ...over };
+}
+
+function failed(releaseId: string, at = T0, over: Partial<FailedVersionRecord> = {}): FailedVersionRecord {
+  return { service: 'checkout', version: '2.4.1', releaseId, at, reason: 'ring canary: gate error-rate: error_rate 0.05 > max 0.01', ...over };
 }
 
 const ids = (records: ReleaseRecord[]): string[] => records.map((r) => r.id);
@@ -396,7 +400,76 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
       });
     });
 
+    describe('failed versions', () => {
+      it('knows no failed version at first', async () => {
+        const s = await fresh();
+        expect(await s.failedVersion('checkout', '2.4.1')).toBeNull();
+        expect(await s.failedVersions([{ service: 'checkout', version: '2.4.1' }])).toEqual([]);
+      });
+
+      it('keeps a failed version exactly as given, for its service and version only', async () => {
+        const s = await fresh();
+        const rec = failed('checkout-2.4.1-a', T0, { reason: 'ring ring-1: deploy failed: "Degraded", sync failed; é ✓' });
+        await s.recordFailedVersion(rec);
+        expect(await s.failedVersion('checkout', '2.4.1')).toEqual(rec);
+        expect(await s.failedVersion('checkout', '2.4.10')).toBeNull();
+        expect(await s.failedVersion('cart', '2.4.1')).toBeNull();
+      });
+
+      it('is idempotent per release: a second record of the same release keeps the first', async () => {
+        const s = await fresh();
+        await s.recordFailedVersion(failed('checkout-2.4.1-a', T0));
+        await s.recordFailedVersion(failed('checkout-2.4.1-a', T0 + MIN, { reason: 'recorded again after a restart' }));
+        expect(await s.failedVersion('checkout', '2.4.1')).toEqual(failed('checkout-2.4.1-a', T0));
+        expect(await s.failedVersions([{ service: 'checkout', version: '2.4.1' }])).toEqual([failed('checkout-2.4.1-a', T0)]);
+      });
+
+      it('answers the newest failure of a version, by time and then release id', async () => {
+        const s = await fresh();
+        await s.recordFailedVersion(failed('checkout-2.4.1-b', T0 + MIN));
+        await s.recordFailedVersion(failed('checkout-2.4.1-c', T0 + 3 * MIN));
+        await s.recordFailedVersion(failed('checkout-2.4.1-a', T0 + 2 * MIN));
+        expect((await s.failedVersion('checkout', '2.4.1'))?.releaseId).toBe('checkout-2.4.1-c');
+        await s.recordFailedVersion(failed('checkout-2.4.1-d', T0 + 3 * MIN));
+        expect((await s.failedVersion('checkout', '2.4.1'))?.releaseId).toBe('checkout-2.4.1-d');
+      });
+
+      it('answers a page of keys with the newest failure of each that has one, in the order asked, each once', async () => {
+        const s = await fresh();
+        await s.recordFailedVersion(failed('checkout-2.4.1-a', T0));
+        await s.recordFailedVersion(failed('checkout-2.4.1-b', T0 + MIN));
+        await s.recordFailedVersion(failed('cart-v7-a', T0, { service: 'cart', version: 'v7' }));
+        const keys = [
+          { service: 'search', version: '1.0.0' }, { service: 'cart', version: 'v7' }, { service: 'checkout', version: '2.4.1' },
+          { service: 'cart', version: 'v7' }, { service: 'checkout', version: '2.4.0' },
+        ];
+        expect((await s.failedVersions(keys)).map((f) => `${f.service} ${f.version} ${f.releaseId}`)).toEqual(['cart v7 cart-v7-a', 'checkout 2.4.1 checkout-2.4.1-b']);
+        expect(await s.failedVersions([])).toEqual([]);
+      });
+
+      it('refuses a record it could not keep, and too many keys at once, keeping nothing', async () => {
+        const s = await fresh();
+        const long = await refusal(s.recordFailedVersion(failed('checkout-2.4.1-a', T0, { reason: 'x'.repeat(501) })));
+        expect(long).toBeInstanceOf(TypeError);
+        expect(long.message).toBe('failed version reason must be a string of at most 500 characters');
+        expect((await refusal(s.recordFailedVersion(failed('', T0)))).message).toBe('failed version releaseId must be a non-empty string');
+        expect((await refusal(s.recordFailedVersion(failed('checkout-2.4.1-a', Number.NaN)))).message).toBe('failed version at must be a time in epoch milliseconds, not NaN');
+        expect(await s.failedVersion('checkout', '2.4.1')).toBeNull();
+        const many = Array.from({ length: 501 }, (_, i) => ({ service: 'checkout', version: `v${i}` }));
+        expect((await refusal(s.failedVersions(many))).message).toBe('failed version keys: at most 500 at a time, not 501');
+      });
+    });
+
     describe.skipIf(!options.reopen)('durability', () => {
+      it('keeps failed versions across a close and re-open', async () => {
+        const s = await fresh();
+        await s.recordFailedVersion(failed('checkout-2.4.1-a', T0));
+        const again = await reopen(s);
+        expect(await again.failedVersion('checkout', '2.4.1')).toEqual(failed('checkout-2.4.1-a', T0));
+        await again.recordFailedVersion(failed('checkout-2.4.1-a', T0 + MIN, { reason: 'after the restart' }));
+        expect(await again.failedVersion('checkout', '2.4.1')).toEqual(failed('checkout-2.4.1-a', T0));
+      });
+
       it('keeps releases in their order and freezes, in force or ended, across a close and re-open', async () => {
         const s = await fresh();
         for (const [id, at] of [['b', T0], ['a', T0], ['c', T0 + MIN]] as const) await s.createRelease(release(id, `svc-${id}`, at));

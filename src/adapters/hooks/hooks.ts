@@ -4,7 +4,9 @@
  * non-zero exit, a timeout or a non-2xx answer throws AdapterError, which halts the release. What
  * the hook said (the last line of stderr, the webhook's answer) is quoted in the message, redacted
  * before it is shortened (../redact.ts): the values of secret-named variables of the hook's
- * environment and the credentials and query values of the webhook's URL never show.
+ * environment and the credentials and query values of the webhook's URL never show. How a
+ * command is run (runCommand) and which parts of a URL are secret (urlSecrets) are shared with the
+ * notification sinks (../notify).
  */
 import { execFile } from 'node:child_process';
 import { AdapterError } from '../../errors.ts';
@@ -31,14 +33,65 @@ function lastLine(text: string): string {
 /** Query parameters whose values are credentials, by name. */
 const SECRET_PARAM = /token|key|secret|sig|pass|auth|code|credential/i;
 
-
 /**
  * A webhook URL's secrets: its user name and password, the values of query parameters named like
  * credentials, and any query value of 16 or more characters (what a signed URL carries).
  */
-function urlSecrets(url: URL): string[] {
+export function urlSecrets(url: URL): string[] {
   const query = [...url.searchParams].filter(([name, value]) => SECRET_PARAM.test(name) || value.length >= 16).map(([, value]) => value);
   return [safeDecode(url.username), safeDecode(url.password), ...query].filter((v) => v.length > 0);
+}
+
+/** How a command ended: done, or why not in words (`exited with status 3: what stderr said last`) with its exit status. */
+export type CommandOutcome = { ok: true } | { ok: false; status: number | null; why: string; kind: 'exit' | 'timeout' | 'not-found' | 'stopped' | 'empty' };
+
+export interface CommandOptions {
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs: number;
+  /** Written to the program's standard input, which is then closed. */
+  stdin?: string;
+  /** Stops the program (with killSignal) when aborted. */
+  signal?: AbortSignal;
+  /** What a timeout or an abort sends; SIGTERM by default. */
+  killSignal?: NodeJS.Signals;
+  /** What the words about it must not show, besides the secret-named variables of `env`. */
+  secrets?: readonly string[];
+}
+
+/** A command line fit for a message: redacted, then shortened. */
+export function commandLine(argv: readonly string[], opts: Pick<CommandOptions, 'env' | 'secrets'>): string {
+  return excerpt(argv.join(' '), { env: opts.env, secrets: opts.secrets ?? [] }, COMMAND_CHARS);
+}
+
+/**
+ * Run `argv` without a shell. Never rejects: a non-zero exit, a missing program, a timeout or an
+ * abort is an outcome whose words quote the last line of stderr, redacted before it is shortened.
+ */
+export function runCommand(argv: readonly string[], opts: CommandOptions): Promise<CommandOutcome> {
+  const [program, ...args] = argv;
+  if (!program) return Promise.resolve({ ok: false, status: null, why: 'the command is empty', kind: 'empty' });
+  const known: Known = { env: opts.env, secrets: opts.secrets ?? [] };
+  const timeout = opts.timeoutMs;
+  return new Promise<CommandOutcome>((resolve) => {
+    const child = execFile(program, args, {
+      cwd: opts.cwd, env: opts.env, timeout, maxBuffer: 1024 * 1024,
+      ...(opts.killSignal ? { killSignal: opts.killSignal } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
+    }, (error, _stdout, stderr) => {
+      if (!error) return resolve({ ok: true });
+      const e = error as NodeJS.ErrnoException & { code?: string | number; killed?: boolean };
+      const status = typeof e.code === 'number' ? e.code : null;
+      if (e.name === 'AbortError') return resolve({ ok: false, status, why: 'stopped before it finished', kind: 'stopped' });
+      if (e.killed) return resolve({ ok: false, status, why: `timed out after ${timeout / 1000}s`, kind: 'timeout' });
+      if (e.code === 'ENOENT') return resolve({ ok: false, status, why: `${excerpt(program, known, COMMAND_CHARS)}: command not found`, kind: 'not-found' });
+      resolve({ ok: false, status, why: `exited with status ${String(e.code)}${stderr.trim() ? `: ${excerpt(lastLine(stderr), known, SAID_CHARS)}` : ''}`, kind: 'exit' });
+    });
+    if (opts.stdin !== undefined) {
+      // A program that does not read its input closes the pipe: that is no failure of ours.
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(opts.stdin);
+    }
+  });
 }
 
 export class HookRunner implements Hooks {
@@ -56,18 +109,8 @@ export class HookRunner implements Hooks {
         ...(this.#opts.env ?? process.env),
         MERIDIAN_RELEASE: ctx.releaseId, MERIDIAN_SERVICE: ctx.service, MERIDIAN_VERSION: ctx.version, MERIDIAN_STEP: ctx.step,
       };
-      const known: Known = { env };
-      const shown = excerpt(hook.command.join(' '), known, COMMAND_CHARS);
-      await new Promise<void>((resolve, reject) => {
-        execFile(program, args, { cwd: this.#opts.cwd, env, timeout, maxBuffer: 1024 * 1024 }, (error, _stdout, stderr) => {
-          if (!error) return resolve();
-          const e = error as NodeJS.ErrnoException & { code?: string | number; killed?: boolean };
-          const why = e.killed ? `timed out after ${timeout / 1000}s`
-            : e.code === 'ENOENT' ? `${excerpt(program, known, COMMAND_CHARS)}: command not found`
-              : `exited with status ${String(e.code)}${stderr.trim() ? `: ${excerpt(lastLine(stderr), known, SAID_CHARS)}` : ''}`;
-          reject(new AdapterError(`hook ${ctx.step} (${shown}) ${why}`, { retryable: false }));
-        });
-      });
+      const outcome = await runCommand([program, ...args], { env, timeoutMs: timeout, ...(this.#opts.cwd ? { cwd: this.#opts.cwd } : {}) });
+      if (!outcome.ok) throw new AdapterError(`hook ${ctx.step} (${commandLine(hook.command, { env })}) ${outcome.why}`, { retryable: false });
       return;
     }
     if (hook.webhook) {

@@ -117,6 +117,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX freezes_in_force ON freezes (started_at, id COLLATE "C") WHERE ended_at IS NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'failed versions',
+    up: `
+      -- A version whose release failed (a ring's verdict failed), one row per failed release: a
+      -- later start of that version of the service is refused unless forced with a reason. The
+      -- primary key finds a version's failures (a few rows at most).
+      CREATE TABLE failed_versions (
+        service text NOT NULL,
+        version text NOT NULL,
+        release_id text NOT NULL,
+        at double precision NOT NULL,
+        reason text NOT NULL CHECK (char_length(reason) <= 500),
+        PRIMARY KEY (service, version, release_id)
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes and reads. */

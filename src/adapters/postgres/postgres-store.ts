@@ -13,11 +13,11 @@
  */
 import pg from 'pg';
 import { AdapterError, ConflictError } from '../../errors.ts';
-import type { AuditEntry, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQuery, ReleaseRecord, Store } from '../../ports.ts';
+import type { AuditEntry, FailedVersionRecord, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQuery, ReleaseRecord, Store } from '../../ports.ts';
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
 import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
 import {
-  INITIAL_PHASE, checkFreezeEnd, checkListQuery, checkNewFreeze, checkDeletable, checkSeq, checkSnapshotSeq, conflictInProgress, freezeExists, notFound, toJson,
+  INITIAL_PHASE, checkFailedVersion, checkFailedVersionKeys, checkFreezeEnd, checkListQuery, checkNewFreeze, checkDeletable, checkSeq, checkSnapshotSeq, conflictInProgress, failedKey, freezeExists, notFound, toJson,
 } from '../../runtime/memory-store.ts';
 import { advisoryKey } from './advisory-key.ts';
 import { adapterError } from './errors.ts';
@@ -69,6 +69,19 @@ const toFreeze = (r: FreezeRow): FreezeRecord => ({
   endedAt: r.ended_at === null ? null : Number(r.ended_at),
   endedBy: r.ended_by,
 });
+
+/** A failed version as the failed_versions table keeps it. */
+interface FailedRow {
+  service: string;
+  version: string;
+  release_id: string;
+  at: number;
+  reason: string;
+}
+
+const FAILED_COLUMNS = 'service, version, release_id, at, reason';
+
+const toFailed = (r: FailedRow): FailedVersionRecord => ({ service: r.service, version: r.version, releaseId: r.release_id, at: Number(r.at), reason: r.reason });
 
 /**
  * The SQL of one page of releases and its parameters, for a checked query. Newest first by
@@ -342,6 +355,33 @@ export class PostgresStore implements Store {
 
   async activeFreezes(): Promise<FreezeRecord[]> {
     return (await this.#query<FreezeRow>(`SELECT ${FREEZE_COLUMNS} FROM freezes WHERE ended_at IS NULL ORDER BY started_at, id COLLATE "C"`)).map(toFreeze);
+  }
+
+  async recordFailedVersion(rec: FailedVersionRecord): Promise<void> {
+    checkFailedVersion(rec);
+    // The first record of a release is the truth: recording it again (another replica, a restart) changes nothing.
+    await this.#query(`INSERT INTO failed_versions (${FAILED_COLUMNS}) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (service, version, release_id) DO NOTHING`, [
+      rec.service, rec.version, rec.releaseId, rec.at, rec.reason,
+    ]);
+  }
+
+  async failedVersion(service: string, version: string): Promise<FailedVersionRecord | null> {
+    const [row] = await this.#query<FailedRow>(`SELECT ${FAILED_COLUMNS} FROM failed_versions WHERE service = $1 AND version = $2 ORDER BY at DESC, release_id COLLATE "C" DESC LIMIT 1`, [service, version]);
+    return row ? toFailed(row) : null;
+  }
+
+  async failedVersions(keys: ReadonlyArray<{ service: string; version: string }>): Promise<FailedVersionRecord[]> {
+    const wanted = checkFailedVersionKeys(keys);
+    if (wanted.length === 0) return [];
+    // One query for the page: the newest failure of each key, then put back in the order given.
+    const rows = await this.#query<FailedRow>(
+      `SELECT DISTINCT ON (f.service, f.version) f.service, f.version, f.release_id, f.at, f.reason
+       FROM failed_versions f JOIN unnest($1::text[], $2::text[]) AS k (service, version) ON f.service = k.service AND f.version = k.version
+       ORDER BY f.service, f.version, f.at DESC, f.release_id COLLATE "C" DESC`,
+      [wanted.map((k) => k.service), wanted.map((k) => k.version)],
+    );
+    const newest = new Map(rows.map((r) => [failedKey(r.service, r.version), toFailed(r)]));
+    return wanted.flatMap((k) => newest.get(failedKey(k.service, k.version)) ?? []);
   }
 
   /** Idempotent: waits for queries in flight, then closes every connection. */

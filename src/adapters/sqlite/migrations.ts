@@ -96,6 +96,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX freezes_in_force ON freezes (started_at, id) WHERE ended_at IS NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'failed versions',
+    up: `
+      -- A version whose release failed (a ring's verdict failed), one row per failed release: a
+      -- later start of that version of the service is refused unless forced with a reason. The
+      -- primary key finds a version's failures (a few rows at most).
+      CREATE TABLE failed_versions (
+        service TEXT NOT NULL,
+        version TEXT NOT NULL,
+        release_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        reason TEXT NOT NULL CHECK (length(reason) <= 500),
+        PRIMARY KEY (service, version, release_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this code writes and reads. */

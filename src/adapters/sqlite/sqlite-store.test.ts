@@ -61,7 +61,26 @@ describe('SqliteStore migrations', () => {
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
     await store.close();
-    expect(tables(file)).toEqual(['audit', 'effects', 'freezes', 'inputs', 'region_versions', 'releases', 'snapshots']);
+    expect(tables(file)).toEqual(['audit', 'effects', 'failed_versions', 'freezes', 'inputs', 'region_versions', 'releases', 'snapshots']);
+  });
+
+  it('brings a version 2 database to the latest with its releases kept, and records failed versions there', async () => {
+    const file = dbFile();
+    const raw = new Database(file);
+    expect(migrate(raw, file, MIGRATIONS.slice(0, 2))).toEqual([1, 2]);
+    raw.prepare("INSERT INTO releases (id, service, version, created_at, updated_at, phase, request) VALUES ('checkout-a', 'checkout', '2.4.1', ?, ?, 'rolled-back', '{}')").run(T0, T0);
+    raw.close();
+    const store = SqliteStore.open(file);
+    expect((await store.listReleases()).map((r) => r.id)).toEqual(['checkout-a']);
+    expect(await store.failedVersion('checkout', '2.4.1')).toBeNull();
+    await store.recordFailedVersion({ service: 'checkout', version: '2.4.1', releaseId: 'checkout-a', at: T0, reason: 'ring canary: gate error-rate' });
+    expect((await store.failedVersion('checkout', '2.4.1'))?.releaseId).toBe('checkout-a');
+    await store.close();
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(check.prepare("EXPLAIN QUERY PLAN SELECT reason FROM failed_versions WHERE service = 'checkout' AND version = '2.4.1' ORDER BY at DESC LIMIT 1").all().map((r) => (r as { detail: string }).detail)[0])
+      .toMatch(/^SEARCH failed_versions USING PRIMARY KEY \(service=\? AND version=\?\)$/);
+    check.close();
   });
 
   it('brings a version 1 database to the latest with its releases kept, listed newest first by id, and freezes possible', async () => {

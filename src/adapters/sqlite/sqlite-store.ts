@@ -9,11 +9,11 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { AdapterError, ConflictError, MeridianError } from '../../errors.ts';
-import type { AuditEntry, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQuery, ReleaseRecord, Store } from '../../ports.ts';
+import type { AuditEntry, FailedVersionRecord, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQuery, ReleaseRecord, Store } from '../../ports.ts';
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
 import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
 import {
-  INITIAL_PHASE, checkFreezeEnd, checkListQuery, checkNewFreeze, checkDeletable, checkSeq, checkSnapshotSeq, conflictInProgress, freezeExists, notFound, toJson,
+  INITIAL_PHASE, checkFailedVersion, checkFailedVersionKeys, checkFreezeEnd, checkListQuery, checkNewFreeze, checkDeletable, checkSeq, checkSnapshotSeq, conflictInProgress, freezeExists, notFound, toJson,
 } from '../../runtime/memory-store.ts';
 import { futureVersionError } from '../migrations.ts';
 import { SCHEMA_VERSION, migrate, schemaVersion } from './migrations.ts';
@@ -68,6 +68,19 @@ const toFreeze = (r: FreezeRow): FreezeRecord => ({
   endedAt: r.ended_at,
   endedBy: r.ended_by,
 });
+
+/** A failed version as the failed_versions table keeps it. */
+interface FailedRow {
+  service: string;
+  version: string;
+  release_id: string;
+  at: number;
+  reason: string;
+}
+
+const FAILED_COLUMNS = 'service, version, release_id, at, reason';
+
+const toFailed = (r: FailedRow): FailedVersionRecord => ({ service: r.service, version: r.version, releaseId: r.release_id, at: r.at, reason: r.reason });
 
 /**
  * The SQL of one page of releases and its parameters, for a checked query. Newest first by
@@ -350,6 +363,26 @@ export class SqliteStore implements Store {
     return this.#run(() => (this.#stmt.activeFreezes.all() as FreezeRow[]).map(toFreeze));
   }
 
+  async recordFailedVersion(rec: FailedVersionRecord): Promise<void> {
+    checkFailedVersion(rec);
+    // The first record of a release is the truth: recording it again changes nothing.
+    this.#run(() => this.#stmt.insertFailed.run(rec.service, rec.version, rec.releaseId, rec.at, rec.reason));
+  }
+
+  async failedVersion(service: string, version: string): Promise<FailedVersionRecord | null> {
+    const row = this.#run(() => this.#stmt.newestFailed.get(service, version) as FailedRow | undefined);
+    return row ? toFailed(row) : null;
+  }
+
+  async failedVersions(keys: ReadonlyArray<{ service: string; version: string }>): Promise<FailedVersionRecord[]> {
+    const wanted = checkFailedVersionKeys(keys);
+    // One lookup on the primary key's index each: a page of releases costs its own rows.
+    return this.#run(() => wanted.flatMap((k) => {
+      const row = this.#stmt.newestFailed.get(k.service, k.version) as FailedRow | undefined;
+      return row ? [toFailed(row)] : [];
+    }));
+  }
+
   /** Idempotent. In WAL mode the last connection to close checkpoints and removes the -wal file. */
   async close(): Promise<void> {
     // Appends still waiting for their commit are written (or refused) first.
@@ -387,5 +420,7 @@ function prepare(db: Database.Database) {
     insertFreeze: db.prepare(`INSERT INTO freezes (${FREEZE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)`),
     endFreeze: db.prepare('UPDATE freezes SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL'),
     activeFreezes: db.prepare(`SELECT ${FREEZE_COLUMNS} FROM freezes WHERE ended_at IS NULL ORDER BY started_at, id`),
+    insertFailed: db.prepare(`INSERT INTO failed_versions (${FAILED_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (service, version, release_id) DO NOTHING`),
+    newestFailed: db.prepare(`SELECT ${FAILED_COLUMNS} FROM failed_versions WHERE service = ? AND version = ? ORDER BY at DESC, release_id DESC LIMIT 1`),
   };
 }

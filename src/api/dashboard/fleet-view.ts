@@ -2,7 +2,8 @@
  * @module The dashboard's home: every service × every region. A cell says which version runs
  * there and, while the service's release touches the region, what its ring is doing in words
  * (deploying, baking with the time left, waiting and why, passed, failed, rolled back). A row
- * header names the service, its tier and its release. Filters by service, phase and region are a
+ * header names the service, its tier and its release (marked `✗ failed` when its version is
+ * recorded failed for the service). Filters by service, phase and region are a
  * plain GET form. Built from the service rows and one view per release in progress: nothing here
  * asks for more, so 200 services × 25 regions cost 200 rows and their running releases.
  */
@@ -14,6 +15,7 @@ import { freezeBanner } from './freeze-view.ts';
 import { html, type SafeHtml } from './html.ts';
 import { phaseBadge, phaseLabel } from './release-fragment.ts';
 import { latest } from './timeline-view.ts';
+import { versionFailedMark } from './list-fragment.ts';
 
 /** What `/` and `/fragment` filter by (query parameters `service`, `phase`, `region`). */
 export interface FleetFilters {
@@ -122,7 +124,7 @@ export function regionCell(region: string, version: string | undefined, view: Re
 function rowHeader(row: ServiceRow): SafeHtml {
   const r = row.release;
   const release = r
-    ? html`<a class="rel" href="/releases/${encodeURIComponent(r.id)}"><code>${r.version}</code> ${phaseBadge(r.phase)}</a>`
+    ? html`<a class="rel" href="/releases/${encodeURIComponent(r.id)}"><code>${r.version}</code> ${phaseBadge(r.phase)}</a>${versionFailedMark(r)}`
     : html`<span class="muted rel">no release yet</span>`;
   return html`<th scope="row"><span class="svc">${row.service}</span> <span class="tier">tier ${row.tier}</span><br>${release}</th>`;
 }
@@ -195,7 +197,7 @@ export function fleetFragment(input: FleetInput): SafeHtml {
   const content = input.rows.length === 0
     ? html`<p class="empty">No service matches these filters. <a href="/" class="clear">Show all</a></p>`
     : table(input, shown);
-  return html`<div class="fleet-page" data-title="Services" data-user="${actor.user}" data-role="${actor.role}">
+  return html`<div class="fleet-page" data-title="Services" data-user="${actor.user}" data-role="${actor.role}" data-now="${input.now}">
 ${freezeBanner(input.freezes, actor)}
 ${filterForm(input.services, all, f)}
 ${counts}

@@ -1,10 +1,14 @@
 /**
  * @module How the dashboard writes times, durations, shares and metric values. Times are UTC
- * (releases cross time zones; one clock for everyone on the page).
+ * (releases cross time zones; one clock for everyone on the page), or relative to the server's
+ * clock ("in 3 h 20 min", "12 min ago") in a `<time>` whose title is the UTC time; the client script
+ * (assets/dashboard.js, `relativeWords`) rewrites those words as the server's clock moves, by the
+ * same rules as `relativeTime` and `timeLeft` here.
  */
 import { formatDuration } from '../../policy/duration.ts';
 import { formatMetricValue } from '../../runtime/region-table.ts';
 import { tableMinute } from '../../plan/iso.ts';
+import { html, type SafeHtml } from './html.ts';
 
 const MINUTE = 60_000;
 
@@ -39,6 +43,42 @@ export function timeLeft(ms: number): string {
   if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
   if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
   return `${m} min`;
+}
+
+/** Closer to now than this is `now`. */
+const NOW_WITHIN = 30_000;
+
+/** A span in words, two units at most, whole minutes rounded `up` or down: `3 h 20 min`, `45 min`, `2 d 3 h`. */
+function span(ms: number, up: boolean): string {
+  const total = up ? Math.ceil(ms / MINUTE) : Math.max(1, Math.floor(ms / MINUTE));
+  const d = Math.floor(total / 1440);
+  const h = Math.floor((total % 1440) / 60);
+  const m = total % 60;
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
+  return `${m} min`;
+}
+
+/**
+ * `at` seen from `now`, in words: `in 3 h 20 min` (rounded up, as time left is), `12 min ago`
+ * (rounded down), `now` within half a minute either way.
+ */
+export function relativeTime(at: number, now: number): string {
+  const d = at - now;
+  if (Math.abs(d) < NOW_WITHIN) return 'now';
+  return d > 0 ? `in ${span(d, true)}` : `${span(-d, false)} ago`;
+}
+
+/**
+ * An instant as the page shows it: `<time datetime="ISO" title="2026-03-02 10:05 UTC">in 3 h</time>`,
+ * the words relative to the server's clock (`rel`: `left` says `3 h 20 min left`), the UTC time on
+ * hover; `suffix` (e.g. ` (expected)`) goes into the title.
+ */
+export function timeTag(at: string | number, now: number, opts: { rel?: 'at' | 'left'; suffix?: string } = {}): SafeHtml {
+  const ms = typeof at === 'number' ? at : Date.parse(at);
+  const rel = opts.rel ?? 'at';
+  const words = rel === 'left' ? `${timeLeft(ms - now)} left` : relativeTime(ms, now);
+  return html`<time datetime="${new Date(ms).toISOString()}" title="${utcMinute(ms)}${opts.suffix ?? ''}" data-rel="${rel}">${words}</time>`;
 }
 
 /** A share of users: 0.25 → `25%`, 0.033 → `3.3%`. */

@@ -9,6 +9,7 @@
 import { Hono, type Context } from 'hono';
 import { NotFoundError, UsageError } from '../../errors.ts';
 import type { Actor, ReleaseController, ReleaseView } from '../../runtime/controller-types.ts';
+import type { NotificationEntry } from '../../runtime/notifier-types.ts';
 import { everyEvaluation } from '../../runtime/evaluation-page.ts';
 import type { Auth } from '../auth.ts';
 import { loadAssets } from './assets.ts';
@@ -24,6 +25,10 @@ export interface DashboardOptions {
    * clock, which is wrong when the controller runs in scaled or manual time.
    */
   now?: () => number;
+  /** A release's notification delivery log, oldest first (its page's Notifications section). Default: none. */
+  notifications?: (id: string) => readonly NotificationEntry[];
+  /** How much faster than real time that clock runs (`serve --time-scale`); not 1: every page says so. Default 1. */
+  timeScale?: number;
 }
 
 /** Nothing from elsewhere, no inline script or style: a token in sessionStorage is only as safe as the page. */
@@ -42,6 +47,7 @@ function send(c: Context, body: SafeHtml, status: 200 | 400 | 401 | 404 = 200, f
 export function dashboardRoutes(controller: ReleaseController, auth: Auth, opts: DashboardOptions = {}): Hono {
   const app = new Hono();
   const now = opts.now ?? (() => Date.now());
+  const clock = (): { now: number; timeScale: number } => ({ now: now(), timeScale: opts.timeScale ?? 1 });
   const service = (): string => {
     const all = controller.services();
     return all.length === 1 ? all[0]!.service : `${all.length} services`;
@@ -56,7 +62,7 @@ export function dashboardRoutes(controller: ReleaseController, auth: Auth, opts:
   const EVERY_EVENT = '/api/v1/events';
 
   app.get('/', (c) => send(c, shell({
-    title: 'Services', service: service(), page: 'fleet', fragment: `/fragment${filterQuery(fleetFilters((n) => c.req.query(n)))}`, events: EVERY_EVENT,
+    title: 'Services', service: service(), page: 'fleet', clock: clock(), fragment: `/fragment${filterQuery(fleetFilters((n) => c.req.query(n)))}`, events: EVERY_EVENT,
   })));
 
   // The services × regions table: the service rows, and one view per release in progress shown.
@@ -91,7 +97,7 @@ export function dashboardRoutes(controller: ReleaseController, auth: Auth, opts:
 
   app.get('/releases', (c) => {
     const search = new URLSearchParams(listQuery(c) as Record<string, string>).toString();
-    return send(c, shell({ title: 'Releases', service: service(), page: 'list', fragment: `/fragment/releases${search ? `?${search}` : ''}`, events: EVERY_EVENT }));
+    return send(c, shell({ title: 'Releases', service: service(), page: 'list', clock: clock(), fragment: `/fragment/releases${search ? `?${search}` : ''}`, events: EVERY_EVENT }));
   });
 
   app.get('/fragment/releases', async (c) => {
@@ -110,7 +116,7 @@ export function dashboardRoutes(controller: ReleaseController, auth: Auth, opts:
   app.get('/releases/:id', (c) => {
     const id = c.req.param('id');
     const path = `/releases/${encodeURIComponent(id)}`;
-    return send(c, shell({ title: `Release ${id}`, service: service(), page: 'release', fragment: `${path}/fragment`, events: `/api/v1${path}/events`, release: id }));
+    return send(c, shell({ title: `Release ${id}`, service: service(), page: 'release', clock: clock(), fragment: `${path}/fragment`, events: `/api/v1${path}/events`, release: id }));
   });
 
   app.get('/releases/:id/fragment', async (c) => {
@@ -120,7 +126,7 @@ export function dashboardRoutes(controller: ReleaseController, auth: Auth, opts:
     try {
       const view = await controller.get(id);
       const [comparison, audit, evaluations, freezes] = await Promise.all([controller.comparison(id), controller.audit(), everyEvaluation(controller, id), controller.freezes()]);
-      return send(c, releaseFragment({ policy: controller.serviceOf(view.service).policy, view, evaluations, comparison, audit, freezes, actor, now: now() }), 200, true);
+      return send(c, releaseFragment({ policy: controller.serviceOf(view.service).policy, view, evaluations, comparison, audit, freezes, actor, now: now(), notifications: opts.notifications?.(id) ?? [] }), 200, true);
     } catch (e) {
       if (e instanceof NotFoundError) return send(c, html`<p class="empty">There is no release <code>${id}</code>. <a href="/releases">Every release</a></p>`, 404, true);
       throw e;

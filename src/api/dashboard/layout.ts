@@ -4,6 +4,7 @@
  * and the two dialogs (sign in, confirm an action). No data lives in the shell: it is served
  * to anyone, and the fragments (freezes at the top of each) only to a signed-in viewer.
  */
+import { utcMinute } from './format.ts';
 import { html, type SafeHtml } from './html.ts';
 
 export interface Shell {
@@ -17,6 +18,20 @@ export interface Shell {
   events?: string;
   /** The release id, on a release page. */
   release?: string;
+  /** The server's clock when the page was made and how much faster than real time it runs (`serve --time-scale`). */
+  clock?: { now: number; timeScale: number };
+}
+
+/** `600× faster than real time`; a scale under 1 is slower. */
+function speed(scale: number): string {
+  return scale > 1 ? `${scale}× faster than real time` : `${scale}× real time (slower than real time)`;
+}
+
+/** On every page of a server whose clock is not the wall clock: say so, and what time it is there (kept current by the client script). */
+export function simulatedTimeBanner(clock: Shell['clock']): SafeHtml {
+  if (!clock || clock.timeScale === 1) return html``;
+  const now = html`<time id="server-now" datetime="${new Date(clock.now).toISOString()}">${utcMinute(clock.now)}</time>`;
+  return html`<p class="sim-time" id="sim-time" role="note">Simulated time: ${speed(clock.timeScale)}. Times shown are virtual (now ${now}).</p>`;
 }
 
 const WHAT: Record<Shell['page'], string> = { fleet: 'the services', list: 'the releases', release: 'this release' };
@@ -44,7 +59,8 @@ export function shell(s: Shell): SafeHtml {
     <button type="button" id="sign-out" class="link" hidden>Sign out</button>
   </span>
 </header>
-<main id="main" data-page="${s.page}" data-fragment="${s.fragment}" data-events="${s.events ?? ''}" data-release="${s.release ?? ''}">
+${simulatedTimeBanner(s.clock)}
+<main id="main" data-page="${s.page}" data-fragment="${s.fragment}" data-events="${s.events ?? ''}" data-release="${s.release ?? ''}"${s.clock ? html` data-now="${s.clock.now}" data-time-scale="${s.clock.timeScale}"` : ''}>
   <h1 id="title">${s.title}</h1>
   <div id="live" aria-live="polite" aria-busy="false">
     <p class="empty" id="placeholder">Sign in to see ${WHAT[s.page]}. <button type="button" class="primary" data-signin>Sign in</button></p>

@@ -1,7 +1,8 @@
 /**
  * @module Every release, newest first, a page at a time (`/releases`): service, version, phase,
  * when it started and ended and the ring it is at, each linking to its page, and a link to the
- * next page (the list's cursor). Summaries only: a page costs what it shows.
+ * next page (the list's cursor). A release whose version is recorded failed for its service is
+ * marked `✗ failed`, saying where and why. Summaries only: a page costs what it shows.
  */
 import type { Actor, FreezeView, Page, ReleaseSummary } from '../../runtime/controller-types.ts';
 import { utcMinute } from './format.ts';
@@ -26,6 +27,14 @@ export function listHref(q: ListQuery): string {
   for (const name of LIST_PARAMS) if (q[name]) p.set(name, q[name]!);
   const s = p.toString();
   return s ? `/releases?${s}` : '/releases';
+}
+
+/** ` ✗ failed` (with its space) after a version recorded failed for its service, the failure in its title; '' otherwise. */
+export function versionFailedMark(r: ReleaseSummary): SafeHtml | '' {
+  const f = r.versionFailed;
+  if (!f) return '';
+  const words = `${r.version} failed in release ${f.releaseId} on ${utcMinute(f.at)}: ${f.reason}`;
+  return html` <span class="badge tone-bad version-failed" title="${words}" data-failed-release="${f.releaseId}">✗ failed<span class="vh">: ${words}</span></span>`;
 }
 
 function where(r: ReleaseSummary): string {
@@ -54,7 +63,7 @@ ${freezeBanner(input.freezes, actor)}
     return html`${head}<p class="empty">${cursor ? 'No more releases.' : html`No releases yet. Start one with <code>meridian release start --service S --version V</code>.`}</p>${pager}</div>`;
   }
   const rows = page.items.map((r) => html`<tr>
-  <th scope="row"><a href="/releases/${encodeURIComponent(r.id)}">${r.service} <code>${r.version}</code></a></th>
+  <th scope="row"><a href="/releases/${encodeURIComponent(r.id)}">${r.service} <code>${r.version}</code></a>${versionFailedMark(r)}</th>
   <td>${phaseBadge(r.phase)}</td><td class="when">${utcMinute(r.startedAt)}</td><td class="when">${r.endedAt ? utcMinute(r.endedAt) : ''}</td><td>${where(r)}</td>
 </tr>`);
   return html`${head}<div class="scroll"><table class="list stack">

@@ -4,7 +4,8 @@
  */
 import type { ReleaseView, RingView } from '../../runtime/controller-types.ts';
 import { html, type SafeHtml } from './html.ts';
-import { minutes, share, utcMinute } from './format.ts';
+import { ringLinksLine } from './ring-links-view.ts';
+import { minutes, share, timeTag, utcMinute } from './format.ts';
 
 type Tone = 'ok' | 'bad' | 'active' | 'wait' | 'idle';
 
@@ -93,6 +94,20 @@ function progressBar(progress: number, label: string): SafeHtml {
   return html`<svg class="bar" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label="${label}"><rect class="bar-track" width="100" height="6" rx="3"/><rect class="bar-fill" width="${pct}" height="6" rx="3"/></svg>`;
 }
 
+/**
+ * When the ring is approved, deploys and ends its bake (`RingView.eta`), relative to the server's
+ * clock: recorded once past, expected before (the title says so); a time that cannot be said (the
+ * release stopped short of the ring) is left out.
+ */
+export function ringTimes(ring: RingView, now: number): SafeHtml {
+  const eta = ring.eta;
+  if (!eta) return html``;
+  const all: Array<[string, string | null]> = [['Approval', eta.approvalAt], ['Deploy', eta.deployAt], ['Bake end', eta.bakeEndsAt]];
+  const items = all.filter((item): item is [string, string] => item[1] !== null);
+  if (items.length === 0) return html``;
+  return html`<dl class="ring-times">${items.map(([label, at]) => html`<div><dt>${label}</dt><dd>${timeTag(at, now, Date.parse(at) > now ? { suffix: ' (expected)' } : {})}</dd></div>`)}</dl>`;
+}
+
 export function timeline(view: ReleaseView, now: number): SafeHtml {
   const cards = view.rings.map((ring) => {
     const s = ringStatus(view, ring, now);
@@ -101,6 +116,8 @@ export function timeline(view: ReleaseView, now: number): SafeHtml {
   <p class="ring-where">${ring.regions.join(', ')} · ${ring.userShare > 0 ? `${share(ring.userShare)} of users` : 'no user traffic'}</p>
   <p class="ring-detail">${s.detail}</p>
   ${s.progress === undefined ? '' : progressBar(s.progress, `${Math.round(s.progress * 100)}% of the bake done`)}
+  ${ringTimes(ring, now)}
+  ${ringLinksLine(ring)}
 </li>`;
   });
   return html`<ol class="rings">${cards}</ol>`;

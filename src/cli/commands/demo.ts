@@ -2,31 +2,29 @@
  * @module `meridian demo`: the classic ring exercise on the embedded default, in seconds, with
  * nothing installed. v2.1.0 bakes in ring 1, is promoted to ring 2, fails there, ring 2 is rolled
  * back, ring 3 is never touched. Prints a live progress line (on a terminal), the global release
- * state, the cross-region comparison table at detection, and what happened when.
+ * state, the cross-region comparison table at detection, and what happened when. `--serve` runs
+ * the story live instead (demo-serve.ts).
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { appendToken, hashToken, newToken } from '../../api/tokens.ts';
 import { runsNewVersion } from '../../engine/actions.ts';
-import { UsageError } from '../../errors.ts';
 import type { ReleaseState } from '../../engine/types.ts';
 import { slidingWindow } from '../../gates/schedule.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import { comparisonRows } from '../../runtime/region-table.ts';
-import { DEMO_POLICY, DEMO_POLICY_FILE, DEMO_SCENARIO, DEMO_SCENARIO_FILE, demoPolicyDeployingAnyTime } from '../../runtime/demo-default.ts';
+import { DEMO_POLICY, DEMO_POLICY_FILE, DEMO_SCENARIO, DEMO_SCENARIO_FILE } from '../../runtime/demo-default.ts';
 import { createDemoRepository, demoDelivery } from '../../runtime/demo-gitops.ts';
 import { simulationReport } from '../../runtime/report.ts';
-import { startService } from '../../runtime/service.ts';
 import { runSimulation } from '../../runtime/simulate.ts';
 import { loadScenario } from '../../sim/scenario.ts';
 import { EXIT } from '../exit-codes.ts';
 import { comparisonTable } from '../format/comparison.ts';
 import { eventLines, releaseStateTable, ringStatusWords } from '../format/release.ts';
 import { json, type Io } from '../io.ts';
-import { portFlag } from './serve.ts';
+import { LIVE_DEMO_SCALE, serveDemo } from './demo-serve.ts';
 import { tableMinute } from '../../plan/iso.ts';
 
 const HOUR = 3_600_000;
@@ -38,39 +36,6 @@ function progressLine(state: ReleaseState, now: number, start: number): string {
   return `virtual ${tableMinute(now)} (day ${day})  ${state.phase.padEnd(12)} ${ring.name}: ${ringStatusWords(state.rings, i)}`;
 }
 
-/** `demo --serve`: the demo policy and scenario under a live server, with a token to sign in with. */
-async function serveDemo(io: Io, opts: { dir?: string; port: string; timeScale: string }): Promise<number> {
-  const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'meridian-demo-'));
-  mkdirSync(dir, { recursive: true });
-  const port = portFlag(opts.port);
-  const scale = Number(opts.timeScale);
-  if (!(scale > 0 && scale <= 100_000)) throw new UsageError(`--time-scale "${opts.timeScale}" must be a number above 0 and at most 100000`);
-  const tokensFile = join(dir, 'tokens.json');
-  const token = newToken();
-  appendToken(tokensFile, { user: 'release-lead', groups: ['release-team'], role: 'operator', hash: hashToken(token) });
-  const { policy: base } = loadPolicy(DEMO_POLICY, DEMO_POLICY_FILE);
-  const { remote, withRepository } = await createDemoRepository(dir, base, 'v2.0.0');
-  const running = await startService({
-    transformPolicy: withRepository,
-    store: { kind: 'sqlite', file: join(dir, 'meridian.db') }, port, host: '127.0.0.1', tokensFile, timeScale: scale, workDir: join(dir, 'work'),
-    scenario: { text: DEMO_SCENARIO, file: DEMO_SCENARIO_FILE },
-    policy: { text: demoPolicyDeployingAnyTime(), file: DEMO_POLICY_FILE },
-    log: (line) => io.err(`${line}\n`),
-  });
-  for (const line of running.describe) io.err(`${line}\n`);
-  const { id } = await running.controller.start({ version: 'v2.1.0', changes: ['app'] }, { user: 'release-lead', groups: ['release-team'], role: 'operator' });
-  io.out(`release ${id} started: open ${running.url}/releases/${id}\n`);
-  io.out(`every ring deploy and rollback is a commit in ${remote} (git -C ${join(dir, 'work', 'gitops')} log)\n`);
-  io.out(`sign in with this token (release-lead, group release-team, operator; shown once): ${token}\n`);
-  io.out(`deploy windows are off for the live demo; at ${scale}x, ring 1 bakes 24 virtual hours in ${Math.round((24 * 3600) / scale)} s, then ring 2 fails about 40 virtual minutes after it deploys and is rolled back. Ctrl-C stops.\n`);
-  await new Promise<void>((stop) => {
-    const onSignal = (): void => { void running.close().then(stop); };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
-  return EXIT.ok;
-}
-
 export function registerDemo(program: Command, io: Io, done: (code: number) => void): void {
   program
     .command('demo')
@@ -79,7 +44,7 @@ export function registerDemo(program: Command, io: Io, done: (code: number) => v
     .option('--json', 'print the simulation result as JSON instead of the report')
     .option('--serve', 'run the same story live under `meridian serve` and watch it on the dashboard')
     .option('--port <n>', 'the port for --serve', '8080')
-    .option('--time-scale <n>', 'how much faster than real time the story runs with --serve', '1200')
+    .option('--time-scale <n>', 'how much faster than real time the story runs with --serve (default: a virtual day a minute)', String(LIVE_DEMO_SCALE))
     .action(async (opts: { json?: boolean; dir?: string; serve?: boolean; port: string; timeScale: string }) => {
       if (opts.serve) return done(await serveDemo(io, opts));
       const { policy: base } = loadPolicy(DEMO_POLICY, DEMO_POLICY_FILE);

@@ -262,6 +262,64 @@ describe('meridian release approve, resume, abort and rollback', () => {
   });
 });
 
+describe('a version that failed', () => {
+  /** Start v2 with every region reporting a 5% error rate: ring-0 fails its gate and rolls back. */
+  async function failedV2(): Promise<string> {
+    let rate = 0.05;
+    s.world.metrics.value = async () => rate;
+    const id = await startV2();
+    await s.advance(HOUR);
+    expect((await s.controller.get(id)).phase).toBe('rolled-back');
+    rate = 0.001;
+    return id;
+  }
+
+  it('is refused when started again (HTTP 409, exit 1), saying how to go ahead anyway', async () => {
+    const id = await failedV2();
+    const r = await cli(['release', 'start', '--version', 'v2'], { as: 'alice' });
+    expect([r.code, r.out]).toEqual([1, '']);
+    expect(r.err).toMatch(new RegExp(`^meridian: shop v2 failed in release ${id} \\(ring ring-0: gate error-rate: error_rate 0\\.05 > max 0\\.01\\) on 2026-03-02T10:\\d\\dZ; to start it again, say force with a reason \\(meridian release start --service shop --version v2 --force --reason "\\.\\.\\."\\) \\(HTTP 409\\)\n$`));
+  });
+
+  it('starts with --force and --reason, and release status says it was forced', async () => {
+    const id = await failedV2();
+    const r = await cli(['release', 'start', '--version', 'v2', '--force', '--reason', 'the spike was the payments provider'], { as: 'alice' });
+    expect(r.code, r.err).toBe(0);
+    const next = r.out.trim();
+    const status = await cli(['release', 'status', next], { as: 'victor' });
+    expect(status.out.split('\n').slice(0, 3)).toEqual([
+      `${next}: shop v2 (from unknown), running`,
+      'started 2026-03-02 11:00Z; 0% of users on v2',
+      `forced by alice although v2 failed in release ${id} (ring ring-0: gate error-rate: error_rate 0.05 > max 0.01): the spike was the payments provider`,
+    ]);
+    expect(status.out).toContain(`${'release.forced'.padEnd(24)}  by alice although v2 failed in release ${id}; reason: the spike was the payments provider`);
+  });
+
+  it('is a usage error (exit 2) to give --force without --reason, or --reason without --force', async () => {
+    await failedV2();
+    expect(await cli(['release', 'start', '--version', 'v2', '--force'], { as: 'alice' }))
+      .toEqual({ code: 2, out: '', err: 'meridian: --force needs --reason "why the failed version may go out again"\n' });
+    expect(await cli(['release', 'start', '--version', 'v2', '--force', '--reason', ' '], { as: 'alice' }))
+      .toEqual({ code: 2, out: '', err: 'meridian: --force needs --reason "why the failed version may go out again"\n' });
+    expect(await cli(['release', 'start', '--version', 'v2', '--reason', 'because'], { as: 'alice' }))
+      .toEqual({ code: 2, out: '', err: 'meridian: --reason is given only with --force\n' });
+    expect((await s.controller.list()).items).toHaveLength(1);
+  });
+
+  it('is marked in release list, with where and why it failed', async () => {
+    const id = await failedV2();
+    const other = (await cli(['release', 'start', '--version', 'v3'], { as: 'alice' })).out.trim();
+    const r = await cli(['release', 'list'], { as: 'victor' });
+    const failedAt = (await s.controller.get(id)).events.find((e) => e.type === 'ring.failed')!.at;
+    const at = `${failedAt.slice(0, 10)} ${failedAt.slice(11, 16)}Z`;
+    expect(r.out).toMatch(new RegExp(`^${other}  shop     v3 +running`, 'm'));
+    expect(r.out).toMatch(new RegExp(`^${id}  shop     v2 ✗ failed  rolled-back`, 'm'));
+    expect(r.out.trimEnd().split('\n').at(-1)).toBe(`✗ shop v2 failed in release ${id} on ${at}: ring ring-0: gate error-rate: error_rate 0.05 > max 0.01`);
+    const doc = JSON.parse((await cli(['release', 'list', '--json'], { as: 'victor' })).out) as { items: Array<{ id: string; versionFailed?: unknown }> };
+    expect(doc.items.map((i) => [i.id, i.versionFailed !== undefined])).toEqual([[other, false], [id, true]]);
+  });
+});
+
 describe('the token', () => {
   it('is never printed, whatever happens', async () => {
     const outputs: Run[] = [];

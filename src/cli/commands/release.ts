@@ -18,7 +18,7 @@ import { EXIT } from '../exit-codes.ts';
 import { table } from '../format/table.ts';
 import { json, type Io } from '../io.ts';
 import { tableMinute } from '../../plan/iso.ts';
-import { ringStatusWords } from '../format/release.ts';
+import { ringCommitsTable, ringStatusWords } from '../format/release.ts';
 
 export interface ReleaseCommandDeps {
   fetch?: typeof fetch;
@@ -49,6 +49,7 @@ export function releaseText(v: ReleaseView): string {
   ];
   if (v.haltReason) lines.push(`halted: ${v.haltReason}`);
   if (v.leftBehind) lines.push(v.leftBehind);
+  if (v.forced) lines.push(`forced by ${v.forced.by} although ${v.version} failed in release ${v.forced.failedRelease} (${v.forced.failedReason}): ${v.forced.reason}`);
   const rings = table(['RING', 'REGIONS', 'STATUS', 'DEPLOYED', 'BAKE UNTIL'],
     v.rings.map((r, i) => [r.name, r.regions.join(', '), ringStatusWords(v.rings, i, r.approvers), minute(r.deployedAt), minute(r.bakeUntil)]));
   const regions = [...new Set([...v.rings.flatMap((r) => r.regions), ...Object.keys(v.versions)])];
@@ -57,15 +58,26 @@ export function releaseText(v: ReleaseView): string {
     const where = [e.ring, e.region].filter(Boolean).join(' ');
     return `${minute(e.at)}  ${e.type.padEnd(24)}${where ? ` ${where}` : ''}${e.detail ? `  ${e.detail}` : ''}`;
   });
-  return `${lines.join('\n')}\n\n${rings}\n${versions}\nlast events\n${events.join('\n')}\n`;
+  const commits = ringCommitsTable(v.rings);
+  return `${lines.join('\n')}\n\n${rings}\n${commits ? `${commits}\n` : ''}${versions}\nlast events\n${events.join('\n')}\n`;
+}
+
+/** A summary's version, marked when the version is recorded failed for its service: `2.4.1 ✗ failed`. */
+export function versionWords(r: ReleaseSummary): string {
+  return r.versionFailed ? `${r.version} ✗ failed` : r.version;
 }
 
 /** A page of summaries, one line each, and how to get the next. */
 export function summaryText(page: Page<ReleaseSummary>): string {
   if (page.items.length === 0) return 'no releases\n';
   const rows = table(['ID', 'SERVICE', 'VERSION', 'PHASE', 'RING', 'STARTED', 'ENDED'],
-    page.items.map((r) => [r.id, r.service, r.version, r.phase, r.currentRing ?? '-', minute(r.startedAt), minute(r.endedAt)]));
-  return `${rows}${page.next ? `more: meridian release list --cursor ${page.next} (with the same filters)\n` : ''}`;
+    page.items.map((r) => [r.id, r.service, versionWords(r), r.phase, r.currentRing ?? '-', minute(r.startedAt), minute(r.endedAt)]));
+  const failed = new Map<string, string>();
+  for (const r of page.items) {
+    const f = r.versionFailed;
+    if (f) failed.set(`${r.service} ${r.version}`, `✗ ${r.service} ${r.version} failed in release ${f.releaseId} on ${minute(f.at)}: ${f.reason}\n`);
+  }
+  return `${rows}${[...failed.values()].join('')}${page.next ? `more: meridian release list --cursor ${page.next} (with the same filters)\n` : ''}`;
 }
 
 /** Every release, newest first, one line each. */
@@ -81,6 +93,13 @@ function parseChanges(text: string | undefined): ChangeKind[] | undefined {
   for (const k of kinds) if (!(CHANGE_KINDS as readonly string[]).includes(k)) throw new UsageError(`--changes: "${k}" is not one of ${CHANGE_KINDS.join(' | ')}`);
   if (kinds.length === 0) throw new UsageError('--changes: name at least one of app, infra, schema');
   return kinds as ChangeKind[];
+}
+
+/** `--force` and `--reason`, each only with the other. */
+function forceOf(opts: { force?: boolean; reason?: string }): { force?: true; reason?: string } {
+  if (opts.force && (opts.reason === undefined || opts.reason.trim() === '')) throw new UsageError('--force needs --reason "why the failed version may go out again"');
+  if (!opts.force && opts.reason !== undefined) throw new UsageError('--reason is given only with --force');
+  return opts.force ? { force: true, reason: opts.reason! } : {};
 }
 
 const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -127,13 +146,16 @@ export function registerRelease(program: Command, io: Io, done: (code: number) =
     .requiredOption('--version <version>', 'the version to release, e.g. v2.1.0')
     .option('--revision <ref>', 'the git revision of the release')
     .option('--image <tag>', 'the container image tag')
-    .option('--changes <kinds>', `what changes, comma-separated: ${CHANGE_KINDS.join(', ')} (default app)`), 'print { id } as JSON')
-    .action(async (opts: Common & { service?: string; version: string; revision?: string; image?: string; changes?: string }) => {
+    .option('--changes <kinds>', `what changes, comma-separated: ${CHANGE_KINDS.join(', ')} (default app)`)
+    .option('--force', 'start a version that failed for the service all the same (needs --reason)')
+    .option('--reason <text>', 'with --force: why the failed version may go out again (kept in the audit log and on the release)'), 'print { id } as JSON')
+    .action(async (opts: Common & { service?: string; version: string; revision?: string; image?: string; changes?: string; force?: boolean; reason?: string }) => {
       const changes = parseChanges(opts.changes);
+      const force = forceOf(opts);
       const { id } = await client(opts, true).start({
         ...(opts.service !== undefined ? { service: opts.service } : {}),
         version: opts.version,
-        ...(opts.revision ? { revision: opts.revision } : {}), ...(opts.image ? { image: opts.image } : {}), ...(changes ? { changes } : {}),
+        ...(opts.revision ? { revision: opts.revision } : {}), ...(opts.image ? { image: opts.image } : {}), ...(changes ? { changes } : {}), ...force,
       });
       if (opts.json) json(io, { id });
       else {

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_TOKENS_FILE } from '../../api/tokens.ts';
 import { UsageError } from '../../errors.ts';
-import { readConfig } from '../../runtime/config-dir.ts';
+import { readConfigSources } from '../../runtime/config-dir.ts';
+import { singlePolicyConfig } from '../../policy/fleet.ts';
+import { requireSinkVariables } from '../../runtime/notifier-env.ts';
 import type { Actor } from '../../runtime/controller-types.ts';
 import { storeUrlProblem } from '../../runtime/open-store.ts';
 import { startService, type RunningService } from '../../runtime/service.ts';
@@ -26,6 +28,19 @@ export function portFlag(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${value}" is not a port number`);
   return port;
+}
+
+/** `--public-url URL` as the base of dashboard links (no trailing slash), or a UsageError. */
+export function publicUrlFlag(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--public-url "${value.slice(0, 200)}" is not a URL (e.g. https://meridian.example.com)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--public-url "${value.slice(0, 200)}" is not an http or https URL`);
+  if (url.username || url.password || url.search || url.hash) throw new UsageError('--public-url: give the address people open the dashboard at, without a user name, password, query or fragment');
+  return url.href.replace(/\/+$/, '');
 }
 
 /** Who reloads on SIGHUP, as the audit log names it. */
@@ -67,7 +82,8 @@ export function registerServe(program: Command, io: Io, done: (code: number) => 
     .option('--time-scale <n>', 'run simulated providers N times faster than real time', '1')
     .option('--scenario <file>', 'how the simulated fleet behaves (default: no faults)')
     .option('--work-dir <dir>', 'where GitOps delivery keeps its working clone', '.meridian')
-    .action(async (opts: { policy?: string; config?: string; db: string; postgres?: string; port: string; host: string; tokens: string; timeScale: string; scenario?: string; workDir: string }, cmd: Command) => {
+    .option('--public-url <url>', 'where people open the dashboard, for the links notifications carry (default http://HOST:PORT)')
+    .action(async (opts: { policy?: string; config?: string; db: string; postgres?: string; port: string; host: string; tokens: string; timeScale: string; scenario?: string; workDir: string; publicUrl?: string }, cmd: Command) => {
       if (opts.postgres !== undefined && cmd.getOptionValueSource('db') === 'cli') throw new UsageError('--db and --postgres: give one store, not both');
       const urlProblem = opts.postgres === undefined ? null : storeUrlProblem(opts.postgres);
       if (urlProblem) throw new UsageError(`--postgres: ${urlProblem}`);
@@ -75,9 +91,14 @@ export function registerServe(program: Command, io: Io, done: (code: number) => 
       const configDir = opts.config;
       const port = portFlag(opts.port);
       const timeScale = positive('--time-scale', opts.timeScale, 100_000);
+      const publicUrl = opts.publicUrl === undefined ? undefined : publicUrlFlag(opts.publicUrl);
+      const policy = opts.policy ? { text: readInput(opts.policy), file: opts.policy } : undefined;
+      // Every ${NAME} a notification sink refers to must be set, at start and at every reload.
+      if (policy) requireSinkVariables(singlePolicyConfig(policy.text, policy.file), process.env);
       const running = await startService({
-        ...(opts.policy ? { policy: { text: readInput(opts.policy), file: opts.policy } } : {}),
-        ...(configDir !== undefined ? { config: () => readConfig(configDir) } : {}),
+        ...(policy ? { policy } : {}),
+        ...(configDir !== undefined ? { config: () => requireSinkVariables(readConfigSources(configDir), process.env) } : {}),
+        ...(publicUrl ? { publicUrl } : {}),
         ...(opts.scenario ? { scenario: { text: readInput(opts.scenario), file: opts.scenario } } : {}),
         store: opts.postgres !== undefined ? { kind: 'postgres', url: opts.postgres } : { kind: 'sqlite', file: opts.db },
         port, host: opts.host, tokensFile: opts.tokens, workDir: join(opts.workDir), timeScale,

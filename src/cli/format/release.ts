@@ -3,6 +3,7 @@
  * per ring and region, the ring status words, and the timeline of what happened when.
  */
 import type { ReleaseState, RingStatus } from '../../engine/types.ts';
+import type { CommitView, RingView } from '../../runtime/controller-types.ts';
 import type { Policy } from '../../policy/schema.ts';
 import { tableMinute } from '../../plan/iso.ts';
 import { table } from './table.ts';
@@ -39,4 +40,18 @@ export function eventLines(state: ReleaseState): string {
   const typeWidth = Math.max(0, ...rows.map((r) => r.type.length));
   const whereWidth = Math.max(0, ...rows.map((r) => r.where.length));
   return rows.map((r) => `${r.at}  ${r.type.padEnd(typeWidth)}  ${r.where.padEnd(whereWidth)}  ${r.detail}`.trimEnd()).join('\n') + '\n';
+}
+
+/**
+ * The git commits of each ring's deploy and rollback, one row each with its link when the policy
+ * gives `spec.delivery.gitops.commitUrl`; '' when no ring has one (simulated delivery applies
+ * tokens, not commits).
+ */
+export function ringCommitsTable(rings: readonly RingView[]): string {
+  const rows: string[][] = [];
+  for (const r of rings) {
+    const steps: Array<[string, CommitView | null | undefined]> = [['deploy', r.deployCommit], ['rollback', r.rollbackCommit]];
+    for (const [step, c] of steps) if (c?.sha) rows.push([r.name, step, c.sha, c.url ?? '-']);
+  }
+  return rows.length === 0 ? '' : table(['RING', 'STEP', 'COMMIT', 'LINK'], rows);
 }

@@ -7,7 +7,8 @@
  * at most every 500 ms), reconnecting with backoff when the server goes away. Actions (approve,
  * roll back, stop the line, end a freeze…) are confirmed in a dialog and sent to the JSON API,
  * whose refusals are shown as it words them. The home page's filters are a GET form, applied in
- * place and kept in the address.
+ * place and kept in the address. Times are words relative to the server's clock ("in 3 h", "12 min
+ * ago"), which may run faster than real time (`serve --time-scale`); they are rewritten as it moves.
  */
 const KEY = 'meridian.token';
 const REFRESH_MS = { fleet: 15_000, list: 15_000, release: 30_000 };
@@ -25,6 +26,68 @@ const confirmDialog = $('confirm-dialog');
 const { page, events: eventsUrl, release: releaseId } = main.dataset;
 let fragmentUrl = main.dataset.fragment;
 const placeholder = live.innerHTML;
+
+// ---- time words (the rules of format.ts: relativeTime, timeLeft) ----
+const MINUTE = 60_000;
+/** A span in words, two units at most, whole minutes rounded up or down: `3 h 20 min`, `45 min`, `2 d 3 h`. */
+function spanWords(ms, up) {
+  const total = up ? Math.ceil(ms / MINUTE) : Math.max(1, Math.floor(ms / MINUTE));
+  const d = Math.floor(total / 1440);
+  const h = Math.floor((total % 1440) / 60);
+  const m = total % 60;
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
+  return `${m} min`;
+}
+/** `in 3 h 20 min`, `12 min ago`, `now` (within half a minute). */
+function relativeWords(at, now) {
+  const d = at - now;
+  if (Math.abs(d) < 30_000) return 'now';
+  return d > 0 ? `in ${spanWords(d, true)}` : `${spanWords(-d, false)} ago`;
+}
+/** `3 h 20 min`, `<1 min`, `0 min`: time left, rounded up. */
+function timeLeftWords(ms) {
+  if (ms <= 0) return '0 min';
+  if (ms < MINUTE) return '<1 min';
+  return spanWords(ms, true);
+}
+const utcMinuteWords = (ms) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+// ---- end of time words ----
+
+/**
+ * The server's clock as the page last saw it (a fragment's `data-now`), and how much faster than
+ * real time it runs (`serve --time-scale`): times on the page are words relative to it, kept current.
+ */
+const serverClock = { at: Number(main.dataset.now) || Date.now(), seen: Date.now(), scale: Number(main.dataset.timeScale) || 1 };
+const serverNow = () => serverClock.at + (Date.now() - serverClock.seen) * serverClock.scale;
+
+/** Rewrite every relative time on the page (`data-rel`) and the simulated clock of the banner from the server's clock. */
+function refreshTimes() {
+  const now = serverNow();
+  for (const el of document.querySelectorAll('[data-rel]')) {
+    const at = Date.parse(el.getAttribute('datetime') ?? el.dataset.at ?? '');
+    if (Number.isNaN(at)) continue;
+    const words = el.dataset.rel === 'left' ? `${timeLeftWords(at - now)} left` : relativeWords(at, now);
+    const text = `${el.dataset.prefix ?? ''}${words}`;
+    if (el.textContent !== text) el.textContent = text;
+  }
+  const clock = $('server-now');
+  if (clock) {
+    const text = utcMinuteWords(now);
+    if (clock.textContent !== text) {
+      clock.textContent = text;
+      clock.setAttribute('datetime', new Date(now).toISOString());
+    }
+  }
+}
+// Scaled, a second is many virtual minutes: the words move every second; at 1x every 15 s is enough.
+setInterval(refreshTimes, serverClock.scale > 1 ? 1000 : 15_000);
+
+/** How often the page is fetched afresh: scaled, as often as the same virtual time passes (every 2 s at most), so bars and details keep up. */
+function refreshEvery() {
+  const every = REFRESH_MS[page] ?? 30_000;
+  return serverClock.scale > 1 ? Math.max(2000, every / serverClock.scale) : every;
+}
 
 let session = 0; // bumped on sign-in and sign-out: work of an older session stops
 let refreshing = null;
@@ -102,6 +165,11 @@ function swap(markup) {
   }
   if (root?.dataset.user) showUser(root);
   if (key) live.querySelector(key)?.focus();
+  if (root?.dataset.now) {
+    serverClock.at = Number(root.dataset.now);
+    serverClock.seen = Date.now();
+  }
+  refreshTimes();
 }
 
 async function loadFragment(mine) {
@@ -237,7 +305,7 @@ function start() {
   const timer = setInterval(() => {
     if (mine !== session) return clearInterval(timer);
     if (!document.hidden) refresh();
-  }, REFRESH_MS[page] ?? 30_000);
+  }, refreshEvery());
 }
 
 function signOut(message) {
