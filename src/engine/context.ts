@@ -89,7 +89,7 @@ export function requestTraffic(ctx: Ctx, action: 'drain' | 'restore', region: st
 }
 
 /** Ask for a data hook (`step`) and remember what comes after it (`then`) until its result arrives. */
-export function runHook(ctx: Ctx, step: string, then: 'deploy' | 'complete' | 'rollback'): void {
+export function runHook(ctx: Ctx, step: string, then: NonNullable<ReleaseState['pendingHook']>['then']): void {
   ctx.state.pendingHook = { step, then };
   ctx.effects.push({ type: 'run-hook', step });
 }

@@ -11,6 +11,7 @@ import { onTrafficDone, onTrafficFailed, onTrafficRefused, retryTraffic } from '
 import { afterSchedule, complete, enterRing, extendBake, onClaimed, onDeployed, onDeployHealth, onGateResults, onHeld, tryDeploy } from './progress.ts';
 import type { Decision, EngineInput, Refusal, ReleaseRequestData, ReleaseState, RingState } from './types.ts';
 import { isApprover } from './approvers.ts';
+import { replicationDetail, replicationStep } from './replication.ts';
 
 function newRing(name: string): RingState {
   return {
@@ -93,8 +94,12 @@ function onHookDone(ctx: Ctx, step: string): void {
   if (!pending || pending.step !== step) return;
   ctx.state.pendingHook = null;
   ctx.state.hooksDone.push(step);
-  emit(ctx, HOOK_EVENTS[step] ?? `hook.${step}`, { detail: step });
+  // A replication group's step (`replication.pause:eu`) is told as the step of its kind, with the group's regions.
+  const replication = replicationStep(step);
+  const event = replication ? HOOK_EVENTS[replication.kind === 'pause' ? 'replication.pause' : 'replication.resume'] : HOOK_EVENTS[step];
+  emit(ctx, event ?? `hook.${step}`, { detail: replication ? replicationDetail(ctx.policy, step) : step });
   if (pending.then === 'deploy') tryDeploy(ctx, ctx.state.current);
+  else if (pending.then === 'enter') enterRing(ctx, ctx.state.current);
   else if (pending.then === 'complete') complete(ctx);
   else continueRollback(ctx);
 }

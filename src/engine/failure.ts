@@ -8,6 +8,7 @@ import { isProductionRing, rollbackRings } from '../policy/model.ts';
 import { HEALTH_POLL_MS, countCheck, emit, halt, pastDeadline, refuse, requestTraffic, ringAt, ringIndex, runHook, trafficInFlight, wake, type Ctx } from './context.ts';
 import type { Refusal } from './types.ts';
 import { allowedActions, runsNewVersion } from './actions.ts';
+import { pauseBeforeRollback, resumeAfterRollback } from './replication.ts';
 import type { HealthReport } from '../ports.ts';
 
 /** Rings that carry the new version somewhere (deployed or deploying, not yet rolled back). */
@@ -83,6 +84,12 @@ export function nextRollback(ctx: Ctx): void {
     finishRollback(ctx);
     return;
   }
+  // A replication group resumed early is paused again before one of its regions goes back.
+  const pause = pauseBeforeRollback(ctx, name);
+  if (pause) {
+    runHook(ctx, pause, 'rollback');
+    return;
+  }
   const { ringState } = ringAt(ctx, ringIndex(ctx, name));
   ringState.status = 'rolling-back';
   ringState.rollbackStartedAt = ctx.now;
@@ -125,10 +132,10 @@ export function onRollbackHealth(ctx: Ctx, i: number, report: HealthReport): voi
 export function finishRollback(ctx: Ctx): void {
   for (const region of ctx.state.drained) if (ctx.state.outages[region] !== 'drained') requestTraffic(ctx, 'restore', region, 'failure');
   if (trafficInFlight(ctx)) return; // the last traffic result finishes the rollback
-  const data = ctx.policy.spec.data;
   const fullRollback = ctx.policy.spec.rings.every((r) => !isProductionRing(ctx.policy, r) || !touched(ctx, r.name));
-  if (data.pattern === 'region-isolated' && fullRollback && ctx.state.hooksDone.includes('replication.pause') && !ctx.state.hooksDone.includes('replication.resume')) {
-    runHook(ctx, 'replication.resume', 'rollback');
+  const resume = resumeAfterRollback(ctx, fullRollback);
+  if (resume) {
+    runHook(ctx, resume, 'rollback');
     return;
   }
   ctx.state.phase = 'rolled-back';

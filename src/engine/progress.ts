@@ -5,7 +5,6 @@
  */
 import { initialTracker, readyToPromote, track } from '../gates/tracker.ts';
 import type { Evaluation } from '../gates/types.ts';
-import { isProductionRing } from '../policy/model.ts';
 import { isDeployAllowed, nextDeployMoment } from '../plan/deploy-moment.ts';
 import { HEALTH_POLL_MS, countCheck, emit, halt, pastDeadline, ringAt, runHook, wake, type Ctx } from './context.ts';
 import { bakeSchedule, checksAt, type Bake } from './bake-checks.ts';
@@ -13,6 +12,7 @@ import { failRing } from './failure.ts';
 import { ringInterval, startWatch } from './watch.ts';
 import { stableBaseline } from './baseline.ts';
 import { missingEvidence, requestChecks } from './evidence.ts';
+import { pauseBeforeDeploy, resumeAtComplete, resumeEarly } from './replication.ts';
 import type { GateCheck, RingState } from './types.ts';
 import type { HealthReport } from '../ports.ts';
 import { formatDuration } from '../policy/duration.ts';
@@ -22,6 +22,12 @@ export function enterRing(ctx: Ctx, i: number): void {
   ctx.state.current = i;
   if (i >= ctx.policy.spec.rings.length) {
     complete(ctx);
+    return;
+  }
+  // A replication group whose regions all passed on the new version resumes now, not at the end.
+  const resume = resumeEarly(ctx);
+  if (resume) {
+    runHook(ctx, resume, 'enter');
     return;
   }
   const { ring, ringState } = ringAt(ctx, i);
@@ -38,9 +44,9 @@ export function enterRing(ctx: Ctx, i: number): void {
 /** Start deploying ring i if the data hooks are done and the windows allow it; else wait. */
 export function tryDeploy(ctx: Ctx, i: number): void {
   const { ring, ringState } = ringAt(ctx, i);
-  const data = ctx.policy.spec.data;
-  if (data.pattern === 'region-isolated' && data.replication && isProductionRing(ctx.policy, ring) && !ctx.state.hooksDone.includes('replication.pause')) {
-    runHook(ctx, 'replication.pause', 'deploy');
+  const pause = pauseBeforeDeploy(ctx, i);
+  if (pause) {
+    runHook(ctx, pause, 'deploy');
     return;
   }
   const allowed = isDeployAllowed(ctx.policy, ring, ctx.now);
@@ -246,8 +252,9 @@ export function complete(ctx: Ctx): void {
     runHook(ctx, 'flag.enable', 'complete');
     return;
   }
-  if (data.pattern === 'region-isolated' && ctx.state.hooksDone.includes('replication.pause') && !ctx.state.hooksDone.includes('replication.resume')) {
-    runHook(ctx, 'replication.resume', 'complete');
+  const resume = resumeAtComplete(ctx);
+  if (resume) {
+    runHook(ctx, resume, 'complete');
     return;
   }
   const after = ctx.policy.spec.watch.afterComplete;

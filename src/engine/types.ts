@@ -103,10 +103,10 @@ export interface ReleaseState {
   haltReason: string | null;
   /** What a resume retries; null when the release cannot be resumed (a ring failed). */
   resumeTo: ResumeTo | null;
-  /** Hook steps done: `replication.pause`, `flag.enable`, ... */
+  /** Hook steps done, in order: `replication.pause`, `replication.pause:eu` (a replication group), `flag.enable`, ... */
   hooksDone: string[];
-  /** A hook step in flight, and what to do once it succeeds. */
-  pendingHook: { step: string; then: 'deploy' | 'complete' | 'rollback' } | null;
+  /** A hook step in flight, and what to do once it succeeds (`enter`: enter the current ring, after a replication group resumed early). */
+  pendingHook: { step: string; then: 'deploy' | 'complete' | 'rollback' | 'enter' } | null;
   /** Regions drained (weight 0) because their ring failed (`onFailure.drain`); restored after rollback. */
   drained: string[];
   /** Regions in an outage (`traffic.failover: automatic`): drained, or refused for lack of headroom. */

@@ -145,3 +145,19 @@ describe('route53Input', () => {
     );
   });
 });
+
+describe('front doors for residency zones', () => {
+  const { policy: zoned } = loadPolicy(readFileSync(new URL('../../examples/residency.yaml', import.meta.url), 'utf8'), 'residency.yaml');
+
+  it('refuses weights that would drain every region of a zone, since its users may not go elsewhere', () => {
+    const shares = { 'eu-west-1': 0, 'eu-central-1': 0, 'us-west-2': 0.5, 'us-east-1': 0.5 };
+    const refusal = (door: string) => new UsageError(`no EU region would serve users: refusing to build ${door} weights that drain every region of EU (its users may not go elsewhere)`);
+    expect(() => route53Input(zoned, shares)).toThrow(refusal('Route 53'));
+    expect(() => globalAcceleratorInputs(zoned, shares)).toThrow(refusal('Global Accelerator'));
+  });
+
+  it('takes the record name of a zone from the caller', () => {
+    const doc = route53Input(zoned, { 'eu-west-1': 0.12, 'eu-central-1': 0.3, 'us-west-2': 0.2, 'us-east-1': 0.38 }, { zoneName: (z) => `accounts-${z}.example.org` });
+    expect([...new Set(doc.ChangeBatch.Changes.map((c) => c.ResourceRecordSet.Name))]).toEqual(['accounts-EU.example.org', 'accounts-US.example.org']);
+  });
+});

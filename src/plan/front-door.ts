@@ -36,10 +36,18 @@
  * and a weight of 0 takes the record out — unless every record has weight 0, in which case Route 53
  * answers with all of them equally. We never produce that: a plan in which no region serves is
  * refused. The TTL bounds how long resolvers keep sending users to a drained region (60 s default).
+ *
+ * Residency zones: one accelerator, or one weighted record set, spans users of every region, and
+ * both move a drained region's users by their own rules (proximity; weight over all the records of
+ * a name). So the regions of a zone get a front door of their own: Global Accelerator endpoint
+ * groups under an accelerator per zone (placeholder ACCELERATOR-EU, LISTENER-EU), whose dials spill
+ * only to groups of the same listener, and Route 53 records under a name per zone (placeholder
+ * SERVICE.eu.example.com, for geolocation routing to send the zone's users to), weighted among
+ * themselves. Each zone keeps at least one serving region, or the documents are refused.
  */
 import { UsageError } from '../errors.ts';
 import { productionRegions, round } from '../policy/model.ts';
-import type { Policy } from '../policy/schema.ts';
+import type { Policy, Region } from '../policy/schema.ts';
 import type { DrainPlan } from './headroom.ts';
 
 /** Each production region's share of global users, as the front door should split them. */
@@ -85,6 +93,18 @@ function serving(shares: Shares, door: string): void {
   if (!Object.values(shares).some((s) => s > 0)) throw new UsageError(`no region would serve users: refusing to build ${door} weights that drain every region`);
 }
 
+/** The production regions by residency zone (undefined: the unrestricted ones), in policy order; every zone keeps a serving region. */
+function byZone(regions: readonly Region[], shares: Shares, door: string): Map<string | undefined, Region[]> {
+  const zones = new Map<string | undefined, Region[]>();
+  for (const r of regions) zones.set(r.residency, [...(zones.get(r.residency) ?? []), r]);
+  for (const [zone, members] of zones) {
+    if (zone !== undefined && !members.some((r) => (shares[r.name] ?? 0) > 0)) {
+      throw new UsageError(`no ${zone} region would serve users: refusing to build ${door} weights that drain every region of ${zone} (its users may not go elsewhere)`);
+    }
+  }
+  return zones;
+}
+
 /** One `update-endpoint-group --cli-input-json` document. */
 export interface GlobalAcceleratorInput {
   EndpointGroupArn: string;
@@ -93,8 +113,8 @@ export interface GlobalAcceleratorInput {
 }
 
 export interface GlobalAcceleratorOptions {
-  /** The endpoint group ARN of a region (default: a placeholder ARN naming the region). */
-  endpointGroupArn?: (region: string) => string;
+  /** The endpoint group ARN of a region (default: a placeholder ARN naming the region, and its zone's accelerator). */
+  endpointGroupArn?: (region: string, zone?: string) => string;
   /** The endpoint in a region's group (default: a placeholder load balancer ARN). */
   endpointId?: (region: string) => string;
 }
@@ -102,8 +122,10 @@ export interface GlobalAcceleratorOptions {
 /** Global Accelerator's default endpoint weight. */
 export const GA_DEFAULT_WEIGHT = 128;
 
-export const placeholderEndpointGroupArn = (region: string): string =>
-  `arn:aws:globalaccelerator::ACCOUNT:accelerator/ACCELERATOR/listener/LISTENER/endpoint-group/${region}-GROUP`;
+export const placeholderEndpointGroupArn = (region: string, zone?: string): string => {
+  const z = zone === undefined ? '' : `-${zone}`;
+  return `arn:aws:globalaccelerator::ACCOUNT:accelerator/ACCELERATOR${z}/listener/LISTENER${z}/endpoint-group/${region}-GROUP`;
+};
 export const placeholderEndpointId = (region: string): string =>
   `arn:aws:elasticloadbalancing:${region}:ACCOUNT:loadbalancer/app/LOAD-BALANCER/ID`;
 
@@ -114,17 +136,18 @@ export function trafficDial(share: number, own: number): number {
   return Math.max(1, Math.round((100 * share) / own));
 }
 
-/** One UpdateEndpointGroup input per production region, in policy order. */
+/** One UpdateEndpointGroup input per production region, in policy order; a region of a residency zone under its zone's accelerator. */
 export function globalAcceleratorInputs(policy: Policy, shares: Shares, options: GlobalAcceleratorOptions = {}): GlobalAcceleratorInput[] {
   const arn = options.endpointGroupArn ?? placeholderEndpointGroupArn;
   const endpoint = options.endpointId ?? placeholderEndpointId;
   const regions = productionRegions(policy);
   for (const r of regions) checkShare(r.name, shares[r.name] ?? 0);
   serving(Object.fromEntries(regions.map((r) => [r.name, shares[r.name] ?? 0])), 'Global Accelerator');
+  byZone(regions, shares, 'Global Accelerator');
   return regions.map((r) => {
     const share = shares[r.name] ?? 0;
     return {
-      EndpointGroupArn: arn(r.name),
+      EndpointGroupArn: arn(r.name, r.residency),
       TrafficDialPercentage: trafficDial(share, r.userShare ?? 0),
       EndpointConfigurations: [{ EndpointId: endpoint(r.name), Weight: share > 0 ? GA_DEFAULT_WEIGHT : 0 }],
     };
@@ -152,8 +175,10 @@ export interface Route53Input {
 
 export interface Route53Options {
   hostedZoneId?: string;
-  /** The record name every region's record shares (default: SERVICE.example.com, a placeholder). */
+  /** The record name every unrestricted region's record shares (default: SERVICE.example.com, a placeholder). */
   name?: string;
+  /** The record name of a residency zone's regions (default: SERVICE.ZONE.example.com in lower case, a placeholder). */
+  zoneName?: (zone: string) => string;
   /** Default CNAME. */
   type?: string;
   /** Seconds; default 60. */
@@ -166,12 +191,21 @@ export interface Route53Options {
 export const ROUTE53_MAX_WEIGHT = 255;
 export const placeholderRecordValue = (region: string): string => `${region}.ENDPOINT.example.com`;
 
-/** One UPSERT of a weighted record per production region, in policy order. */
+/**
+ * One UPSERT of a weighted record per production region, in policy order. The regions of a
+ * residency zone share a record name of their own and are weighted among themselves.
+ */
 export function route53Input(policy: Policy, shares: Shares, options: Route53Options = {}): Route53Input {
   const regions = productionRegions(policy);
   const own = Object.fromEntries(regions.map((r) => [r.name, shares[r.name] ?? 0]));
   serving(own, 'Route 53');
-  const weights = integerWeights(own, ROUTE53_MAX_WEIGHT);
+  const weights: Record<string, number> = {};
+  for (const members of byZone(regions, own, 'Route 53').values()) {
+    Object.assign(weights, integerWeights(Object.fromEntries(members.map((r) => [r.name, own[r.name] ?? 0])), ROUTE53_MAX_WEIGHT));
+  }
+  const service = policy.spec.service.name;
+  const nameOf = (r: Region): string =>
+    r.residency === undefined ? (options.name ?? `${service}.example.com`) : (options.zoneName ?? ((z: string) => `${service}.${z.toLowerCase()}.example.com`))(r.residency);
   const value = options.value ?? placeholderRecordValue;
   return {
     HostedZoneId: options.hostedZoneId ?? 'HOSTED-ZONE-ID',
@@ -180,7 +214,7 @@ export function route53Input(policy: Policy, shares: Shares, options: Route53Opt
       Changes: regions.map((r) => ({
         Action: 'UPSERT' as const,
         ResourceRecordSet: {
-          Name: options.name ?? `${policy.spec.service.name}.example.com`,
+          Name: nameOf(r),
           Type: options.type ?? 'CNAME',
           SetIdentifier: r.name,
           Weight: weights[r.name] ?? 0,

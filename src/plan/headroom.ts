@@ -3,10 +3,13 @@
  * capacity capacity × userShare, its spare capacity (capacity − 1) × userShare. planDrain decides
  * whether a region can be drained and where its users go (`traffic plan`, failover);
  * regionsThatCannotBeLost answers the same question for every region at once (lint's
- * insufficient-headroom). Pure: no adapter, clock or I/O here.
+ * insufficient-headroom). A region with a residency label is drained only over the serving regions
+ * of its zone (residency.ts): capacity across the boundary is not counted, and a refusal names the
+ * zone, what it can absorb and the regions outside it. Pure: no adapter, clock or I/O here.
  */
 import { UsageError } from '../errors.ts';
 import { productionRegions, round } from '../policy/model.ts';
+import { mayServe } from '../policy/residency.ts';
 import type { Policy, Region } from '../policy/schema.ts';
 import { listSome } from '../policy/source.ts';
 
@@ -79,6 +82,47 @@ function refusal(drained: Region, need: number, total: number, others: number, r
   return `draining ${drained.name} (${pct(need)} of users) needs ${num(need)} of spare capacity; ${have}`;
 }
 
+/** A share of capacity in a zone's refusal: two decimals at least (0.30), four at most (0.1364). */
+function fixed(n: number): string {
+  const r = round(n);
+  return round(n, 2) === r ? r.toFixed(2) : String(r);
+}
+
+/**
+ * Why draining `drained`, a region of a residency zone, is refused: its need, what the other
+ * serving regions of its zone can absorb, and the regions outside the zone that have spare capacity
+ * (which it may not use). `ranked` and `outside` yield regions by spare capacity, most first; at most
+ * REFUSAL_NAMES + 1 of each are taken.
+ */
+function zoneRefusal(drained: Region, need: number, total: number, others: number, ranked: Iterable<Spare>, outside: Iterable<Spare>): string {
+  const zone = drained.residency!;
+  const take = (list: Iterable<Spare>): Spare[] => {
+    const shown: Spare[] = [];
+    for (const x of list) {
+      if (shown.length > REFUSAL_NAMES) break;
+      shown.push(x);
+    }
+    return shown;
+  };
+  const shown = take(ranked);
+  let have: string;
+  if (others === 0) have = `no other ${zone} region is serving`;
+  else if (others === 1) have = `the other ${zone} region, ${shown[0]!.region.name}, can absorb ${fixed(total)}`;
+  else if (others <= REFUSAL_NAMES) have = `the other ${zone} regions can absorb ${fixed(total)} (${shown.map((x) => `${x.region.name} ${fixed(x.spare)}`).join(', ')})`;
+  else {
+    const listed = shown.slice(0, REFUSAL_NAMES).map((x) => `${x.region.name} ${fixed(x.spare)}`).join(', ');
+    have = `the other ${others} ${zone} regions can absorb ${fixed(total)} (${listed} and ${others - REFUSAL_NAMES} more)`;
+  }
+  const away = take((function* () {
+    for (const x of outside) if (x.spare > 0) yield x;
+  })());
+  let beyond = '';
+  if (away.length === 1) beyond = `; ${away[0]!.region.name} is outside ${zone}`;
+  else if (away.length > 1 && away.length <= REFUSAL_NAMES) beyond = `; ${names(away.map((x) => x.region.name))} are outside ${zone}`;
+  else if (away.length > REFUSAL_NAMES) beyond = `; ${away.slice(0, REFUSAL_NAMES).map((x) => x.region.name).join(', ')} and more are outside ${zone}`;
+  return `draining ${drained.name} (${zone}, ${pct(need)} of users) needs ${fixed(need)} of spare capacity inside ${zone}; ${have}${beyond}`;
+}
+
 /** Spare capacities, most first; ties keep policy order (the sort is stable). */
 function byMostSpare(spares: readonly Spare[]): Spare[] {
   return [...spares].sort((a, b) => b.spare - a.spare);
@@ -110,14 +154,19 @@ export function planDrain(policy: Policy, region: string, serving?: readonly str
   const index = productionIndex(policy);
   const drained = productionRegion(index, region, 'region');
   const servingNames = serving === undefined ? undefined : new Set(serving.map((n) => productionRegion(index, n, 'serving region').name));
-  const pool = servingNames === undefined ? index.production : index.production.filter((r) => servingNames.has(r.name));
+  const serves = servingNames === undefined ? index.production : index.production.filter((r) => servingNames.has(r.name));
+  // A region of a residency zone hands its users only to regions of its zone.
+  const pool = serves.filter((r) => mayServe(drained, r));
   const others = pool.filter((r) => r.name !== drained.name);
   const need = peakLoad(drained);
   const spares = others.map((r) => ({ region: r, spare: spareCapacity(r) }));
   const total = othersSpare(pool.map(spareCapacity), others.length < pool.length ? spareCapacity(drained) : 0);
 
   if (total + EPSILON < need) {
-    return { allowed: false, reason: refusal(drained, need, total, spares.length, byMostSpare(spares)), shifts: [] };
+    const reason = drained.residency === undefined
+      ? refusal(drained, need, total, spares.length, byMostSpare(spares))
+      : zoneRefusal(drained, need, total, spares.length, byMostSpare(spares), byMostSpare(serves.filter((r) => !mayServe(drained, r)).map((r) => ({ region: r, spare: spareCapacity(r) }))));
+    return { allowed: false, reason, shifts: [] };
   }
   if (need <= 0) return { allowed: true, reason: null, shifts: [] };
 
@@ -153,25 +202,42 @@ export interface LossVerdict {
 /**
  * The production regions that could not be drained while every other production region serves,
  * each with the reason planDrain gives (what lint's insufficient-headroom reports), in policy order.
- * O(n·log n) for n regions: the spare capacity is summed once and each region's own is subtracted,
- * where asking planDrain region by region would rescan the others for each one.
+ * Each residency zone is judged on its own: a region of a zone must be absorbable inside it, an
+ * unrestricted one by every other region. O(n·log n) for n regions: the spare capacity of each zone
+ * is summed once and each region's own is subtracted, where asking planDrain region by region would
+ * rescan the others for each one.
  */
 export function regionsThatCannotBeLost(policy: Policy): LossVerdict[] {
   const production = productionRegions(policy);
   const spares: Spare[] = production.map((r) => ({ region: r, spare: spareCapacity(r) }));
-  const pool = spares.map((x) => x.spare);
-  const totalSpare = sumOf(pool);
-  let ranked: Spare[] | undefined;
+  /** The regions that may take a region's users: its zone's, or every region for an unrestricted one. */
+  const pools = new Map<string | undefined, { spares: Spare[]; total: number; ranked?: Spare[]; outside?: Spare[] }>();
+  const poolOf = (region: Region) => {
+    let pool = pools.get(region.residency);
+    if (!pool) {
+      const members = spares.filter((x) => mayServe(region, x.region));
+      pool = { spares: members, total: sumOf(members.map((x) => x.spare)) };
+      pools.set(region.residency, pool);
+    }
+    return pool;
+  };
   const verdicts: LossVerdict[] = [];
   for (const own of spares) {
     const need = peakLoad(own.region);
-    const total = Math.max(0, totalSpare - own.spare); // othersSpare(pool, own.spare), the sum taken once
+    const pool = poolOf(own.region);
+    const total = Math.max(0, pool.total - own.spare); // othersSpare(pool, own.spare), the sum taken once
     if (total + EPSILON >= need) continue;
-    ranked ??= byMostSpare(spares);
+    pool.ranked ??= byMostSpare(pool.spares);
+    const ranked = pool.ranked;
     const others = (function* () {
-      for (const x of ranked!) if (x !== own) yield x;
+      for (const x of ranked) if (x !== own) yield x;
     })();
-    verdicts.push({ region: own.region, reason: refusal(own.region, need, total, spares.length - 1, others) });
+    if (own.region.residency === undefined) {
+      verdicts.push({ region: own.region, reason: refusal(own.region, need, total, pool.spares.length - 1, others) });
+    } else {
+      pool.outside ??= byMostSpare(spares.filter((x) => !mayServe(own.region, x.region)));
+      verdicts.push({ region: own.region, reason: zoneRefusal(own.region, need, total, pool.spares.length - 1, others, pool.outside) });
+    }
   }
   return verdicts;
 }

@@ -10,6 +10,7 @@ import { NO_FAILURES, type Draft, type Failures } from './draft.ts';
 import type { Issue, Path } from './source.ts';
 import { didYouMean, listSome } from './source.ts';
 import { checkNotifications } from './notifications.ts';
+import { checkResidency } from './residency-check.ts';
 import { SIMULATED_METRICS, type Gate, type Hook, type Policy } from './schema.ts';
 
 const SHARE_TOLERANCE = 0.01;
@@ -241,6 +242,9 @@ export function checkPolicy(policy: Draft<Policy>, failures: Failures = NO_FAILU
     ];
     for (const [hook, path] of hooks) if (hook) issues.push(...checkHook(hook, path, failures));
   }
+
+  // Residency: replication groups inside their zones
+  issues.push(...checkResidency(spec, failures));
 
   // Notifications
   issues.push(...checkNotifications(spec.notifications, failures));

@@ -46,7 +46,7 @@ describe('the JSON Schema used by an editor (checked with Ajv, a JSON Schema 202
     const { parse } = await import('yaml');
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     const validate = ajv.compile(policyJsonSchema());
-    for (const file of ['examples/webapp.yaml', 'examples/prometheus/webapp-prometheus.yaml', 'examples/haproxy/policy.yaml']) {
+    for (const file of ['examples/webapp.yaml', 'examples/prometheus/webapp-prometheus.yaml', 'examples/haproxy/policy.yaml', 'examples/residency.yaml']) {
       const doc = parse(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8'));
       expect(validate(doc), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }

@@ -105,12 +105,19 @@ export const Cluster = z.strictObject({
   labels: z.record(z.string(), z.string()).prefault({}),
 });
 
+/** A residency label (`EU`, `US`, `IN`): any name of letters, digits, `.`, `_` and `-`. */
+const RESIDENCY_LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+export const Residency = z
+  .string({ error: (i) => `${quote(i.input)} is not a residency label (use a name such as EU)` })
+  .regex(RESIDENCY_LABEL, { error: (i) => `${quote(i.input)} is not a residency label (letters, digits, ".", "_" and "-", at most 63, e.g. EU)` });
+
 export const Region = z.strictObject({
   name: z.string().min(1),
   internal: z.boolean().prefault(false),
   timezone: TimeZone,
   userShare: z.number().min(0).max(1).optional().meta({ description: 'Share of global users served here (production regions sum to 1)' }),
   capacity: z.number().positive().prefault(1.0).meta({ description: "Capacity divided by this region's own peak load" }),
+  residency: Residency.optional().meta({ description: 'Residency zone (any label, e.g. EU): traffic and replicated data of this region never leave the regions with the same label. A region without one is unrestricted' }),
   monitored: z.boolean().prefault(true),
   representative: z.boolean().prefault(true),
   businessHours: BusinessHours.prefault({ days: ['Mon-Fri'], start: '09:00', end: '17:00' }),
@@ -213,7 +220,13 @@ export const Traffic = z.strictObject({
   provider: z.enum(['simulated', 'haproxy']).prefault('simulated'),
   minHeadroom: z.number().positive().prefault(1.3),
   failover: z.enum(['automatic', 'manual', 'off']).prefault('manual'),
-  haproxy: z.strictObject({ socket: z.string().min(1), backend: z.string().prefault('regions') }).optional(),
+  haproxy: z
+    .strictObject({
+      socket: z.string().min(1),
+      backend: z.string().prefault('regions'),
+      backends: z.record(Residency, z.string().min(1)).optional().meta({ description: 'A backend of its own for each residency label (e.g. { EU: eu-regions }): a zone\'s users are balanced over its regions only; regions without a label stay in backend' }),
+    })
+    .optional(),
 });
 
 export const Hook = z.strictObject({
@@ -221,9 +234,25 @@ export const Hook = z.strictObject({
   webhook: z.strictObject({ url: z.url(), method: z.enum(['POST', 'PUT', 'GET']).prefault('POST') }).optional(),
 });
 
+/** A replication group's name, also the tail of its hook steps (`replication.pause:eu`). */
+const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+export const ReplicationGroup = z.strictObject({
+  name: z
+    .string({ error: (i) => `${quote(i.input)} is not a replication group name (use e.g. eu)` })
+    .regex(GROUP_NAME, { error: (i) => `${quote(i.input)} is not a replication group name (letters, digits, ".", "_" and "-", at most 63, e.g. eu)` }),
+  regions: z.array(z.string().min(1)).min(1, { error: 'a replication group needs at least one region' }).meta({ description: 'The regions whose data replicate with each other (each region in at most one group)' }),
+  residency: Residency.optional().meta({ description: 'The residency label every region of the group carries (checked); a group never spans two labels' }),
+});
+
 export const Data = z.strictObject({
   pattern: z.enum(['schema-compatible', 'region-isolated', 'feature-flag']).prefault('schema-compatible'),
-  replication: z.strictObject({ pause: Hook, resume: Hook }).optional(),
+  replication: z
+    .strictObject({
+      pause: Hook,
+      resume: Hook,
+      groups: z.array(ReplicationGroup).optional().meta({ description: 'Which regions replicate with which; region-isolated pauses and resumes each group on its own (hook steps replication.pause:GROUP, replication.resume:GROUP). Without groups every region replicates with every other' }),
+    })
+    .optional(),
   featureFlag: z.strictObject({ name: z.string().min(1), enable: Hook, disable: Hook }).optional(),
 });
 
@@ -311,6 +340,7 @@ export type Region = z.output<typeof Region>;
 export type Ring = z.output<typeof Ring>;
 export type Gate = z.output<typeof Gate>;
 export type Hook = z.output<typeof Hook>;
+export type ReplicationGroup = z.output<typeof ReplicationGroup>;
 export type Freeze = z.output<typeof Freeze>;
 export type BusinessHours = z.output<typeof BusinessHours>;
 export type ReleaseRequest = z.output<typeof ReleaseSpec>;

@@ -198,8 +198,11 @@ export interface ReleaseView {
   events: SimulationReport['events'];
   /** Freezes (stop the line) that hold this release now. */
   freezes: FreezeView[];
-  /** Share of global users on the new version now. */
-  blastRadius: { userShare: number };
+  /**
+   * Share of global users on the new version now; with residency zones, also each zone's share of
+   * its own users on it (`zones`, absent for a policy without zones).
+   */
+  blastRadius: { userShare: number; zones?: Array<{ residency: string; userShare: number; regions: string[] }> };
   /** Gate evaluations made so far, by result (the evaluations themselves are paged at their own endpoint). */
   evaluationCounts: Record<GateResult, number>;
   /** What a person may do to the release now (the engine's answer). */

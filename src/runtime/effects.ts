@@ -7,6 +7,7 @@
 import type { Effect, EngineInput, ReleaseState } from '../engine/types.ts';
 import { AdapterError } from '../errors.ts';
 import { planDrain } from '../plan/headroom.ts';
+import { groupOfStep, replicationStep } from '../engine/replication.ts';
 import { productionRegions, round } from '../policy/model.ts';
 import type { Hook, Policy } from '../policy/schema.ts';
 import type { Delivery, Health, Hooks, Metrics, Traffic } from '../ports.ts';
@@ -27,6 +28,9 @@ function message(e: unknown): string {
 
 function hookFor(policy: Policy, step: string): Hook | undefined {
   const d = policy.spec.data;
+  // A replication group's step (`replication.pause:eu`) runs the replication hook; MERIDIAN_STEP names the group.
+  const replication = replicationStep(step);
+  if (replication?.group != null) return groupOfStep(policy, step) ? (replication.kind === 'pause' ? d.replication?.pause : d.replication?.resume) : undefined;
   switch (step) {
     case 'replication.pause': return d.replication?.pause;
     case 'replication.resume': return d.replication?.resume;

@@ -5,6 +5,7 @@
 import { allowedActions, leftBehind } from '../engine/actions.ts';
 import type { ReleaseState } from '../engine/types.ts';
 import { ringUserShare, round } from '../policy/model.ts';
+import { zoneBlastNow } from '../plan/zone-blast.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { FreezeView, ReleaseView } from './controller-types.ts';
 import { eventsJson, ringVerdicts } from './report.ts';
@@ -54,10 +55,16 @@ export function releaseView(policy: Policy, state: ReleaseState, freezes: Freeze
     versions: { ...state.versions },
     events: eventsJson(state),
     freezes,
-    blastRadius: { userShare: round(onNew.reduce((s, r) => s + (r.userShare ?? 0), 0)) },
+    blastRadius: blastRadiusOf(policy, state, onNew.reduce((s, r) => s + (r.userShare ?? 0), 0)),
     evaluationCounts,
     actions: allowedActions(state),
     leftBehind: leftBehind(policy, state),
     ...(eta ? { etaComplete: iso(eta.completeAt), etaAssumes: ETA_ASSUMES } : {}),
   };
+}
+
+/** The blast radius now: globally and, for a policy with residency zones, per zone. */
+function blastRadiusOf(policy: Policy, state: ReleaseState, userShare: number): ReleaseView['blastRadius'] {
+  const zones = zoneBlastNow(policy, state.versions, state.release.version);
+  return zones.length > 0 ? { userShare: round(userShare), zones } : { userShare: round(userShare) };
 }

@@ -154,3 +154,23 @@ describe('weightCommands', () => {
     ]);
   });
 });
+
+describe('HaproxyTraffic for residency zones', () => {
+  it('drives a backend per zone from spec.traffic.haproxy.backends, each with the users of its regions', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { loadPolicy } = await import('../../policy/load.ts');
+    const text = readFileSync(new URL('../../../examples/residency.yaml', import.meta.url), 'utf8')
+      .replace('  traffic:\n', '  traffic:\n    provider: haproxy\n    haproxy: { socket: /run/haproxy.sock, backends: { EU: eu-regions, US: us-regions } }\n');
+    const traffic = HaproxyTraffic.fromPolicy(loadPolicy(text, 'residency.yaml').policy);
+    expect(traffic.backends).toEqual([
+      { backend: 'eu-regions', users: { 'eu-west-1': 0.12, 'eu-central-1': 0.3 } },
+      { backend: 'us-regions', users: { 'us-west-2': 0.2, 'us-east-1': 0.38 } },
+    ]);
+  });
+
+  it('refuses a zone backend name that HAProxy could not have', () => {
+    expect(() => new HaproxyTraffic({ socket: '/run/haproxy.sock', zones: [{ backend: 'eu regions', regions: { 'eu-west-1': 1 } }] })).toThrow(
+      new AdapterError('"eu regions" is not an HAProxy backend name (letters, digits, "-", "_", "." and ":" only)', { retryable: false }),
+    );
+  });
+});

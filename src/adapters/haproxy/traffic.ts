@@ -8,6 +8,13 @@
  * the backend's total, 0 for a server in maintenance or drain. Health is not traffic: a server
  * whose health checks fail keeps its weight here (Health.regionUp answers for it).
  * Servers of the backend not named in setWeights keep their weight and state.
+ *
+ * Residency zones (`spec.traffic.haproxy.backends: { EU: eu-regions }`): one backend balances all
+ * of its users over all of its servers, so a zone's regions sit in a backend of their own (its
+ * frontend takes the zone's users). setWeights then weights each backend's servers among
+ * themselves, in one pipelined line for every backend, and weights() reads each backend's weights
+ * back as shares of global users: a server's share of its backend times the users of the regions
+ * the backend serves. Draining the last serving server of a backend is refused, as for one backend.
  */
 import { AdapterError } from '../../errors.ts';
 import { integerWeights } from '../../plan/front-door.ts';
@@ -21,8 +28,12 @@ export const MAX_WEIGHT = 256;
 export const DEFAULT_BACKEND = 'regions';
 
 export interface HaproxyTrafficOptions extends RuntimeApiOptions {
-  /** The backend holding one server per region (default `regions`). */
+  /** The backend holding one server per region (default `regions`); with `zones`, the unrestricted regions'. */
   backend?: string;
+  /** Backends of their own (one per residency zone): each backend's regions and their share of global users. */
+  zones?: Array<{ backend: string; regions: Record<string, number> }>;
+  /** With `zones`: the users of the regions in `backend`, by region. */
+  unrestricted?: Record<string, number>;
 }
 
 /** The runtime API commands that give `servers` (the backend's current state) the target weights. */
@@ -50,42 +61,95 @@ export function weightCommands(backend: string, servers: readonly ServerState[],
   return [...serving, ...drained];
 }
 
+/** One backend and the users of the regions it serves (null: not known, the backend is the only one). */
+interface BackendUsers {
+  backend: string;
+  users: Record<string, number> | null;
+}
+
+function checkBackendName(backend: string): void {
+  if (!HAPROXY_NAME.test(backend)) {
+    throw new AdapterError(`"${backend}" is not an HAProxy backend name (letters, digits, "-", "_", "." and ":" only)`, { retryable: false });
+  }
+}
+
 export class HaproxyTraffic implements Traffic {
   readonly backend: string;
+  /** Every backend driven, the unrestricted one first (when it serves a region, or is the only one). */
+  readonly backends: readonly BackendUsers[];
   private readonly api: HaproxyRuntimeApi;
 
   constructor(options: HaproxyTrafficOptions) {
     this.backend = options.backend ?? DEFAULT_BACKEND;
-    if (!HAPROXY_NAME.test(this.backend)) {
-      throw new AdapterError(`"${this.backend}" is not an HAProxy backend name (letters, digits, "-", "_", "." and ":" only)`, { retryable: false });
-    }
+    checkBackendName(this.backend);
+    const zones = options.zones ?? [];
+    for (const z of zones) checkBackendName(z.backend);
+    const unrestricted = options.unrestricted ?? {};
+    this.backends = zones.length === 0
+      ? [{ backend: this.backend, users: null }]
+      : [...(Object.keys(unrestricted).length > 0 ? [{ backend: this.backend, users: unrestricted }] : []), ...zones.map((z) => ({ backend: z.backend, users: z.regions }))];
     this.api = new HaproxyRuntimeApi(options);
   }
 
-  /** The adapter for a policy with `spec.traffic.haproxy: { socket, backend }`. */
+  /**
+   * The adapter for a policy with `spec.traffic.haproxy: { socket, backend, backends }`: a region
+   * of a residency zone in the backend `backends` names for its zone, the others in `backend`.
+   */
   static fromPolicy(policy: Policy, options: { timeoutMs?: number } = {}): HaproxyTraffic {
     const h = policy.spec.traffic.haproxy;
     if (!h) throw new AdapterError('spec.traffic.haproxy: { socket } is needed to drive HAProxy', { retryable: false });
-    return new HaproxyTraffic({ socket: h.socket, backend: h.backend, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+    const zones = new Map<string, Record<string, number>>();
+    const unrestricted: Record<string, number> = {};
+    for (const r of policy.spec.regions) {
+      if (r.internal) continue;
+      const own = r.residency === undefined ? undefined : h.backends?.[r.residency];
+      if (own === undefined) unrestricted[r.name] = r.userShare ?? 0;
+      else zones.set(own, { ...(zones.get(own) ?? {}), [r.name]: r.userShare ?? 0 });
+    }
+    return new HaproxyTraffic({
+      socket: h.socket,
+      backend: h.backend,
+      ...(zones.size > 0 ? { zones: [...zones].map(([backend, regions]) => ({ backend, regions })), unrestricted } : {}),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
   }
 
-  /** The backend's servers as `show servers state` reports them. */
-  async servers(): Promise<ServerState[]> {
-    const command = `show servers state ${this.backend}`;
+  /** A backend's servers (default: the unrestricted one's) as `show servers state` reports them. */
+  async servers(backend: string = this.backend): Promise<ServerState[]> {
+    const command = `show servers state ${backend}`;
     const reply = await this.api.command(command);
     if (!/^\d+\n/.test(`${reply}\n`)) throw replyError(command, reply);
-    return parseServersState(reply).filter((s) => s.backend === this.backend);
+    return parseServersState(reply).filter((s) => s.backend === backend);
   }
 
   async weights(): Promise<Record<string, number>> {
-    const servers = await this.servers();
-    const total = servers.reduce((sum, s) => sum + effectiveWeight(s), 0);
-    return Object.fromEntries(servers.map((s) => [s.name, total > 0 ? effectiveWeight(s) / total : 0]));
+    const out: Record<string, number> = {};
+    for (const { backend, users } of this.backends) {
+      const servers = await this.servers(backend);
+      const total = servers.reduce((sum, s) => sum + effectiveWeight(s), 0);
+      // A backend's servers share its users: the whole of them when it is the only backend.
+      const served = users === null ? 1 : Object.values(users).reduce((a, b) => a + b, 0);
+      for (const s of servers) out[s.name] = total > 0 ? (effectiveWeight(s) / total) * served : 0;
+    }
+    return out;
+  }
+
+  /** The backend a region's server is in. */
+  private backendOf(region: string): string {
+    for (const b of this.backends) if (b.users !== null && Object.hasOwn(b.users, region)) return b.backend;
+    return this.backend;
   }
 
   async setWeights(weights: Record<string, number>): Promise<void> {
     if (Object.keys(weights).length === 0) return;
-    const commands = weightCommands(this.backend, await this.servers(), weights);
+    const byBackend = new Map<string, Record<string, number>>();
+    for (const [region, share] of Object.entries(weights)) {
+      const backend = this.backendOf(region);
+      byBackend.set(backend, { ...(byBackend.get(backend) ?? {}), [region]: share });
+    }
+    // Every backend is read and checked before any weight changes.
+    const commands: string[] = [];
+    for (const [backend, shares] of byBackend) commands.push(...weightCommands(backend, await this.servers(backend), shares));
     const replies = await this.api.run(commands);
     const failures = commands.flatMap((c, i) => (replies[i] === '' ? [] : [replyError(c, replies[i]!)]));
     const denied = failures.find((f) => f.message.includes(': Permission denied'));

@@ -214,3 +214,41 @@ describe('meridian plan DIR', () => {
     ]);
   });
 });
+
+describe('meridian plan with residency zones', () => {
+  const RESIDENCY = new URL('../../../examples/residency.yaml', import.meta.url).pathname;
+
+  it('prints the blast radius per zone after the timeline: each zone reached first by its canary', async () => {
+    const r = await plan(RESIDENCY, '--start', '2026-03-02T03:30:00Z');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').slice(-8)).toEqual([
+      "blast radius per residency zone (the zone's share of users in brackets): share of the zone's users on the new version once the ring is deployed",
+      'RING    EU (42%)  US (58%)',
+      'ring-0  0%        0%',
+      'ring-1  28.57%    0%',
+      'ring-2  28.57%    34.48%',
+      'ring-3  100%      34.48%',
+      'ring-4  100%      100%',
+      '',
+    ]);
+  });
+
+  it('gives the zones and each ring\'s share of them in --json', async () => {
+    const r = await plan(RESIDENCY, '--start', '2026-03-02T03:30:00Z', '--json');
+    const doc = JSON.parse(r.stdout) as { zones: unknown; rings: Array<{ name: string; zones: unknown }> };
+    expect(doc.zones).toEqual([
+      { residency: 'EU', regions: ['eu-west-1', 'eu-central-1'], userShare: 0.42 },
+      { residency: 'US', regions: ['us-west-2', 'us-east-1'], userShare: 0.58 },
+    ]);
+    expect(doc.rings[3]).toMatchObject({
+      name: 'ring-3',
+      zones: [{ residency: 'EU', userShare: 0.7143, cumulativeUserShare: 1 }, { residency: 'US', userShare: 0, cumulativeUserShare: 0.3448 }],
+    });
+  });
+
+  it('adds nothing for a policy without zones', async () => {
+    const r = await plan(WEBAPP, '--start', '2026-03-06T12:00:00Z', '--json');
+    expect(Object.keys(JSON.parse(r.stdout) as object)).toEqual(['start', 'rings', 'completeAt', 'totalHours']);
+    expect((await plan(WEBAPP, '--start', '2026-03-06T12:00:00Z')).stdout).not.toContain('residency zone');
+  });
+});

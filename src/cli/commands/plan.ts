@@ -1,8 +1,9 @@
 /**
  * @module `meridian plan POLICY|DIR [--service NAME] [--start ISO] [--json]`: the planned timeline
  * of a release, as a table or as JSON (cli.md); for a configuration directory, one per service
- * (`{ services: [{ service, ...timeline }] }`). Reads the clock only for the default start; the
- * planning is in src/plan.
+ * (`{ services: [{ service, ...timeline }] }`). A policy with residency zones also gets the blast
+ * radius per zone (`zones`, and each ring's `zones`; a table after the timeline). Reads the clock
+ * only for the default start; the planning is in src/plan.
  */
 import type { Command } from 'commander';
 import type { Located } from '../../errors.ts';
@@ -14,6 +15,8 @@ import { listSome, locate } from '../../policy/source.ts';
 import { readConfigSources } from '../../runtime/config-dir.ts';
 import { tableMinute } from '../../plan/iso.ts';
 import { planRelease, type Timeline } from '../../plan/release-plan.ts';
+import { ringZoneBlast, zoneUsers } from '../../plan/zone-blast.ts';
+import type { Policy } from '../../policy/schema.ts';
 import type { Wait } from '../../plan/deploy-moment.ts';
 import { EXIT } from '../exit-codes.ts';
 import { table } from '../format/table.ts';
@@ -27,11 +30,18 @@ function parseStart(value: string): number {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** The `plan --json` document: the timeline with every instant as an ISO string. */
-export function timelineJson(t: Timeline): Record<string, unknown> {
+/**
+ * The `plan --json` document: the timeline with every instant as an ISO string. With `policy` and
+ * residency zones in it: `zones` (each zone's regions and share of global users) and each ring's
+ * `zones` (share of the zone's users in the ring and on the new version once it is deployed).
+ */
+export function timelineJson(t: Timeline, policy?: Policy): Record<string, unknown> {
+  const zones = policy ? zoneUsers(policy) : [];
+  const perRing = zones.length > 0 && policy ? ringZoneBlast(policy) : null;
   return {
     start: iso(t.start),
-    rings: t.rings.map((r) => ({
+    ...(perRing ? { zones } : {}),
+    rings: t.rings.map((r, i) => ({
       name: r.name,
       regions: r.regions,
       userShare: r.userShare,
@@ -40,6 +50,7 @@ export function timelineJson(t: Timeline): Record<string, unknown> {
       healthyAt: iso(r.healthyAt),
       bakeUntil: iso(r.bakeUntil),
       waits: r.waits.map((w) => ({ reason: w.reason, until: iso(w.until), detail: w.detail })),
+      ...(perRing ? { zones: perRing[i] } : {}),
     })),
     completeAt: iso(t.completeAt),
     totalHours: t.totalHours,
@@ -52,8 +63,20 @@ function waitCell(w: Wait): string {
   return w.reason === 'business-hours' || w.reason === 'evidence' ? `${w.detail} until ${tableMinute(w.until)}` : w.detail;
 }
 
-/** The timeline as a table, then the completion line. */
-export function timelineTable(t: Timeline): string {
+/**
+ * The blast radius per residency zone, one row per ring: the share of each zone's users on the new
+ * version once the ring is deployed (the ring reaching a zone first is its canary). Empty without zones.
+ */
+export function zoneTable(policy: Policy): string {
+  const zones = zoneUsers(policy);
+  if (zones.length === 0) return '';
+  const rows = ringZoneBlast(policy).map((blast, i) => [policy.spec.rings[i]!.name, ...blast.map((b) => percent(b.cumulativeUserShare))]);
+  const head = ['RING', ...zones.map((z) => `${z.residency} (${percent(z.userShare)})`)];
+  return `blast radius per residency zone (the zone's share of users in brackets): share of the zone's users on the new version once the ring is deployed\n${table(head, rows)}`;
+}
+
+/** The timeline as a table, then the completion line; with `policy`, the blast radius per zone after it. */
+export function timelineTable(t: Timeline, policy?: Policy): string {
   const rows = t.rings.map((r) => [
     r.name,
     r.regions.join(', '),
@@ -65,7 +88,7 @@ export function timelineTable(t: Timeline): string {
     r.waits.length > 0 ? r.waits.map(waitCell).join('; ') : '-',
   ]);
   const head = ['RING', 'REGIONS', 'USERS', 'CUMULATIVE', 'DEPLOY AT', 'HEALTHY AT', 'BAKE UNTIL', 'WAITS'];
-  return `${table(head, rows)}complete at ${tableMinute(t.completeAt)}, ${t.totalHours} hours after the start (${tableMinute(t.start)})\n`;
+  return `${table(head, rows)}complete at ${tableMinute(t.completeAt)}, ${t.totalHours} hours after the start (${tableMinute(t.start)})\n${policy ? zoneTable(policy) : ''}`;
 }
 
 export function registerPlan(program: Command, io: Io, done: (code: number) => void): void {
@@ -101,14 +124,15 @@ export function registerPlan(program: Command, io: Io, done: (code: number) => v
       if (problems.length > 0) throw new PolicyError(problems);
       if (!loaded.directory) {
         const { timeline } = planned[0]!;
-        if (opts.json) json(io, timelineJson(timeline));
-        else io.out(timelineTable(timeline));
+        const { policy } = planned[0]!.svc.service;
+        if (opts.json) json(io, timelineJson(timeline, policy));
+        else io.out(timelineTable(timeline, policy));
       } else if (opts.json) {
-        json(io, { services: planned.map(({ svc, timeline }) => ({ service: svc.service.service, ...timelineJson(timeline) })) });
+        json(io, { services: planned.map(({ svc, timeline }) => ({ service: svc.service.service, ...timelineJson(timeline, svc.service.policy) })) });
       } else {
         io.out(planned.map(({ svc, timeline }) => {
           const { service, fleet, file } = svc.service;
-          return `service "${service}" (${fleet === null ? 'its own regions' : `fleet "${fleet}"`}, ${file})\n${timelineTable(timeline)}`;
+          return `service "${service}" (${fleet === null ? 'its own regions' : `fleet "${fleet}"`}, ${file})\n${timelineTable(timeline, svc.service.policy)}`;
         }).join('\n'));
       }
       done(EXIT.ok);

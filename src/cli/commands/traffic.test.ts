@@ -121,3 +121,49 @@ describe('meridian traffic plan', () => {
     expect(await trafficPlan('nope.yaml', '--drain', 'eu-west-1')).toEqual({ code: 2, stdout: '', stderr: 'meridian: nope.yaml: no such file\n' });
   });
 });
+
+describe('meridian traffic plan with residency zones (examples/residency.yaml)', () => {
+  const RESIDENCY = new URL('../../../examples/residency.yaml', import.meta.url).pathname;
+  const ZONE_REFUSAL = 'draining eu-central-1 (EU, 30% of users) needs 0.30 of spare capacity inside EU; the other EU region, eu-west-1, can absorb 0.12; us-west-2 and us-east-1 are outside EU';
+
+  it('drains a region inside its zone and shows each region\'s zone', async () => {
+    expect((await trafficPlan(RESIDENCY, '--drain', 'eu-west-1')).stdout).toBe([
+      'draining eu-west-1 (EU, 12% of users): allowed, its users stay inside EU',
+      'REGION        ZONE  SHARE BEFORE  SHARE AFTER  CAPACITY  LOAD AFTER',
+      'eu-west-1     EU    12%           0%           24%       0%',
+      'eu-central-1  EU    30%           42%          42%       100%',
+      'us-west-2     US    20%           20%          60%       33.3%',
+      'us-east-1     US    38%           38%          60.8%     62.5%',
+      "shares and capacity in % of global users; load after in % of the region's capacity",
+      '',
+    ].join('\n'));
+  });
+
+  it('refuses a drain across the boundary, naming the zone and its numbers, in text and --json', async () => {
+    expect(await trafficPlan(RESIDENCY, '--drain', 'eu-central-1')).toEqual({ code: 0, stdout: `refused: ${ZONE_REFUSAL}\n`, stderr: '' });
+    expect(JSON.parse((await trafficPlan(RESIDENCY, '--drain', 'eu-central-1', '--json')).stdout)).toEqual({ allowed: false, reason: ZONE_REFUSAL, shifts: [], residency: 'EU' });
+    expect(await trafficPlan(RESIDENCY, '--drain', 'eu-central-1', '--output', 'route53')).toEqual({ code: 1, stdout: '', stderr: `refused: ${ZONE_REFUSAL}\n` });
+  });
+
+  it('gives each zone a Route 53 name of its own, weighted among its regions', async () => {
+    const r = await trafficPlan(RESIDENCY, '--drain', 'eu-west-1', '--output', 'route53');
+    const doc = JSON.parse(r.stdout) as { ChangeBatch: { Changes: Array<{ ResourceRecordSet: { Name: string; SetIdentifier: string; Weight: number } }> } };
+    expect(doc.ChangeBatch.Changes.map((c) => [c.ResourceRecordSet.Name, c.ResourceRecordSet.SetIdentifier, c.ResourceRecordSet.Weight])).toEqual([
+      ['accounts.eu.example.com', 'eu-west-1', 0],
+      ['accounts.eu.example.com', 'eu-central-1', 255],
+      ['accounts.us.example.com', 'us-west-2', 134],
+      ['accounts.us.example.com', 'us-east-1', 255],
+    ]);
+  });
+
+  it('puts each zone\'s endpoint groups under an accelerator of its own, so a dial spills inside the zone', async () => {
+    const r = await trafficPlan(RESIDENCY, '--drain', 'us-west-2', '--output', 'aws-global-accelerator');
+    const groups = JSON.parse(r.stdout) as Array<{ EndpointGroupArn: string; TrafficDialPercentage: number }>;
+    expect(groups.map((g) => [g.EndpointGroupArn, g.TrafficDialPercentage])).toEqual([
+      ['arn:aws:globalaccelerator::ACCOUNT:accelerator/ACCELERATOR-EU/listener/LISTENER-EU/endpoint-group/eu-west-1-GROUP', 100],
+      ['arn:aws:globalaccelerator::ACCOUNT:accelerator/ACCELERATOR-EU/listener/LISTENER-EU/endpoint-group/eu-central-1-GROUP', 100],
+      ['arn:aws:globalaccelerator::ACCOUNT:accelerator/ACCELERATOR-US/listener/LISTENER-US/endpoint-group/us-west-2-GROUP', 0],
+      ['arn:aws:globalaccelerator::ACCOUNT:accelerator/ACCELERATOR-US/listener/LISTENER-US/endpoint-group/us-east-1-GROUP', 100],
+    ]);
+  });
+});

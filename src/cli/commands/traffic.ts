@@ -1,7 +1,7 @@
 /**
  * @module `meridian traffic plan POLICY --drain REGION [--json] [--output aws-global-accelerator|route53]`:
  * whether a region can be drained and where its users would go, for people planning capacity
- * (cli.md). A refusal is a plan too (exit 0), except with --output, where there is no front-door
+ * (cli.md); a region of a residency zone only to the other regions of its zone. A refusal is a plan too (exit 0), except with --output, where there is no front-door
  * document to print (exit 1). The planning is planDrain (src/plan/headroom.ts) and the front-door
  * documents src/plan/front-door.ts; this file parses and formats.
  */
@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import { productionRegions, round } from '../../policy/model.ts';
+import { residencyZones } from '../../policy/residency.ts';
 import type { Policy } from '../../policy/schema.ts';
 import { globalAcceleratorInputs, route53Input, sharesAfterDrain } from '../../plan/front-door.ts';
 import { capacityOf, planDrain, type DrainPlan } from '../../plan/headroom.ts';
@@ -21,24 +22,32 @@ export type FrontDoor = (typeof FRONT_DOORS)[number];
 
 const percent = (share: number, digits = 2): string => `${round(share * 100, digits)}%`;
 
-/** The `traffic plan --json` document. */
-export function drainJson(plan: DrainPlan): { allowed: boolean; reason: string | null; shifts: Array<{ to: string; share: number }> } {
-  return { allowed: plan.allowed, reason: plan.reason, shifts: plan.shifts.map((s) => ({ to: s.to, share: s.share })) };
+/** The `traffic plan --json` document; for a region of a residency zone, also the zone it is drained within (`residency`). */
+export function drainJson(plan: DrainPlan, residency?: string): { allowed: boolean; reason: string | null; shifts: Array<{ to: string; share: number }>; residency?: string } {
+  return { allowed: plan.allowed, reason: plan.reason, shifts: plan.shifts.map((s) => ({ to: s.to, share: s.share })), ...(residency === undefined ? {} : { residency }) };
 }
 
-/** The plan as a person reads it: the verdict, then each production region before and after. */
+/**
+ * The plan as a person reads it: the verdict, then each production region before and after. With
+ * residency zones, a ZONE column, and the verdict says the users stay inside the drained region's zone.
+ */
 export function drainText(policy: Policy, region: string, plan: DrainPlan): string {
   if (!plan.allowed) return `refused: ${plan.reason ?? 'no reason given'}\n`;
   const drained = productionRegions(policy).find((r) => r.name === region)!;
   const after = sharesAfterDrain(policy, region, plan);
+  const zoned = residencyZones(policy).length > 0;
   const rows = productionRegions(policy).map((r) => {
     const capacity = capacityOf(r);
     const share = after[r.name] ?? 0;
-    return [r.name, percent(r.userShare ?? 0), percent(share), percent(capacity), capacity > 0 ? percent(share / capacity, 1) : '-'];
+    const row = [r.name, percent(r.userShare ?? 0), percent(share), percent(capacity), capacity > 0 ? percent(share / capacity, 1) : '-'];
+    return zoned ? [row[0]!, r.residency ?? '-', ...row.slice(1)] : row;
   });
+  const head = ['REGION', 'SHARE BEFORE', 'SHARE AFTER', 'CAPACITY', 'LOAD AFTER'];
+  const zone = drained.residency === undefined ? '' : `${drained.residency}, `;
+  const inside = drained.residency === undefined ? '' : `, its users stay inside ${drained.residency}`;
   return (
-    `draining ${region} (${percent(drained.userShare ?? 0)} of users): allowed\n` +
-    table(['REGION', 'SHARE BEFORE', 'SHARE AFTER', 'CAPACITY', 'LOAD AFTER'], rows) +
+    `draining ${region} (${zone}${percent(drained.userShare ?? 0)} of users): allowed${inside}\n` +
+    table(zoned ? [head[0]!, 'ZONE', ...head.slice(1)] : head, rows) +
     "shares and capacity in % of global users; load after in % of the region's capacity\n"
   );
 }
@@ -71,7 +80,7 @@ export function registerTraffic(program: Command, io: Io, done: (code: number) =
         }
         json(io, frontDoorJson(policy, opts.drain, plan, opts.output));
       } else if (opts.json) {
-        json(io, drainJson(plan));
+        json(io, drainJson(plan, productionRegions(policy).find((r) => r.name === opts.drain)?.residency));
       } else {
         io.out(drainText(policy, opts.drain, plan));
       }

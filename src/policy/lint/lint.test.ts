@@ -7,13 +7,14 @@ import { fleetPolicy } from '../testing.ts';
 import { countingRegionReads, policyWith, region, releaseWith, ring } from './test-helpers.ts';
 
 describe('lint', () => {
-  it('knows the thirteen rules of the lint table, in table order', () => {
+  it('knows the fourteen rules of the lint table, in table order', () => {
     expect(RULES.map((r) => r.id)).toEqual([
       'simultaneous-deploy',
       'canary-not-smallest',
       'canary-unmonitored',
       'canary-unrepresentative',
       'canary-bake-under-24h',
+      'zone-without-canary',
       'no-automated-rollback',
       'insufficient-headroom',
       'averaged-gate',

@@ -88,6 +88,8 @@ export interface RunningHaproxy {
   socket: string;
   /** `http://127.0.0.1:PORT`. */
   url: string;
+  /** The further frontends asked for, by name (`MERIDIAN_FRONTEND_<NAME>`): `http://127.0.0.1:PORT`. */
+  urls: Record<string, string>;
   /** What HAProxy printed so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
@@ -116,9 +118,10 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /**
  * Start `haproxy -f examples/haproxy/haproxy.cfg -db` with the stats socket in a fresh temporary
  * directory, the frontend on a free loopback port and the region servers' addresses; resolve once
- * the stats socket answers (HAProxy binds every listener before it serves any).
+ * the stats socket answers (HAProxy binds every listener before it serves any). `frontends` names
+ * further frontends the configuration binds (`MERIDIAN_FRONTEND_EU` for `EU`), each on a free port.
  */
-export async function startHaproxy(binary: string, regions: Record<string, string>, config = EXAMPLE_CONFIG): Promise<RunningHaproxy> {
+export async function startHaproxy(binary: string, regions: Record<string, string>, config = EXAMPLE_CONFIG, frontends: readonly string[] = []): Promise<RunningHaproxy> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const dir = mkdtempSync(join(tmpdir(), 'meridian-haproxy-'));
@@ -126,6 +129,12 @@ export async function startHaproxy(binary: string, regions: Record<string, strin
     const port = await freePort();
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', MERIDIAN_STATS_SOCKET: socket, MERIDIAN_FRONTEND: `127.0.0.1:${port}` };
     for (const [region, address] of Object.entries(regions)) env[regionVariable(region)] = address;
+    const urls: Record<string, string> = {};
+    for (const name of frontends) {
+      const p = await freePort();
+      env[`MERIDIAN_FRONTEND_${name}`] = `127.0.0.1:${p}`;
+      urls[name] = `http://127.0.0.1:${p}`;
+    }
     const child = spawn(binary, ['-f', config, '-db'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
@@ -135,6 +144,7 @@ export async function startHaproxy(binary: string, regions: Record<string, strin
     const running: RunningHaproxy = {
       socket,
       url: `http://127.0.0.1:${port}`,
+      urls,
       output: () => output,
       stop: async () => {
         await stopChild(child);

@@ -16,6 +16,7 @@ import { replicationDuringSchemaChange } from './replication-during-schema-chang
 import { rollbackNotUpstream } from './rollback-not-upstream.ts';
 import { simultaneousDeploy } from './simultaneous-deploy.ts';
 import { tierTiming } from './tier-timing.ts';
+import { zoneWithoutCanary } from './zone-without-canary.ts';
 
 export const RULES: readonly LintRule[] = [
   simultaneousDeploy,
@@ -23,6 +24,7 @@ export const RULES: readonly LintRule[] = [
   canaryUnmonitored,
   canaryUnrepresentative,
   canaryBakeUnder24h,
+  zoneWithoutCanary,
   noAutomatedRollback,
   insufficientHeadroom,
   averagedGate,

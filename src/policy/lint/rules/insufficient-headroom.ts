@@ -1,8 +1,9 @@
 /**
  * @module Lint rule insufficient-headroom (warning): a production region's capacity is under
  * traffic.minHeadroom, or losing any single production region would push the others past capacity
- * (planDrain refuses draining it while every production region serves). Linear in regions (n·log n
- * with refusals): the spare capacity is summed once, never once per region.
+ * (planDrain refuses draining it while every production region serves). Each residency zone is
+ * checked on its own: losing a region of a zone must be absorbable inside that zone. Linear in
+ * regions (n·log n with refusals): the spare capacity is summed once per zone, never once per region.
  */
 import { regionsThatCannotBeLost } from '../../../plan/headroom.ts';
 import type { Finding, LintRule } from '../types.ts';
@@ -35,7 +36,7 @@ export const insufficientHeadroom: LintRule = {
         rule: insufficientHeadroom.id,
         severity: insufficientHeadroom.severity,
         path: ['spec', 'regions', at.get(region) ?? -1, 'userShare'],
-        message: `losing ${region.name} would push the other regions past capacity: ${reason}`,
+        message: `losing ${region.name} would push the other ${region.residency === undefined ? '' : `${region.residency} `}regions past capacity: ${reason}`,
       });
     }
     return findings;
