@@ -214,7 +214,43 @@ export interface Store {
    * once; at most FAILED_VERSIONS_MAX keys (a page of releases). For lists of releases.
    */
   failedVersions(keys: ReadonlyArray<{ service: string; version: string }>): Promise<FailedVersionRecord[]>;
+  /**
+   * Keep a new dashboard session (sign-in through the identity provider). In the same transaction,
+   * every session expired by `rec.createdAt` is deleted, and so are the oldest sessions of the same
+   * issuer and subject beyond MAX_SESSIONS_PER_SUBJECT. An id hash already kept is a ConflictError;
+   * a record that breaks the limits of SessionRecord is a TypeError, and nothing is written.
+   */
+  createSession(rec: SessionRecord): Promise<void>;
+  /** The session whose id hashes to `idHash`, or null when there is none or it expired by `now`. */
+  getSession(idHash: string, now: number): Promise<SessionRecord | null>;
+  /** End a session (sign-out); false when there was none. */
+  deleteSession(idHash: string): Promise<boolean>;
+  /** Delete every session expired by `now` (expiresAt <= now); how many went. */
+  deleteExpiredSessions(now: number): Promise<number>;
   close(): Promise<void>;
+}
+
+/** The most sessions one person (issuer and subject) keeps at once; a new sign-in drops the oldest beyond. */
+export const MAX_SESSIONS_PER_SUBJECT = 20;
+
+/**
+ * A person signed in to the dashboard through the identity provider. The session id the cookie
+ * carries is never kept, only its SHA-256 (64 lowercase hex digits). Limits: issuer at most 500
+ * characters, subject 255, user and name 200, at most 500 groups of at most 200 characters each.
+ */
+export interface SessionRecord {
+  idHash: string;
+  /** The ID token's `iss` and `sub`: who the identity provider says signed in. */
+  issuer: string;
+  subject: string;
+  /** The user name approvers (`approvers: [alice]`) and the audit log know them by. */
+  user: string;
+  /** The display name (`name` claim), or null. */
+  name: string | null;
+  /** The groups the identity provider gave, as it spelled them (`group:NAME` approvers, roles). */
+  groups: string[];
+  createdAt: number;
+  expiresAt: number;
 }
 
 /** The most (service, version) keys one failedVersions call takes. */

@@ -11,6 +11,7 @@ import type { Auth } from './auth.ts';
 import { installErrorHandling } from './errors.ts';
 import type { ApiEnv } from './guard.ts';
 import { leaderGuard, type Leadership } from './leadership.ts';
+import type { SignIn } from './oidc/sign-in-routes.ts';
 import { ApiMetrics } from './metrics.ts';
 import { Refusals } from './refusals.ts';
 import { apiRoutes, type ApiRouteOptions } from './routes.ts';
@@ -29,6 +30,8 @@ export interface AppOptions {
   reload?: ApiRouteOptions['reload'];
   /** A release's notification delivery log (`GET /api/v1/releases/{id}/notifications`). */
   notifications?: ApiRouteOptions['notifications'];
+  /** Sign-in through the identity provider (oidc/sign-in-routes.ts); absent: bearer tokens only. */
+  signIn?: SignIn;
 }
 
 export function createApp(controller: ReleaseController, auth: Auth, opts: AppOptions = {}): Hono<ApiEnv> {
@@ -38,6 +41,15 @@ export function createApp(controller: ReleaseController, auth: Auth, opts: AppOp
   app.use('*', metrics.middleware);
   app.use('*', smallResponses());
   installErrorHandling(app, log, new Refusals(controller, metrics.registry, { log }));
+  // Dashboard sign-in through the identity provider: sessions for every route after it, and /auth/*
+  // (ahead of the leader's guard: any replica signs people in and out).
+  if (opts.signIn) {
+    app.use('*', opts.signIn.middleware);
+    app.route('/auth', opts.signIn.routes);
+  } else {
+    // The dashboard's script asks; tokens only: paste one.
+    app.get('/auth/session', (c) => c.json({ signedIn: false, signIn: null }, 200, { 'Cache-Control': 'no-store' }));
+  }
   if (opts.leadership) app.use('*', leaderGuard(auth, opts.leadership));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/metrics', async (c) => c.text(await metrics.scrape(), 200, { 'Content-Type': metrics.registry.contentType }));

@@ -4,12 +4,15 @@
  * it changes, so tokens created or removed while `serve` runs count without a restart. A token
  * limited to services (`services` in the file) gives an Actor with those services; one without
  * gives an Actor without the field (every service). Deciding what that allows is the controller's
- * job, not this file's. No HTTP framework here.
+ * job, not this file's. `withSessions` adds the dashboard's sessions: a request without a bearer
+ * token is the person its session cookie signed in (request-actor.ts), when it has one. No HTTP
+ * framework here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Actor, Role } from '../runtime/controller-types.ts';
+import { sessionSignIn } from './request-actor.ts';
 import { readTokensFile, type TokenEntry } from './tokens.ts';
 
 export interface Auth {
@@ -28,7 +31,7 @@ const MAX_HEADER = 512;
 
 /** A copy of an actor, lists included, so a caller cannot change who a token belongs to. */
 function copyActor(a: Actor): Actor {
-  return { ...a, groups: [...a.groups], ...(a.services ? { services: [...a.services] } : {}) };
+  return { ...a, groups: [...a.groups], ...(a.services ? { services: [...a.services] } : {}), ...(a.idp ? { idp: { ...a.idp } } : {}) };
 }
 
 export function createAuth(entries: readonly TokenEntry[]): Auth {
@@ -53,6 +56,22 @@ export function createAuth(entries: readonly TokenEntry[]): Auth {
       const digest = createHash('sha256').update(m[1]!, 'utf8').digest();
       const found = known.get(digest.toString('hex'));
       return found && timingSafeEqual(digest, found.digest) ? copyActor(found.actor) : null;
+    },
+  };
+}
+
+/**
+ * `inner` (bearer tokens), and for a request that sends no Authorization header, the person its
+ * session cookie signed in. A bearer token always wins: a request that sends one is judged by it
+ * alone, cookie or not.
+ */
+export function withSessions<A extends Auth>(inner: A): A {
+  return {
+    ...inner,
+    authenticate(header: string | undefined) {
+      if (header !== undefined) return inner.authenticate(header);
+      const actor = sessionSignIn()?.actor;
+      return actor ? copyActor(actor) : null;
     },
   };
 }

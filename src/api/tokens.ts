@@ -15,6 +15,7 @@
  *
  * The file is written with mode 0600 (replaced atomically, so a reader never sees half a file). Two
  * `token create` runs at the same moment may lose one entry; tokens are created by hand, rarely.
+ * `token revoke` removes an entry the same way (revokeToken): revoking is leaving the file.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -147,7 +148,31 @@ export function readTokensFile(file: string, opts: { missingOk?: boolean } = {})
 
 /** Add an entry to the tokens file (created if missing), leaving it with mode 0600. */
 export function appendToken(file: string, entry: TokenEntry): void {
-  const tokens = [...readTokensFile(file, { missingOk: true }), entry];
+  writeTokens(file, [...readTokensFile(file, { missingOk: true }), entry]);
+}
+
+/** How `token list` and `token revoke` name a token: the first 12 hex digits of its hash (which tell nothing of the token). */
+export function tokenId(entry: Pick<TokenEntry, 'hash'>): string {
+  return entry.hash.slice(0, 12);
+}
+
+/**
+ * Revoke a token: its entry leaves the file (replaced atomically, mode 0600), so a running `serve`,
+ * which follows the file, refuses it from the next request on. `id` is what `token list` shows (12
+ * hex digits); the entry removed is returned. A UsageError when no entry, or more than one, has it.
+ */
+export function revokeToken(file: string, id: string): TokenEntry {
+  if (!/^[0-9a-f]{12}$/.test(id)) throw new UsageError(`"${id.slice(0, 40)}" is not a token id (12 lowercase hex digits, as meridian token list shows)`);
+  const tokens = readTokensFile(file);
+  const found = tokens.filter((e) => tokenId(e) === id);
+  if (found.length === 0) throw new UsageError(`${file}: no token has the id ${id} (meridian token list --tokens ${file} shows them)`);
+  if (found.length > 1) throw new UsageError(`${file}: ${found.length} tokens have the id ${id}; remove the one you mean from the file by hand`);
+  writeTokens(file, tokens.filter((e) => tokenId(e) !== id));
+  return found[0]!;
+}
+
+/** Replace the tokens file with `tokens`, atomically, mode 0600. */
+function writeTokens(file: string, tokens: readonly TokenEntry[]): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, `${JSON.stringify({ tokens }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });

@@ -21,6 +21,8 @@ export interface Actor {
   role: Role;
   /** The services an operator's writes are limited to (`token create --services`); absent: every service. */
   services?: string[];
+  /** Signed in through the identity provider: its issuer and subject (`iss`, `sub`), and the display name (`name` claim) when it gave one. */
+  idp?: { issuer: string; subject: string; name: string | null };
 }
 
 export interface StartRequest {

@@ -206,3 +206,19 @@ describe('the progress deadline under scaled time', () => {
     expect(failed).toMatchObject({ ring: 'ring-1', detail: 'not synced and healthy 30m after deploy: Progressing; downstream rings will not be deployed' });
   });
 });
+
+describe('the audit log of a person signed in through the identity provider', () => {
+  it('names the user and who the provider says they are, on every entry of theirs', async () => {
+    const { controller, store, advance } = setup();
+    const idp = { issuer: 'https://idp.example.com/realms/acme', subject: '248289761001', name: 'Olga Ivanova' };
+    const { id } = await controller.start({ version: 'v2' }, { ...operator, idp });
+    await advance(5 * HOUR);
+    await controller.approve(id, 'ring-3', { ...approver, idp: { ...idp, subject: '1002', name: null } });
+    await expect(controller.approve(id, 'ring-3', { ...admin, idp: { ...idp, subject: '7', name: 'Root' } })).rejects.toThrow(ForbiddenError);
+    expect((await store.audit()).map((a) => `${a.actor} ${a.action} ${a.outcome}`)).toEqual([
+      'olga (Olga Ivanova, subject 248289761001 at https://idp.example.com/realms/acme) release.start ok',
+      'bob (subject 1002 at https://idp.example.com/realms/acme) release.approve ring-3 ok',
+      'root (Root, subject 7 at https://idp.example.com/realms/acme) release.approve ring-3 refused',
+    ]);
+  });
+});

@@ -150,7 +150,7 @@ export class Controller implements ReleaseController {
     const added = after.filter((s) => !before.includes(s));
     const removed = before.filter((s) => !after.includes(s));
     const detail = `${after.length} service(s)${added.length ? `; added ${added.join(', ')}` : ''}${removed.length ? `; removed ${removed.join(', ')}` : ''}`;
-    await this.#audit(actor.user, 'config.reload', 'config', 'ok', detail);
+    await this.#audit(auditActor(actor), 'config.reload', 'config', 'ok', detail);
     this.#wakeWaiting();
   }
 
@@ -259,7 +259,7 @@ export class Controller implements ReleaseController {
       },
     };
     const decision = decide(null, input, policy);
-    const audit = { at: now, actor: actor.user, action: 'release.start', target: id, outcome: 'ok' as const, detail: forced ? forcedDetail(service, req.version, forced) : `${service} ${req.version}` };
+    const audit = { at: now, actor: auditActor(actor), action: 'release.start', target: id, outcome: 'ok' as const, detail: forced ? forcedDetail(service, req.version, forced) : `${service} ${req.version}` };
     try {
       // The release, its first input (with the forced start, which the engine does not read) and the audit entry of its start: one transaction.
       await this.#store.createRelease({ id, service, version: req.version, createdAt: now, request: req, first: { input: forced ? { ...input, forced } : input, phase: decision.state.phase }, audit });
@@ -293,7 +293,7 @@ export class Controller implements ReleaseController {
 
   /** Record a refusal in the audit log and hand back the error to throw. */
   async #refused<E extends Error>(actor: Actor, action: string, target: string, e: E): Promise<E> {
-    await this.#audit(actor.user, action, target, 'refused', e.message);
+    await this.#audit(auditActor(actor), action, target, 'refused', e.message);
     return markAudited(e);
   }
 
@@ -373,7 +373,7 @@ export class Controller implements ReleaseController {
     }
     const now = this.#clock.now();
     const freeze: FreezeRecord = { id: `frz-${randomUUID().slice(0, 8)}`, reason: parsed.data.reason.trim(), regions, services, startedAt: now, startedBy: actor.user, endedAt: null, endedBy: null };
-    await this.#store.createFreeze(freeze, { at: now, actor: actor.user, action: 'freeze.start', target: freeze.id, outcome: 'ok', detail: describeFreeze(freeze) });
+    await this.#store.createFreeze(freeze, { at: now, actor: auditActor(actor), action: 'freeze.start', target: freeze.id, outcome: 'ok', detail: describeFreeze(freeze) });
     this.#admission.setFreezes([...this.#admission.freezes(), freeze]);
     this.#publishFleet({ at: new Date(now).toISOString(), type: 'freeze.started', detail: describeFreeze(freeze) });
     return { id: freeze.id };
@@ -386,7 +386,7 @@ export class Controller implements ReleaseController {
       throw await this.#refused(actor, 'freeze.end', id, new ForbiddenError(`${actor.user} may change only ${listSome(actor.services)}; freeze ${id} holds ${freeze.services.length === 0 ? 'every service' : listSome(freeze.services)}`));
     }
     const now = this.#clock.now();
-    const ended = await this.#store.endFreeze(id, now, actor.user, { at: now, actor: actor.user, action: 'freeze.end', target: id, outcome: 'ok', detail: describeFreeze(freeze) });
+    const ended = await this.#store.endFreeze(id, now, actor.user, { at: now, actor: auditActor(actor), action: 'freeze.end', target: id, outcome: 'ok', detail: describeFreeze(freeze) });
     if (!ended) throw await this.#refused(actor, 'freeze.end', id, new NotFoundError(`freeze "${id}" is not in force (it ended meanwhile)`));
     this.#admission.setFreezes(this.#admission.freezes().filter((f) => f.id !== id));
     this.#publishFleet({ at: new Date(now).toISOString(), type: 'freeze.ended', detail: `${id}: ${describeFreeze(freeze)}` });
@@ -565,7 +565,7 @@ export class Controller implements ReleaseController {
       refusal = await this.#apply(live, input);
     });
     if (refusal !== undefined) throw await this.#refused(actor, action, live.id, refusalError(refusal));
-    await this.#audit(actor.user, action, live.id, 'ok', '');
+    await this.#audit(auditActor(actor), action, live.id, 'ok', '');
   }
 
   /** Decide, record, tell subscribers, then queue the effects. Returns the refusal, if any. */
@@ -700,6 +700,17 @@ export class Controller implements ReleaseController {
     const [a, b, c, d] = [actor, action, target, detail].map(scrubCredentials) as [string, string, string, string];
     await this.#store.appendAudit({ at: this.#clock.now(), actor: a, action: b, target: c, outcome, detail: d });
   }
+}
+
+/**
+ * Who the audit log says acted: the user name, and for a person signed in through the identity
+ * provider also who the provider says they are (`alice (Alice Smith, subject 2482 at https://idp.example.com)`).
+ */
+export function auditActor(actor: Actor): string {
+  if (!actor.idp) return actor.user;
+  const { name, subject, issuer } = actor.idp;
+  // Claims were checked at sign-in; what looks like a credential still never reaches the log.
+  return scrubCredentials(`${actor.user} (${name ? `${name}, ` : ''}subject ${subject} at ${issuer})`);
 }
 
 /** Deploys, rollbacks and hooks happen once per release and ring (or step). */

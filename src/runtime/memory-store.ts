@@ -11,9 +11,10 @@
  * time to what it computes rather than what it copies.
  */
 import { AdapterError, ConflictError, NotFoundError } from '../errors.ts';
-import { FAILED_VERSIONS_MAX, type AuditEntry, type FailedVersionRecord, type FreezeRecord, type NewAuditEntry, type NewRelease, type ReleaseListQuery, type ReleaseRecord, type Store } from '../ports.ts';
+import { FAILED_VERSIONS_MAX, MAX_SESSIONS_PER_SUBJECT, type SessionRecord, type AuditEntry, type FailedVersionRecord, type FreezeRecord, type NewAuditEntry, type NewRelease, type ReleaseListQuery, type ReleaseRecord, type Store } from '../ports.ts';
 import { isFinished } from '../engine/actions.ts';
 import { sealAuditEntry } from './audit-chain.ts';
+import { checkSession, copySession, newestSessionFirst } from './session-records.ts';
 
 /** The phase of a release created but not yet given its first input. */
 export const INITIAL_PHASE = 'running';
@@ -184,6 +185,8 @@ export class MemoryStore implements Store {
   readonly #freezes = new Map<string, FreezeRecord>();
   /** Failures per (service, version), newest first. */
   readonly #failed = new Map<string, FailedVersionRecord[]>();
+  /** Dashboard sessions by the hash of their id. */
+  readonly #sessions = new Map<string, SessionRecord>();
   #closed = false;
 
   #live(): void {
@@ -368,6 +371,38 @@ export class MemoryStore implements Store {
       if (newest) out.push({ ...newest });
     }
     return out;
+  }
+
+  async createSession(rec: SessionRecord): Promise<void> {
+    this.#live();
+    checkSession(rec);
+    if (this.#sessions.has(rec.idHash)) throw new ConflictError('a session with this id already exists');
+    for (const [hash, kept] of this.#sessions) if (kept.expiresAt <= rec.createdAt) this.#sessions.delete(hash);
+    this.#sessions.set(rec.idHash, copySession(rec));
+    const mine = [...this.#sessions.values()].filter((k) => k.issuer === rec.issuer && k.subject === rec.subject).sort(newestSessionFirst);
+    for (const old of mine.slice(MAX_SESSIONS_PER_SUBJECT)) this.#sessions.delete(old.idHash);
+  }
+
+  async getSession(idHash: string, now: number): Promise<SessionRecord | null> {
+    this.#live();
+    const kept = this.#sessions.get(idHash);
+    return kept && kept.expiresAt > now ? copySession(kept) : null;
+  }
+
+  async deleteSession(idHash: string): Promise<boolean> {
+    this.#live();
+    return this.#sessions.delete(idHash);
+  }
+
+  async deleteExpiredSessions(now: number): Promise<number> {
+    this.#live();
+    let n = 0;
+    for (const [hash, kept] of this.#sessions) {
+      if (kept.expiresAt > now) continue;
+      this.#sessions.delete(hash);
+      n++;
+    }
+    return n;
   }
 
   async close(): Promise<void> {

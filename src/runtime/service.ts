@@ -10,7 +10,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
 import { clockRoutes } from '../api/clock.ts';
-import { tokensFileAuth } from '../api/auth.ts';
+import { tokensFileAuth, withSessions } from '../api/auth.ts';
+import { discover, startSignIn, type OidcSetup } from '../api/oidc/index.ts';
 import { answerClientErrors } from '../api/client-errors.ts';
 import { dashboardRoutes } from '../api/dashboard/index.ts';
 import { join } from 'node:path';
@@ -72,6 +73,10 @@ export interface ServiceOptions {
   publicUrl?: string;
   /** The clock notification retries wait on; default the wall clock, whatever the time scale (receivers are real). */
   notifierClock?: Clock & Timers;
+  /** Dashboard sign-in through an OpenID Connect provider (serve --oidc-issuer ...); absent: tokens only. */
+  oidc?: OidcSetup;
+  /** The wall clock dashboard sessions expire by (tests); default Date.now. */
+  sessionClock?: () => number;
 }
 
 export interface RunningService {
@@ -141,7 +146,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     return scenario;
   };
   for (const s of config.services) scenarioFor(s);
-  const auth = tokensFileAuth(opts.tokensFile, { log: opts.log });
+  const auth = withSessions(tokensFileAuth(opts.tokensFile, { log: opts.log }));
+  // A wrong issuer or client stops the start here, before the store is opened.
+  const provider = opts.oidc ? await discover(opts.oidc).catch((e: unknown) => {
+    auth.close();
+    throw e;
+  }) : null;
   const tokens = auth.tokens();
   const opened = await openStore(opts.store);
   const store = opened.store;
@@ -283,7 +293,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   };
   // Defined below, once everything it reloads exists.
   let reload: RunningService['reload'] = () => Promise.reject(new ConflictError('the server is still starting'));
-  const app = createApp(replica, auth, { log: opts.log, leadership, reload: (actor) => reload(actor), notifications: (id, query) => notifier.page(id, query) });
+  const signIn = provider && opts.oidc ? startSignIn(provider, opts.oidc, {
+    store, publicUrl: () => opts.publicUrl ?? url, log: opts.log, ...(opts.sessionClock ? { now: opts.sessionClock } : {}),
+    audit: async (entry) => {
+      await store.appendAudit({ at: (term ? term.clock : readerClock()).now(), outcome: 'ok', ...entry });
+    },
+  }) : null;
+  const app = createApp(replica, auth, { log: opts.log, leadership, reload: (actor) => reload(actor), notifications: (id, query) => notifier.page(id, query), ...(signIn ? { signIn: signIn.signIn } : {}) });
   app.route('/', dashboardRoutes(replica, auth, { now: () => (term ? term.clock : readerClock()).now(), timeScale: opts.timeScale, notifications: (id) => notifier.entries(id) }));
   app.route('/api/v1', clockRoutes(auth, { now: () => (term ? term.clock : readerClock()).now(), timeScale: opts.timeScale }));
 
@@ -296,6 +312,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       s.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'EADDRINUSE' ? new UsageError(`--port ${opts.port}: the port is already in use on ${opts.host}`) : e));
     });
   } catch (e) {
+    signIn?.close();
     notifier.close();
     await replica.close();
     await term?.controller.close();
@@ -315,6 +332,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     `  store: ${opened.description}${term?.resumed ? `, ${term.resumed} release(s) resumed` : ''}`,
     ...(leaderLine ? [`  ${leaderLine}`] : []),
     `  tokens: ${tokens.length} in ${opts.tokensFile}${tokens.length === 0 ? ' (create one: meridian token create --user NAME --role operator)' : ''}`,
+    ...(signIn ? [`  ${signIn.describe()}`] : []),
     ...notificationLines(config, opts.publicUrl ?? url),
     ...(clockNotice ? [`  ${clockNotice}`] : []),
   ];
@@ -380,6 +398,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       if (closed) return;
       closed = true;
       if (timer) clearInterval(timer);
+      signIn?.close();
       notifier.close();
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((r) => server.close(() => r()));

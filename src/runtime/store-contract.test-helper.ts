@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { FailedVersionRecord, FreezeRecord, NewAuditEntry, ReleaseRecord, Store } from '../ports.ts';
 import { GENESIS, auditHash, verifyAuditChain } from './audit-chain.ts';
+import { sessionContract } from './session-contract.test-helper.ts';
 
 export interface StoreContractOptions {
   /**
@@ -680,6 +681,8 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
         expect(await s.regionVersions('billing')).toEqual({ 'eu-west-1': 'v7' });
       });
     });
+
+    sessionContract(fresh, options.reopen ? reopen : undefined);
 
     describe('closing', () => {
       it('refuses work once closed, and closing twice is harmless', async () => {

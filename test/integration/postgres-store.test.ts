@@ -73,7 +73,7 @@ describePostgres('PostgreSQL', () => {
       const schema = freshSchema();
       const store = await PostgresStore.open(cluster.url, { schema });
       await store.close();
-      expect(await tables(schema)).toEqual(['audit', 'effects', 'failed_versions', 'freezes', 'inputs', 'leader', 'region_versions', 'releases', 'schema_migrations', 'snapshots']);
+      expect(await tables(schema)).toEqual(['audit', 'effects', 'failed_versions', 'freezes', 'inputs', 'leader', 'region_versions', 'releases', 'schema_migrations', 'sessions', 'snapshots']);
       const applied = await withRaw(schema, async (c) => (await c.query('SELECT version, name FROM schema_migrations ORDER BY version')).rows);
       expect(applied).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
     });

@@ -134,6 +134,28 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'dashboard sessions',
+    up: `
+      -- People signed in to the dashboard through the identity provider. The cookie's session id
+      -- is never kept, only its SHA-256. Expired rows are deleted on every sign-in and every 10
+      -- minutes (deleteExpiredSessions); the second index finds a person's sessions, of which a new
+      -- sign-in keeps the newest 20.
+      CREATE TABLE sessions (
+        id_hash text PRIMARY KEY CHECK (char_length(id_hash) = 64),
+        issuer text NOT NULL,
+        subject text NOT NULL,
+        user_name text NOT NULL,
+        name text,
+        groups text[] NOT NULL,
+        created_at double precision NOT NULL,
+        expires_at double precision NOT NULL CHECK (expires_at > created_at)
+      );
+      CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+      CREATE INDEX sessions_of_subject ON sessions (issuer, subject, created_at DESC, id_hash COLLATE "C" DESC);
+    `,
+  },
 ];
 
 /** The schema version this code writes and reads. */

@@ -13,7 +13,8 @@
  */
 import pg from 'pg';
 import { AdapterError, ConflictError } from '../../errors.ts';
-import type { AuditEntry, FailedVersionRecord, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQuery, ReleaseRecord, Store } from '../../ports.ts';
+import { MAX_SESSIONS_PER_SUBJECT, type AuditEntry, type FailedVersionRecord, type FreezeRecord, type NewAuditEntry, type NewRelease, type ReleaseListQuery, type ReleaseRecord, type SessionRecord, type Store } from '../../ports.ts';
+import { checkSession } from '../../runtime/session-records.ts';
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
 import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
 import {
@@ -82,6 +83,24 @@ interface FailedRow {
 const FAILED_COLUMNS = 'service, version, release_id, at, reason';
 
 const toFailed = (r: FailedRow): FailedVersionRecord => ({ service: r.service, version: r.version, releaseId: r.release_id, at: Number(r.at), reason: r.reason });
+
+/** A dashboard session as the sessions table keeps it. */
+interface SessionRow {
+  id_hash: string;
+  issuer: string;
+  subject: string;
+  user_name: string;
+  name: string | null;
+  groups: string[];
+  created_at: number;
+  expires_at: number;
+}
+
+const SESSION_COLUMNS = 'id_hash, issuer, subject, user_name, name, groups, created_at, expires_at';
+
+const toSession = (r: SessionRow): SessionRecord => ({
+  idHash: r.id_hash, issuer: r.issuer, subject: r.subject, user: r.user_name, name: r.name, groups: [...r.groups], createdAt: Number(r.created_at), expiresAt: Number(r.expires_at),
+});
 
 /**
  * The SQL of one page of releases and its parameters, for a checked query. Newest first by
@@ -382,6 +401,37 @@ export class PostgresStore implements Store {
     );
     const newest = new Map(rows.map((r) => [failedKey(r.service, r.version), toFailed(r)]));
     return wanted.flatMap((k) => newest.get(failedKey(k.service, k.version)) ?? []);
+  }
+
+  async createSession(rec: SessionRecord): Promise<void> {
+    checkSession(rec);
+    // The primary key decides against every other replica; the clean-up goes in the same transaction.
+    await this.#tx(async (c) => {
+      const inserted = await c.query(
+        `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8) ON CONFLICT (id_hash) DO NOTHING RETURNING id_hash`,
+        [rec.idHash, rec.issuer, rec.subject, rec.user, rec.name, rec.groups, rec.createdAt, rec.expiresAt],
+      );
+      if (inserted.rows.length !== 1) throw new ConflictError('a session with this id already exists');
+      await c.query('DELETE FROM sessions WHERE expires_at <= $1', [rec.createdAt]);
+      await c.query(
+        `DELETE FROM sessions WHERE issuer = $1 AND subject = $2 AND id_hash NOT IN (
+           SELECT id_hash FROM sessions WHERE issuer = $1 AND subject = $2 ORDER BY created_at DESC, id_hash COLLATE "C" DESC LIMIT $3)`,
+        [rec.issuer, rec.subject, MAX_SESSIONS_PER_SUBJECT],
+      );
+    });
+  }
+
+  async getSession(idHash: string, now: number): Promise<SessionRecord | null> {
+    const [row] = await this.#query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id_hash = $1 AND expires_at > $2`, [idHash, now]);
+    return row ? toSession(row) : null;
+  }
+
+  async deleteSession(idHash: string): Promise<boolean> {
+    return (await this.#query('DELETE FROM sessions WHERE id_hash = $1 RETURNING id_hash', [idHash])).length > 0;
+  }
+
+  async deleteExpiredSessions(now: number): Promise<number> {
+    return (await this.#query('DELETE FROM sessions WHERE expires_at <= $1 RETURNING id_hash', [now])).length;
   }
 
   /** Idempotent: waits for queries in flight, then closes every connection. */

@@ -113,6 +113,28 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'dashboard sessions',
+    up: `
+      -- People signed in to the dashboard through the identity provider. The cookie's session id
+      -- is never kept, only its SHA-256. Expired rows are deleted on every sign-in and every 10
+      -- minutes (deleteExpiredSessions); the second index finds a person's sessions, of which a new
+      -- sign-in keeps the newest 20.
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY NOT NULL CHECK (length(id_hash) = 64),
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        name TEXT,
+        groups TEXT NOT NULL CHECK (json_valid(groups) AND json_type(groups) = 'array'),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL CHECK (expires_at > created_at)
+      ) WITHOUT ROWID;
+      CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+      CREATE INDEX sessions_of_subject ON sessions (issuer, subject, created_at DESC, id_hash DESC);
+    `,
+  },
 ];
 
 /** The schema version this code writes and reads. */

@@ -61,7 +61,7 @@ describe('SqliteStore migrations', () => {
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
     await store.close();
-    expect(tables(file)).toEqual(['audit', 'effects', 'failed_versions', 'freezes', 'inputs', 'region_versions', 'releases', 'snapshots']);
+    expect(tables(file)).toEqual(['audit', 'effects', 'failed_versions', 'freezes', 'inputs', 'region_versions', 'releases', 'sessions', 'snapshots']);
   });
 
   it('brings a version 2 database to the latest with its releases kept, and records failed versions there', async () => {

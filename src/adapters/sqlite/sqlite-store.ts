@@ -9,7 +9,8 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { AdapterError, ConflictError, MeridianError } from '../../errors.ts';
-import type { AuditEntry, FailedVersionRecord, FreezeRecord, NewAuditEntry, NewRelease, ReleaseListQuery, ReleaseRecord, Store } from '../../ports.ts';
+import { MAX_SESSIONS_PER_SUBJECT, type AuditEntry, type FailedVersionRecord, type FreezeRecord, type NewAuditEntry, type NewRelease, type ReleaseListQuery, type ReleaseRecord, type SessionRecord, type Store } from '../../ports.ts';
+import { checkSession } from '../../runtime/session-records.ts';
 import { sealAuditEntry } from '../../runtime/audit-chain.ts';
 import { FINISHED_SQL, RELEASE_COLUMNS, toAudit, toRecord, type AuditRow, type ReleaseRow } from '../sql-rows.ts';
 import {
@@ -81,6 +82,24 @@ interface FailedRow {
 const FAILED_COLUMNS = 'service, version, release_id, at, reason';
 
 const toFailed = (r: FailedRow): FailedVersionRecord => ({ service: r.service, version: r.version, releaseId: r.release_id, at: r.at, reason: r.reason });
+
+/** A dashboard session as the sessions table keeps it (groups as a JSON array). */
+interface SessionRow {
+  id_hash: string;
+  issuer: string;
+  subject: string;
+  user_name: string;
+  name: string | null;
+  groups: string;
+  created_at: number;
+  expires_at: number;
+}
+
+const SESSION_COLUMNS = 'id_hash, issuer, subject, user_name, name, groups, created_at, expires_at';
+
+const toSession = (r: SessionRow): SessionRecord => ({
+  idHash: r.id_hash, issuer: r.issuer, subject: r.subject, user: r.user_name, name: r.name, groups: JSON.parse(r.groups) as string[], createdAt: r.created_at, expiresAt: r.expires_at,
+});
 
 /**
  * The SQL of one page of releases and its parameters, for a checked query. Newest first by
@@ -383,6 +402,31 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async createSession(rec: SessionRecord): Promise<void> {
+    checkSession(rec);
+    const s = this.#stmt;
+    const create = this.#db.transaction(() => {
+      if (s.sessionExists.get(rec.idHash)) throw new ConflictError('a session with this id already exists');
+      s.deleteExpiredSessions.run(rec.createdAt);
+      s.insertSession.run(rec.idHash, rec.issuer, rec.subject, rec.user, rec.name, JSON.stringify(rec.groups), rec.createdAt, rec.expiresAt);
+      s.dropOldSessions.run(rec.issuer, rec.subject, rec.issuer, rec.subject, MAX_SESSIONS_PER_SUBJECT);
+    });
+    this.#run(() => create.immediate());
+  }
+
+  async getSession(idHash: string, now: number): Promise<SessionRecord | null> {
+    const row = this.#run(() => this.#stmt.sessionByHash.get(idHash, now) as SessionRow | undefined);
+    return row ? toSession(row) : null;
+  }
+
+  async deleteSession(idHash: string): Promise<boolean> {
+    return this.#run(() => this.#stmt.deleteSession.run(idHash).changes > 0);
+  }
+
+  async deleteExpiredSessions(now: number): Promise<number> {
+    return this.#run(() => this.#stmt.deleteExpiredSessions.run(now).changes);
+  }
+
   /** Idempotent. In WAL mode the last connection to close checkpoints and removes the -wal file. */
   async close(): Promise<void> {
     // Appends still waiting for their commit are written (or refused) first.
@@ -421,6 +465,15 @@ function prepare(db: Database.Database) {
     endFreeze: db.prepare('UPDATE freezes SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL'),
     activeFreezes: db.prepare(`SELECT ${FREEZE_COLUMNS} FROM freezes WHERE ended_at IS NULL ORDER BY started_at, id`),
     insertFailed: db.prepare(`INSERT INTO failed_versions (${FAILED_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (service, version, release_id) DO NOTHING`),
+    sessionExists: db.prepare('SELECT 1 FROM sessions WHERE id_hash = ?'),
+    insertSession: db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    sessionByHash: db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id_hash = ? AND expires_at > ?`),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
+    deleteExpiredSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
+    // The person's sessions past the newest N, found on their index.
+    dropOldSessions: db.prepare(
+      'DELETE FROM sessions WHERE issuer = ? AND subject = ? AND id_hash NOT IN (SELECT id_hash FROM sessions WHERE issuer = ? AND subject = ? ORDER BY created_at DESC, id_hash DESC LIMIT ?)',
+    ),
     newestFailed: db.prepare(`SELECT ${FAILED_COLUMNS} FROM failed_versions WHERE service = ? AND version = ? ORDER BY at DESC, release_id DESC LIMIT 1`),
   };
 }

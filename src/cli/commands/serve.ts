@@ -16,6 +16,7 @@ import { storeUrlProblem } from '../../runtime/open-store.ts';
 import { startService, type RunningService } from '../../runtime/service.ts';
 import { EXIT } from '../exit-codes.ts';
 import { readInput, type Io } from '../io.ts';
+import { oidcSetup, SECRET_VARIABLE, type OidcFlags } from './serve-oidc.ts';
 
 function positive(flag: string, value: string, max: number): number {
   const n = Number(value);
@@ -83,7 +84,11 @@ export function registerServe(program: Command, io: Io, done: (code: number) => 
     .option('--scenario <file>', 'how the simulated fleet behaves (default: no faults)')
     .option('--work-dir <dir>', 'where GitOps delivery keeps its working clone', '.meridian')
     .option('--public-url <url>', 'where people open the dashboard, for the links notifications carry (default http://HOST:PORT)')
-    .action(async (opts: { policy?: string; config?: string; db: string; postgres?: string; port: string; host: string; tokens: string; timeScale: string; scenario?: string; workDir: string; publicUrl?: string }, cmd: Command) => {
+    .option('--oidc-issuer <url>', 'sign people in to the dashboard through this OpenID Connect provider')
+    .option('--oidc-client-id <id>', 'the client registered there for Meridian (redirect URI: PUBLIC_URL/auth/callback)')
+    .option('--oidc-client-secret-file <file>', `the client's secret, read from a file (or set ${SECRET_VARIABLE})`)
+    .option('--oidc-roles <file>', 'which groups of the provider get which role (YAML; see the README)')
+    .action(async (opts: { policy?: string; config?: string; db: string; postgres?: string; port: string; host: string; tokens: string; timeScale: string; scenario?: string; workDir: string; publicUrl?: string } & OidcFlags, cmd: Command) => {
       if (opts.postgres !== undefined && cmd.getOptionValueSource('db') === 'cli') throw new UsageError('--db and --postgres: give one store, not both');
       const urlProblem = opts.postgres === undefined ? null : storeUrlProblem(opts.postgres);
       if (urlProblem) throw new UsageError(`--postgres: ${urlProblem}`);
@@ -93,12 +98,14 @@ export function registerServe(program: Command, io: Io, done: (code: number) => 
       const timeScale = positive('--time-scale', opts.timeScale, 100_000);
       const publicUrl = opts.publicUrl === undefined ? undefined : publicUrlFlag(opts.publicUrl);
       const policy = opts.policy ? { text: readInput(opts.policy), file: opts.policy } : undefined;
+      const oidc = oidcSetup(opts, io.env);
       // Every ${NAME} a notification sink refers to must be set, at start and at every reload.
       if (policy) requireSinkVariables(singlePolicyConfig(policy.text, policy.file), process.env);
       const running = await startService({
         ...(policy ? { policy } : {}),
         ...(configDir !== undefined ? { config: () => requireSinkVariables(readConfigSources(configDir), process.env) } : {}),
         ...(publicUrl ? { publicUrl } : {}),
+        ...(oidc ? { oidc } : {}),
         ...(opts.scenario ? { scenario: { text: readInput(opts.scenario), file: opts.scenario } } : {}),
         store: opts.postgres !== undefined ? { kind: 'postgres', url: opts.postgres } : { kind: 'sqlite', file: opts.db },
         port, host: opts.host, tokensFile: opts.tokens, workDir: join(opts.workDir), timeScale,

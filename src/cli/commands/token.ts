@@ -3,12 +3,17 @@
  * [--services a,b] [--tokens FILE]`: add a caller to the tokens file `serve` reads. The token is
  * printed once, on stdout; the file keeps only its hash. `--services` limits an operator's (or an
  * admin's) writes to releases of those services; without it the token covers every service.
+ * `meridian token list [--tokens FILE] [--json]` shows every token (by id: the first 12 hex digits
+ * of its hash) and `meridian token revoke ID [--tokens FILE]` removes one, which a running `serve`
+ * refuses from its next request on. Tokens are for machines (CLI, CI, scripts); people sign in to
+ * the dashboard through the identity provider (serve --oidc-issuer).
  */
 import type { Command } from 'commander';
-import { appendToken, DEFAULT_TOKENS_FILE, hashToken, MAX_TOKEN_SERVICES, newToken, ROLES, SERVICE_NAME, SERVICE_NAME_RULE } from '../../api/tokens.ts';
+import { appendToken, DEFAULT_TOKENS_FILE, hashToken, MAX_TOKEN_SERVICES, newToken, readTokensFile, revokeToken, ROLES, SERVICE_NAME, SERVICE_NAME_RULE, tokenId } from '../../api/tokens.ts';
 import { UsageError } from '../../errors.ts';
 import type { Role } from '../../runtime/controller-types.ts';
 import { EXIT } from '../exit-codes.ts';
+import { table } from '../format/table.ts';
 import { json, type Io } from '../io.ts';
 
 interface Options {
@@ -61,6 +66,35 @@ export function registerToken(program: Command, io: Io, done: (code: number) => 
       else io.out(`${secret}\n`);
       const about = [role, ...(groups.length ? [`groups ${groups.join(', ')}`] : []), ...(services ? [`services ${services.join(', ')}`] : [])].join('; ');
       io.err(`created a token for ${user} (${about}) in ${opts.tokens}; it cannot be shown again, so keep it now\n`);
+      done(EXIT.ok);
+    });
+
+  token
+    .command('list')
+    .description('list the tokens of the tokens file: id, user, role, groups, services, when made (never the token)')
+    .option('--tokens <file>', 'the tokens file', DEFAULT_TOKENS_FILE)
+    .option('--json', 'print { tokens: [{ id, user, groups, role, services?, createdAt? }] }')
+    .action((opts: { tokens: string; json?: boolean }) => {
+      const entries = readTokensFile(opts.tokens);
+      const rows = entries.map((e) => ({ id: tokenId(e), user: e.user, groups: e.groups, role: e.role, ...(e.services ? { services: e.services } : {}), ...(e.createdAt ? { createdAt: e.createdAt } : {}) }));
+      if (opts.json) json(io, { tokens: rows });
+      else if (rows.length === 0) io.out(`no tokens in ${opts.tokens} (create one: meridian token create --user NAME --role operator)\n`);
+      else {
+        io.out(table(['ID', 'USER', 'ROLE', 'GROUPS', 'SERVICES', 'CREATED'], rows.map((r) => [
+          r.id, r.user, r.role, r.groups.join(',') || '-', r.services?.join(',') ?? 'all', r.createdAt ?? '-',
+        ])));
+      }
+      done(EXIT.ok);
+    });
+
+  token
+    .command('revoke')
+    .description('revoke a token by its id (meridian token list): it leaves the tokens file, and a running serve refuses it at once')
+    .argument('<id>', 'the token id (12 hex digits)')
+    .option('--tokens <file>', 'the tokens file', DEFAULT_TOKENS_FILE)
+    .action((id: string, opts: { tokens: string }) => {
+      const gone = revokeToken(opts.tokens, id);
+      io.err(`revoked token ${id} of ${gone.user} (${gone.role}) in ${opts.tokens}; a running meridian serve refuses it from its next request\n`);
       done(EXIT.ok);
     });
 }

@@ -1,6 +1,7 @@
 /**
  * @module The dashboard's only script. It keeps the API token in sessionStorage (this tab only) and
- * sends it as `Authorization: Bearer` — never in a URL or a cookie. It loads the server-rendered
+ * sends it as `Authorization: Bearer` — never in a URL or a cookie; under `serve --oidc-issuer` it
+ * keeps none: the session cookie signs requests in, each with the session's CSRF token. It loads the server-rendered
  * fragment of the page, follows server-sent events by reading the stream with fetch (EventSource
  * cannot send a header) — a release page its release's, the home page and the list every
  * release's — and swaps in a fresh fragment when something happens (on the home page and the list
@@ -103,7 +104,15 @@ const original = new WeakMap();
 const health = { fetch: true, stream: true };
 
 const token = () => sessionStorage.getItem(KEY);
-const auth = (extra = {}) => ({ ...extra, Authorization: `Bearer ${token()}` });
+/**
+ * Signed in through the identity provider (`serve --oidc-issuer`): the session cookie goes by
+ * itself, and every request carries the session's CSRF token (`GET /auth/session`); no token is kept.
+ */
+const idp = { csrf: null, signIn: null };
+const auth = (extra = {}) => (idp.csrf ? { ...extra, 'X-CSRF-Token': idp.csrf } : { ...extra, Authorization: `Bearer ${token()}` });
+const signedIn = () => idp.csrf !== null || !!token();
+/** Back to the identity provider, returning to this page. */
+const toSignIn = () => location.assign(`${idp.signIn}?next=${encodeURIComponent(location.pathname + location.search)}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function setOnline(part, ok) {
@@ -194,7 +203,7 @@ function flushHeld() {
 
 /** Fetch the fragment now, or once more after the fetch in flight: bursts of events cost two fetches at most. */
 function refresh() {
-  if (!token()) return;
+  if (!signedIn()) return;
   if (refreshing) {
     again = true;
     return;
@@ -308,7 +317,23 @@ function start() {
   }, refreshEvery());
 }
 
+/** End the identity provider's session: asked for, on the server too; refused (expired, ended), sign in again. */
+async function endSession(message) {
+  const csrf = idp.csrf;
+  idp.csrf = null;
+  session += 1;
+  window.dispatchEvent(new Event('meridian:signout'));
+  if (message) return toSignIn();
+  try {
+    await fetch('/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': csrf } });
+  } catch {
+    // the server is away: the session ends when its hours are up
+  }
+  location.assign('/auth/signed-out');
+}
+
 function signOut(message) {
+  if (idp.csrf) return endSession(message);
   sessionStorage.removeItem(KEY);
   session += 1;
   window.dispatchEvent(new Event('meridian:signout'));
@@ -325,6 +350,7 @@ function signOut(message) {
 // ---- sign in ----
 
 function openSignIn() {
+  if (idp.signIn) return toSignIn();
   $('signin-error').textContent = '';
   $('token-input').value = '';
   if (!signinDialog.open) signinDialog.showModal();
@@ -512,4 +538,23 @@ document.addEventListener('visibilitychange', () => {
   if (!document.hidden) refresh();
 });
 
-if (token()) start();
+/** Whether the server signs people in through an identity provider, and whether this browser is: then start. */
+async function begin() {
+  let res = null;
+  try {
+    res = await fetch('/auth/session', { cache: 'no-store' });
+  } catch {
+    // unreachable: a token in this tab is tried below
+  }
+  const me = res?.ok ? await res.json().catch(() => null) : null;
+  if (me?.signIn) idp.signIn = me.signIn;
+  if (me?.signedIn) {
+    idp.csrf = me.csrfToken;
+    $('who').textContent = `${me.user} (${me.role})`;
+    start();
+    return;
+  }
+  if (token()) start();
+}
+
+void begin();
