@@ -157,7 +157,7 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     return model.errors(r.index, m, requests, behaviour.errorRate);
   }
 
-  const held = new MinuteCache(model.regions.length, Object.keys(METRIC_INDEX).length);
+  const held = new MinuteCache(model.regions.length, Object.keys(METRIC_INDEX).length, { paired: [ERROR_RATE] });
 
   /**
    * Minute `m` of the region's metric, a minute that has ended and reports, into held.first and
@@ -220,7 +220,7 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
       let b: number;
       if (row !== undefined && row.minutes[slot] === m) {
         a = row.first[slot]!;
-        b = row.second[slot]!;
+        b = row.second ? row.second[slot]! : 0;
       } else {
         minuteOf(metric, r, m);
         a = held.first;

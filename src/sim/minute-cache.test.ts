@@ -34,4 +34,37 @@ describe('the minute cache', () => {
     expect(cache.find(0, 0, 7)).toBe(true);
     expect(cache.first).toBeNaN();
   });
+
+  it('sums any window of the run of a two-value metric from its running totals, as a loop over its minutes would', () => {
+    const cache = new MinuteCache(1, 2, { paired: [0] });
+    const requests = (m: number) => 1000 + ((m * 7919) % 500);
+    const errors = (m: number) => (m * 31) % 9;
+    for (let m = 100; m < 100 + 3 * MINUTE_CACHE_SIZE; m++) cache.store(0, 0, m, requests(m), errors(m), m % 50 !== 0);
+    const loop = (from: number, to: number) => {
+      let a = 0, b = 0, n = 0;
+      for (let m = from; m < to; m++) if (m % 50 !== 0) { a += requests(m); b += errors(m); n++; }
+      return [a, b, n];
+    };
+    const end = 100 + 3 * MINUTE_CACHE_SIZE;
+    for (const [from, to] of [[end - 60, end], [end - 5, end], [end - MINUTE_CACHE_SIZE + 1, end - 60]]) {
+      expect(cache.sum(0, 0, from!, to!)).toBe(true);
+      expect([cache.sumFirst, cache.sumSecond, cache.counted]).toEqual(loop(from!, to!));
+    }
+    // Minutes the cache no longer holds, or not yet: no sum.
+    expect(cache.sum(0, 0, end - MINUTE_CACHE_SIZE - 1, end)).toBe(false);
+    expect(cache.sum(0, 0, end - 5, end + 1)).toBe(false);
+    // A one-value metric keeps no totals.
+    cache.store(0, 1, 7, 0.5, 0);
+    expect(cache.sum(0, 1, 7, 8)).toBe(false);
+    expect(cache.find(0, 1, 7) && [cache.first, cache.second]).toEqual([0.5, 0]);
+  });
+
+  it('begins a new run where a minute is missing, and sums only inside a run', () => {
+    const cache = new MinuteCache(1, 1);
+    for (let m = 0; m < 10; m++) cache.store(0, 0, m, 1, 0);
+    for (let m = 12; m < 20; m++) cache.store(0, 0, m, 2, 1);
+    expect(cache.sum(0, 0, 12, 20) && [cache.sumFirst, cache.sumSecond, cache.counted]).toEqual([16, 8, 8]);
+    expect(cache.sum(0, 0, 5, 15)).toBe(false);
+    expect(cache.runEnd(0, 0)).toBe(20);
+  });
 });
