@@ -185,11 +185,14 @@ function wireBytes(url: string, token: string, encoding: string): Promise<number
   });
 }
 
-/** Engine inputs recorded so far, read beside the running server (WAL lets a reader in). */
+/**
+ * Engine inputs recorded so far, read beside the running server (WAL lets a reader in): the sum of
+ * each release's last input number, since compaction deletes the rows a snapshot sums up.
+ */
 function inputsRecorded(db: string): number {
   const d = new Database(db, { readonly: true, fileMustExist: true });
   try {
-    return (d.prepare('SELECT count(*) AS n FROM inputs').get() as { n: number }).n;
+    return (d.prepare('SELECT coalesce(sum(last), 0) AS n FROM (SELECT max(seq) AS last FROM inputs GROUP BY release_id)').get() as { n: number }).n;
   } finally {
     d.close();
   }
