@@ -182,9 +182,7 @@ describe('the filters of the home page', () => {
       const v = view(r.release!.id, [ring('ring-1', regions.slice(0, 5), 'baking', { bakeUntil: iso(T + 90 * MIN) }), ring('ring-2', regions.slice(5), 'pending')]);
       return [v.id, { ...v, service: r.service }] as const;
     }));
-    const started = performance.now();
     const text = fleetFragment({ services, rows, views, freezes: [], filters: {}, actor: vic, now: T }).text;
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(text.match(/<td class="cell/g)).toHaveLength(5000);
     expect(text.match(/baking, 1 h 30 min left/g)).toHaveLength(20 * 5);
     expect(text.length).toBeLessThan(600_000);
