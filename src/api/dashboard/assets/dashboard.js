@@ -555,6 +555,8 @@ async function begin() {
     return;
   }
   if (token()) start();
+  // A session that ended between the page and this question (it expired, or was ended elsewhere): back through the provider.
+  else if (me?.signIn && me.problem) toSignIn();
 }
 
 void begin();
