@@ -52,6 +52,52 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
+/** A token for each of PEOPLE, and the auth that knows their hashes. */
+export function peopleAuth(): { tokens: Record<Person, string>; auth: ReturnType<typeof createAuth> } {
+  const tokens = {} as Record<Person, string>;
+  const entries: TokenEntry[] = [];
+  for (const [name, who] of Object.entries(PEOPLE)) {
+    tokens[name as Person] = newToken();
+    entries.push({ ...who, groups: [...who.groups], hash: hashToken(tokens[name as Person]) });
+  }
+  return { tokens, auth: createAuth(entries) };
+}
+
+/** The API with the dashboard on loopback over a Controller `make` builds (and recovers) at each start, on the same port each time: a stop and a start are a restarted `meridian serve`. */
+export interface LoopbackDashboard {
+  url: string;
+  controller(): Controller;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function loopbackDashboard(make: () => Controller, auth: ReturnType<typeof createAuth>, clock: SimulatedClock, log: (line: string) => void): Promise<LoopbackDashboard> {
+  let controller: Controller;
+  let server: Server;
+  let port = 0;
+  let running = false;
+  const start = async (): Promise<void> => {
+    controller = make();
+    await controller.recover();
+    const app = createApp(controller, auth, { processMetrics: false, log });
+    app.route('/', dashboardRoutes(controller, auth, { now: () => clock.now() }));
+    server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s as Server));
+    });
+    port = (server.address() as AddressInfo).port;
+    running = true;
+  };
+  const stop = async (): Promise<void> => {
+    if (!running) return;
+    running = false;
+    await controller.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  await start();
+  return { url: `http://127.0.0.1:${port}`, controller: () => controller, start, stop };
+}
+
 export async function startDashboardServer(): Promise<DashboardServer> {
   const policy = policyOf(BASE);
   const clock = new SimulatedClock(T0);
@@ -66,50 +112,25 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     return NORMAL[q.metric]?.(region, at) ?? null;
   };
   const world = fakeWorld(policy, clock, { errorRate: metric });
-  const tokens = {} as Record<Person, string>;
-  const entries: TokenEntry[] = [];
-  for (const [name, who] of Object.entries(PEOPLE)) {
-    tokens[name as Person] = newToken();
-    entries.push({ ...who, groups: [...who.groups], hash: hashToken(tokens[name as Person]) });
-  }
-  const auth = createAuth(entries);
+  const { tokens, auth } = peopleAuth();
   for (const region of policy.spec.regions) await store.setRegionVersion(policy.spec.service.name, region.name, 'v1', T0 - 86_400_000);
-
-  let controller: Controller;
-  let server: Server;
-  let port = 0;
-  const listen = async (): Promise<void> => {
-    controller = new Controller({ policy, policyText: BASE, ports: world, store, clock, onError: (e) => logs.push(String(e)) });
-    await controller.recover();
-    const app = createApp(controller, auth, { processMetrics: false, log: (l) => logs.push(l) });
-    app.route('/', dashboardRoutes(controller, auth, { now: () => clock.now() }));
-    server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s as Server));
-    });
-    port = (server.address() as AddressInfo).port;
-    running = true;
-  };
-  let running = false;
-  const stop = async (): Promise<void> => {
-    if (!running) return;
-    running = false;
-    await controller.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  await listen();
+  const served = await loopbackDashboard(
+    () => new Controller({ policy, policyText: BASE, ports: world, store, clock, onError: (e) => logs.push(String(e)) }),
+    auth, clock, (l) => logs.push(l),
+  );
+  const controller = (): Controller => served.controller();
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    get controller() { return controller; },
+    url: served.url,
+    get controller() { return controller(); },
     clock, world, tokens, faults, logs,
-    advance: (ms) => clock.advance(ms, () => controller.idle()),
-    startRelease: async () => (await controller.start({ version: 'v2' }, { ...PEOPLE.alice, groups: [] })).id,
+    advance: (ms) => clock.advance(ms, () => controller().idle()),
+    startRelease: async () => (await controller().start({ version: 'v2' }, { ...PEOPLE.alice, groups: [] })).id,
     async restart(opts = {}) {
-      await stop();
+      await served.stop();
       await new Promise((r) => setTimeout(r, opts.downMs ?? 0));
-      await listen();
+      await served.start();
     },
-    close: stop,
+    close: served.stop,
   };
 }

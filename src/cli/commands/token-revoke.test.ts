@@ -2,28 +2,13 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { tokensFileAuth } from '../../api/auth.ts';
 import { readTokensFile, tokenId } from '../../api/tokens.ts';
-import { EXIT, reportError } from '../exit-codes.ts';
-import { memoryIo } from '../io.ts';
-import { registerToken } from './token.ts';
+import { cli } from '../run.test-helper.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-token-revoke-'));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = memoryIo();
-  let code: number = EXIT.ok;
-  const program = new Command('meridian').exitOverride().configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) });
-  registerToken(program, io, (c) => { code = c; });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (e) {
-    code = e instanceof CommanderError ? EXIT.usage : reportError(io, e, { debug: false, json: false });
-  }
-  return { code, out: io.stdout(), err: io.stderr() };
-}
 
 async function fileWithTwo(name: string): Promise<{ file: string; ci: string; lead: string }> {
   const file = join(dir, name);

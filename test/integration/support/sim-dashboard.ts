@@ -6,14 +6,8 @@
  * HTTP server and the controller and starts new ones on the same port, store and fleet, as a
  * restarted `meridian serve` would (the fleet stands for the world, which does not restart).
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import { createApp } from '../../../src/api/app.ts';
-import { createAuth } from '../../../src/api/auth.ts';
-import { dashboardRoutes } from '../../../src/api/dashboard/index.ts';
+import { loopbackDashboard, peopleAuth } from '../../../src/api/dashboard/test-server.test-helper.ts';
 import { PEOPLE, type Person } from '../../../src/api/test-server.test-helper.ts';
-import { hashToken, newToken, type TokenEntry } from '../../../src/api/tokens.ts';
 import { DAY } from '../../../src/policy/duration.ts';
 import { loadPolicy } from '../../../src/policy/load.ts';
 import { Controller } from '../../../src/runtime/controller.ts';
@@ -46,49 +40,24 @@ export async function startSimDashboard(policyText: string, scenarioText: string
   const ports = { delivery: fleet, health: fleet, metrics: fleet, traffic: fleet, hooks: fleet };
   const store = new MemoryStore();
   for (const r of policy.spec.regions) await store.setRegionVersion(policy.spec.service.name, r.name, release.previous, start - DAY);
-  const tokens = {} as Record<Person, string>;
-  const entries: TokenEntry[] = [];
-  for (const [name, who] of Object.entries(PEOPLE)) {
-    tokens[name as Person] = newToken();
-    entries.push({ ...who, groups: [...who.groups], hash: hashToken(tokens[name as Person]) });
-  }
-  const auth = createAuth(entries);
+  const { tokens, auth } = peopleAuth();
   const errors: string[] = [];
-
-  let controller: Controller;
-  let server: Server;
-  let port = 0;
-  let running = false;
-  const listen = async (): Promise<void> => {
-    controller = new Controller({ policy, policyText, ports, store, clock, onError: (e) => errors.push(String(e)) });
-    await controller.recover();
-    const app = createApp(controller, auth, { processMetrics: false, log: () => {} });
-    app.route('/', dashboardRoutes(controller, auth, { now: () => clock.now() }));
-    server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s as Server));
-    });
-    port = (server.address() as AddressInfo).port;
-    running = true;
-  };
-  const stop = async (): Promise<void> => {
-    if (!running) return;
-    running = false;
-    await controller.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  await listen();
+  const served = await loopbackDashboard(
+    () => new Controller({ policy, policyText, ports, store, clock, onError: (e) => errors.push(String(e)) }),
+    auth, clock, () => {},
+  );
+  const controller = (): Controller => served.controller();
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    get controller() { return controller; },
+    url: served.url,
+    get controller() { return controller(); },
     clock, tokens, errors,
-    advance: (ms) => clock.advance(ms, () => controller.idle()),
-    startRelease: async () => (await controller.start({ version: release.version }, { ...PEOPLE.alice, groups: [] })).id,
+    advance: (ms) => clock.advance(ms, () => controller().idle()),
+    startRelease: async () => (await controller().start({ version: release.version }, { ...PEOPLE.alice, groups: [] })).id,
     async restart() {
-      await stop();
-      await listen();
+      await served.stop();
+      await served.start();
     },
-    close: stop,
+    close: served.stop,
   };
 }
