@@ -10,8 +10,22 @@
  * tracking is asked with failures: 1). Comparisons without samples (inconclusive rounds, and those
  * recorded before comparisons carried samples) are left to the ordinary tracking.
  */
-import type { Evaluation, TrackerState, Verdict } from './types.ts';
+import type { CompareSamples, Evaluation, TrackerState, Verdict } from './types.ts';
 import { crossed, initialSequential, updateSequential, type SequentialState } from './sequential.ts';
+
+/**
+ * The fold a judge already made of a round's samples: judgeComparison folds the round to judge it,
+ * and the tracker then folds the same samples into the same prior state; the second fold is this
+ * one when the samples are the very object the judge made and the tracker's state the very one it
+ * folded into (the state is never changed in place). A round recorded and read back, or a state
+ * rebuilt, is folded again: the result is the same either way, only the work is not.
+ */
+const judged = new WeakMap<CompareSamples, { prior: SequentialState | null; next: SequentialState }>();
+
+/** Remember that folding `samples` into `prior` (null: the initial state) gave `next`. */
+export function rememberFold(samples: CompareSamples, prior: SequentialState | null, next: SequentialState): void {
+  judged.set(samples, { prior, next });
+}
 
 /** A tracker that also carries the comparison's sequential statistic. */
 export type CompareTracker = TrackerState & { sequential?: SequentialState };
@@ -38,7 +52,9 @@ export function foldCompare(
 ): { state: TrackerState; verdict: Verdict } {
   const { samples, ...plain } = ev;
   if (samples === undefined) return base(tracker, ev);
-  const next = updateSequential(sequentialOf(tracker) ?? initialSequential(), samples.minutes, samples);
+  const prior = sequentialOf(tracker);
+  const memo = judged.get(samples);
+  const next = memo !== undefined && memo.prior === prior ? memo.next : updateSequential(prior ?? initialSequential(), samples.minutes, samples);
   const step = base(tracker, { ...plain, result: crossed(next, samples) ? 'fail' : 'pass' });
   const state: CompareTracker = { ...step.state, sequential: next };
   return { state, verdict: step.verdict };

@@ -167,3 +167,36 @@ describe('the statistic kept in the tracker', () => {
     expect(ev.detail).toContain(`of ${Number(boundary(60, settings).toPrecision(3))} after 60 min`);
   });
 });
+
+describe('the tracker’s fold of a round the judge already folded', () => {
+  const tracked = { failures: 2, inconclusiveLimit: 3, mustHaveData: true };
+  const plainFold = (tracker: TrackerState, ev: Evaluation) => foldCompare(tracker, { ...ev, samples: structuredClone(ev.samples) }, (s, e) => track(s, e, { ...tracked, failures: 1 }));
+
+  it('gives the state a fold of the recorded samples gives, reusing the judge’s fold into the same prior state', () => {
+    const first = judgeComparison({ ...round(good.slice(0, 60)), prior: null });
+    const start = foldCompare(initialTracker(), first, (s, e) => track(s, e, { ...tracked, failures: 1 }));
+    expect(start).toEqual(plainFold(initialTracker(), first));
+    const prior = sequentialOf(start.state)!;
+    const second = judgeComparison(round(good.slice(60), prior));
+    const reused = foldCompare(start.state, second, (s, e) => track(s, e, { ...tracked, failures: 1 }));
+    expect(sequentialOf(reused.state)).toBe(judgeComparisonState(second, start.state));
+    expect(reused).toEqual(plainFold(start.state, second));
+  });
+
+  it('folds again when the tracker’s state is not the one the judge folded into', () => {
+    const prior = updateSequential(initialSequential(), good.slice(0, 60), settings);
+    const ev = judgeComparison(round(good.slice(60), prior));
+    // Another tracker, equal in value but not the judge's own state, and one that differs.
+    const twin = { ...initialTracker(), conclusive: 1, last: 'pass' as const, sequential: structuredClone(prior) };
+    expect(foldCompare(twin, ev, (s, e) => track(s, e, { ...tracked, failures: 1 }))).toEqual(plainFold(twin, ev));
+    const other = { ...twin, sequential: updateSequential(initialSequential(), good.slice(0, 30), settings) };
+    const folded = foldCompare(other, ev, (s, e) => track(s, e, { ...tracked, failures: 1 }));
+    expect(folded).toEqual(plainFold(other, ev));
+    expect(sequentialOf(folded.state)!.n).toBe(30 + 60);
+  });
+});
+
+/** The state the judge folded a round into, read back through a second fold of the same prior. */
+function judgeComparisonState(ev: Evaluation, tracker: TrackerState) {
+  return sequentialOf(foldCompare(tracker, ev, (s, e) => track(s, e, { failures: 1, inconclusiveLimit: 3, mustHaveData: true })).state);
+}

@@ -21,7 +21,8 @@
  */
 import { MINUTE } from '../policy/duration.ts';
 import type { Gate } from '../policy/schema.ts';
-import type { Evaluation, MinuteSample, SequentialSettings } from './types.ts';
+import type { CompareSamples, Evaluation, MinuteSample, SequentialSettings } from './types.ts';
+import { rememberFold } from './compare-fold.ts';
 import { sig } from './format.ts';
 import { LEARNING_MINUTES, boundary, crossed, initialSequential, sequentialMargin, statistic, updateSequential, type SequentialState } from './sequential.ts';
 
@@ -95,6 +96,8 @@ export function judgeComparison(round: ComparisonRound): Evaluation {
   const next = updateSequential(prior, fresh, settings);
   const fail = crossed(next, settings);
   const words = fail || round.describePass !== false;
+  const samples: CompareSamples = { ...settings, minutes: fresh.map(sampleOf) };
+  rememberFold(samples, round.prior, next);
   return {
     gate: gateName,
     region,
@@ -104,8 +107,13 @@ export function judgeComparison(round: ComparisonRound): Evaluation {
     value: next.shift,
     ...(words ? { detail: roundDetail(round, metric, fresh, next, fail) } : {}),
     margin: sequentialMargin(next, settings),
-    samples: { ...settings, minutes: fresh.map((m) => ({ at: m.at, canary: m.canary, baseline: m.baseline })) },
+    samples,
   };
+}
+
+/** A minute as a round records it: its three fields, whatever else the caller's object holds. */
+function sampleOf(m: MinuteSample): MinuteSample {
+  return { at: m.at, canary: m.canary, baseline: m.baseline };
 }
 
 /** What a round read and what its statistic says, in words. */

@@ -35,7 +35,8 @@ export function track(state: TrackerState, ev: Evaluation, gate: TrackedGate): {
   const conclusive = state.conclusive ?? 0; // absent from a state built before it was kept
   if (ev.kind === 'hour') {
     if (ev.result === 'fail') return { state: { ...state, conclusive, last: 'fail' }, verdict: 'failed' };
-    return { state: { ...state, conclusive }, verdict: 'ok' };
+    // Nothing changes: the same state (states are never changed in place).
+    return { state: state.conclusive === undefined ? { ...state, conclusive } : state, verdict: 'ok' };
   }
   if (ev.result === 'inconclusive') {
     const next = { ...state, conclusive, consecutiveInconclusive: state.consecutiveInconclusive + 1, last: 'inconclusive' as const };

@@ -95,6 +95,7 @@ async function countRequests(ctx: GateRunContext, check: GateCheck): Promise<Eva
  */
 async function readMinutes(metrics: Metrics, q: MetricQuery, from: number, to: number): Promise<Float64Array> {
   const n = Math.max(0, Math.round((to - from) / SAMPLE_STEP_MS));
+  if (metrics.minutesNow) return minutesNow(metrics, q, from, n, new Float64Array(n), 0);
   const out = new Float64Array(n).fill(NaN);
   if (n === 0) return out;
   const all = await metrics.series(q, from, to, SAMPLE_STEP_MS);
@@ -109,6 +110,19 @@ async function readMinutes(metrics: Metrics, q: MetricQuery, from: number, to: n
     if (one.length > 0) out[i] = one[0]!;
   }
   return out;
+}
+
+/** readMinutes for metrics that answer at once (Metrics.minutesNow), into `out`. */
+function minutesNow(metrics: Metrics, q: MetricQuery, from: number, count: number, out: Float64Array, offset: number): Float64Array {
+  if (count > 0) metrics.minutesNow!(q, from, count, out, offset);
+  return out;
+}
+
+let scratchBuffer = new Float64Array(1024);
+/** A buffer of `size` NaNs, the same memory each time: a pool's per-region minutes are read into it and summed up at once. */
+function scratch(size: number): Float64Array {
+  if (scratchBuffer.length < size) scratchBuffer = new Float64Array(Math.max(size, scratchBuffer.length * 2));
+  return scratchBuffer.subarray(0, size).fill(NaN);
 }
 
 /** A baseline pool read once for the round: the centre of its regions' values at each minute of [from, to). */
@@ -131,19 +145,25 @@ interface Planned {
 
 async function readPool(ctx: GateRunContext, metric: string, regions: readonly string[], from: number, to: number): Promise<Pool> {
   const n = Math.max(0, Math.round((to - from) / SAMPLE_STEP_MS));
-  const values: Float64Array[] = regions.map(() => new Float64Array(n).fill(NaN));
+  // Region r's minutes are values[r·n … r·n + n), NaN where unread. Metrics that answer at once
+  // are read into one buffer that every pool reuses: nothing else runs until this pool is summed up.
+  const now = ctx.metrics.minutesNow !== undefined;
+  const values = now ? scratch(regions.length * n) : new Float64Array(regions.length * n).fill(NaN);
   let error: string | null = null;
   for (let r = 0; r < regions.length; r++) {
+    const q = { metric, region: regions[r]!, ring: ctx.ring, version: ctx.previousVersion };
     try {
-      values[r] = await readMinutes(ctx.metrics, { metric, region: regions[r]!, ring: ctx.ring, version: ctx.previousVersion }, from, to);
+      if (now) minutesNow(ctx.metrics, q, from, n, values, r * n);
+      else values.set(await readMinutes(ctx.metrics, q, from, to), r * n);
     } catch (e) {
+      values.fill(NaN, r * n, r * n + n);
       error ??= `${regions[r]}: ${message(e)}`;
     }
   }
   const column = new Float64Array(regions.length);
   const centers = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    for (let r = 0; r < regions.length; r++) column[r] = values[r]![i]!;
+    for (let r = 0; r < regions.length; r++) column[r] = values[r * n + i]!;
     centers[i] = baselineCenter(column);
   }
   return { from, centers, regions: regions.length, error };
@@ -211,7 +231,8 @@ export async function runGateChecks(ctx: GateRunContext, checks: GateCheck[]): P
   const planned: Planned[] = [];
   const windows = new Map<string, { metric: string; regions: string[]; from: number; to: number }>();
   const valueNow = ctx.metrics.valueNow;
-  for (const [index, check] of checks.entries()) {
+  for (let index = 0; index < checks.length; index++) {
+    const check = checks[index]!;
     if (check.kind === 'requests') {
       out[index] = await countRequests(ctx, check);
       continue;

@@ -5,6 +5,8 @@ import { HOUR, MINUTE } from '../policy/duration.ts';
 import { loadPolicy } from '../policy/load.ts';
 import { SimulatedClock } from '../runtime/simulated-clock.ts';
 import { createFleet, type Fleet } from './fleet.ts';
+import { FleetModel } from './model.ts';
+import { binomial3, noise3 } from './random.ts';
 import { loadScenario, type Scenario } from './scenario.ts';
 import { ringTarget } from './testing.ts';
 
@@ -148,9 +150,30 @@ describe('the fleet’s metrics', () => {
   it('give qps as userShare × weight of the local hour × 100000, and internal regions a share of 0.01', async () => {
     const { clock, read } = setup();
     clock.set(at('14:01'));
-    expect(await read('qps', 'eu-west-1', at('14:00'))).toBe(0.3 * 1.5 * 100_000);
-    expect(await read('qps', 'internal', at('14:00'))).toBe(0.01 * 1.5 * 100_000);
-    expect(await read('qps', 'ap-south-1', at('08:30'))).toBe(0.25 * 1.5 * 100_000);
+    // Gauges read back as the decimals they are kept as (millionths of their unit).
+    expect(await read('qps', 'eu-west-1', at('14:00'))).toBe(45_000);
+    expect(await read('qps', 'internal', at('14:00'))).toBe(1_500);
+    expect(await read('qps', 'ap-south-1', at('08:30'))).toBe(37_500);
+  });
+
+  it('read a gauge window the same from the running totals as minute by minute: its samples are whole millionths', async () => {
+    const { clock, fleet } = setup('  faults: [{ kind: latency, regions: [eu-west-1], factor: 1.7, after: 20m }]\n', { baseline: '  baseline: { noise: 0.2 }\n' });
+    await fleet.deploy(ringTarget(policy, 'ring-2', { version: 'v2.1.0', previousVersion: 'v2.0.0' }));
+    clock.set(at('09:00'));
+    const q = { metric: 'p99_latency_ms', region: 'eu-west-1', ring: 'ring-2', version: 'v2.1.0' };
+    const minutes = new Float64Array(300);
+    fleet.minutesNow!(q, at('04:00'), 300, minutes, 0);
+    for (const v of minutes) expect(Number.isInteger(Math.round(v * 1e6)) && Math.abs(v * 1e6 - Math.round(v * 1e6)) < 1e-3).toBe(true);
+    // Sliding hours read in order (from the totals), then again from a fresh fleet in reverse (minute by minute).
+    const forward: Array<number | null> = [];
+    for (let t = at('05:00'); t <= at('08:00'); t += 5 * MINUTE) forward.push(await fleet.value(q, t - HOUR, t));
+    const other = setup('  faults: [{ kind: latency, regions: [eu-west-1], factor: 1.7, after: 20m }]\n', { baseline: '  baseline: { noise: 0.2 }\n' });
+    await other.fleet.deploy(ringTarget(policy, 'ring-2', { version: 'v2.1.0', previousVersion: 'v2.0.0' }));
+    other.clock.set(at('09:00'));
+    const backward: Array<number | null> = [];
+    for (let t = at('08:00'); t >= at('05:00'); t -= 5 * MINUTE) backward.unshift(await other.fleet.value(q, t - HOUR, t));
+    expect(forward).toEqual(backward);
+    expect(forward.every((v) => v !== null && v > 120)).toBe(true);
   });
 
   it('have no data for minutes that have not ended yet', async () => {
@@ -209,9 +232,9 @@ describe('the fleet’s metrics', () => {
     await deploy('ring-2');
     clock.set(at('09:00'));
     expect(await read('memory', 'eu-west-1', at('03:35'))).toBe(0.65);
-    expect(await read('memory', 'eu-west-1', at('05:35'))).toBe(0.65 + 0.2);
+    expect(await read('memory', 'eu-west-1', at('05:35'))).toBe(0.85);
     await expectRate('eu-west-1', at('05:35'), 0.002);
-    expect(await read('memory', 'eu-west-1', at('07:35'))).toBe(0.65 + 0.4);
+    expect(await read('memory', 'eu-west-1', at('07:35'))).toBe(1.05);
     await expectRate('eu-west-1', at('07:35'), 0.5);
     expect(await read('memory', 'ap-south-1', at('07:35'))).toBe(0.65);
   });
@@ -279,6 +302,35 @@ describe('the fleet’s metrics', () => {
     clock.set(at('04:00'));
     const q = { metric: 'p99_latency_ms', region: 'eu-west-1', ring: 'ring-2', version: 'v2.1.0' };
     expect(await fleet.series(q, at('03:25'), at('04:05'), 5 * MINUTE)).toEqual([120, 120, 120, 120, 240, 240, 240]);
+  });
+
+  it('give each minute at once (minutesNow) as a 1-minute series gives it, NaN where the series leaves a minute out', async () => {
+    const faults = '  faults: [{ kind: outage, region: eu-west-1, at: "+40m", duration: 10m }, { kind: metrics-gap, region: us-east-1, at: "+20m", duration: 5m }, { kind: error-rate, value: 0.02, regions: [eu-west-1] }]\n';
+    const { clock, fleet } = setup(faults, { baseline: '  baseline: { noise: 0.1 }\n' });
+    await fleet.deploy(ringTarget(policy, 'ring-2', { version: 'v2.1.0', previousVersion: 'v2.0.0' }));
+    clock.set(at('05:00'));
+    await fleet.setWeights({ 'us-east-1': 0 });
+    clock.set(at('05:30'));
+    const from = at('03:00');
+    const count = 160; // past the clock: minutes not ended yet have no data
+    let compared = 0;
+    for (const metric of ['error_rate', 'p99_latency_ms', 'cpu', 'memory', 'qps']) {
+      for (const region of ['internal', 'eu-west-1', 'us-east-1']) {
+        const q = { metric, region, ring: 'any', version: 'v2.1.0' };
+        const out = new Float64Array(count + 2).fill(-1);
+        fleet.minutesNow!(q, from, count, out, 2);
+        expect([out[0], out[1]]).toEqual([-1, -1]);
+        for (let i = 0; i < count; i++) {
+          const t = from + i * MINUTE;
+          const one = await fleet.series(q, t, t + MINUTE, MINUTE);
+          expect(Number.isNaN(out[2 + i]!) ? [] : [out[2 + i]]).toEqual(one);
+          if (one.length > 0) compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(1500);
+    const nowhere = { metric: 'cpu', region: 'nowhere', ring: 'any', version: 'v2.1.0' };
+    expect(() => fleet.minutesNow!(nowhere, from, 1, new Float64Array(1), 0)).toThrow(/region "nowhere" is not in the simulated fleet/);
   });
 
   it('keep a minute’s values once it has ended, however often it is read and whatever is deployed, drained or rolled back after', async () => {
@@ -485,5 +537,30 @@ describe('the fleet after a controller restart', () => {
     expect((await fleet.status(target, 'sim:other:ring-1:deploy:1')).failed).toBe(true);
     fleet.assume('eu-west-1', 'v2.1.0');
     expect(fleet.versionOf('eu-west-1')).toBe('v2.1.0');
+  });
+});
+
+describe('the fleet model’s draws', () => {
+  it('are binomial3 on (region key, 0, minute) and noise3 on (region key, metric, minute), for any seed', () => {
+    const scenario = scenarioOf('', '  baseline: { noise: 0.1 }\n');
+    for (const seed of [7, 0, -3, 2 ** 32 + 1, 2 ** 40 + 3, -(2 ** 45)]) {
+      const model = new FleetModel(policy, scenario, seed);
+      for (const r of model.regions) {
+        for (let minute = 29_000_000; minute < 29_000_040; minute++) {
+          expect(model.errors(r.index, minute, 2000, 0.002)).toBe(binomial3(2000, 0.002, seed, r.key, 0, minute));
+          expect(model.errors(r.index, minute, 600_000, 0.01)).toBe(binomial3(600_000, 0.01, seed, r.key, 0, minute));
+          for (let metric = 0; metric < 5; metric++) {
+            expect(model.sample(metric, r.index, minute, 120, 2)).toBe(Math.max(0, 120 * (1 + 0.1 * 2 * noise3(seed, r.key, metric, minute))));
+          }
+        }
+      }
+    }
+  });
+
+  it('refuse a seed that is not an integer when drawing, as before', () => {
+    const model = new FleetModel(policy, scenarioOf(), 0.5);
+    const message = 'random keys and seeds are integers; got 0.5';
+    expect(() => model.errors(0, 1, 2000, 0.002)).toThrow(new RangeError(message));
+    expect(() => model.sample(1, 0, 1, 120, 1)).toThrow(new RangeError(message));
   });
 });

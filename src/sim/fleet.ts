@@ -75,6 +75,14 @@ interface Applied {
 
 const iso = (t: number): string => new Date(t).toISOString();
 
+/**
+ * Gauge samples (latency, cpu, memory, qps) are kept as whole numbers of millionths of their unit
+ * (a nanosecond of latency: far below any noise or bound), so their sums are exact and a window's
+ * mean, the sum over (minutes × MICRO), is the same number whichever way its minutes were added
+ * up (minute-cache.ts). A minute reads back as the decimal it was rounded to (0.65 as 0.65).
+ */
+const MICRO = 1e6;
+
 function fail(message: string): never {
   throw new AdapterError(message, { retryable: false });
 }
@@ -157,7 +165,9 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     return model.errors(r.index, m, requests, behaviour.errorRate);
   }
 
-  const held = new MinuteCache(model.regions.length, Object.keys(METRIC_INDEX).length, { paired: [ERROR_RATE] });
+  const metrics = Object.keys(METRIC_INDEX).length;
+  // Every metric keeps running totals, of whole numbers: requests and errors, millionths of a gauge.
+  const held = new MinuteCache(model.regions.length, metrics, { paired: [ERROR_RATE], totals: Array.from({ length: metrics }, (_, m) => m) });
 
   /**
    * Minute `m` of the region's metric, a minute that has ended and reports, into held.first and
@@ -180,7 +190,7 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     const run = versions.runAt(r.index, t);
     model.behave(r.index, t, run.version === model.newVersion ? run.from : null, behaviour);
     const served = lb.valueAt(r.index, t) > 0 || r.internal ? 1 : 0;
-    const sample = model.sample(metric, r.index, m, model.expected(metric, r.index, t, behaviour, served), scale);
+    const sample = Math.round(model.sample(metric, r.index, m, model.expected(metric, r.index, t, behaviour, served), scale) * MICRO);
     held.store(r.index, metric, m, sample, 0, !Number.isNaN(sample));
   }
 
@@ -194,18 +204,19 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     const end = Math.floor(to / MINUTE);
     const total = end - first;
     if (total <= 0) return null;
-    // Most windows have ended and see no outage or gap: then every minute reports. The error rate
-    // (whole numbers of requests and errors) is then summed from the running totals, once the
-    // minutes up to the window's end are stored in order; gauges are added up minute by minute, so
-    // that their means are the same numbers however the window is read.
+    // Most windows have ended and see no outage or gap: then every minute reports, and the window
+    // is summed from the running totals once the minutes up to its end are stored in order. Their
+    // sums are exact (whole numbers of requests and errors, millionths of a gauge), so a window's
+    // value is the same number whether it is read from the totals or minute by minute below.
     const clean = end * MINUTE <= now && !model.interrupted(r.index, first * MINUTE, end * MINUTE);
     const errorRate = metric === ERROR_RATE;
-    if (clean && errorRate) {
+    if (clean) {
       const next = held.runEnd(r.index, metric);
       if (next !== null && next >= first) for (let m = next; m < end; m++) minuteOf(metric, r, m);
       if (held.sum(r.index, metric, first, end)) {
         const n = held.counted;
-        return n === 0 || n * 2 < total ? null : held.sumSecond / held.sumFirst;
+        if (n === 0 || n * 2 < total) return null;
+        return errorRate ? held.sumSecond / held.sumFirst : held.sumFirst / (n * MICRO);
       }
     }
     let row = held.rowOf(r.index, metric);
@@ -238,7 +249,7 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
       n++;
     }
     if (n === 0 || n * 2 < total) return null;
-    return errorRate ? errors / requests : sum / n;
+    return errorRate ? errors / requests : sum / (n * MICRO);
   }
 
   function query(q: MetricQuery): { metric: number; region: SimRegion } {
@@ -273,6 +284,24 @@ export function createFleet(policy: Policy, scenario: Scenario, clock: Clock, op
     valueNow(q, from, to) {
       const { metric, region } = query(q);
       return windowValue(metric, region, from, to, clock.now());
+    },
+    minutesNow(q, from, count, out, offset) {
+      const { metric, region } = query(q);
+      const now = clock.now();
+      const first = from / MINUTE;
+      // A minute that does not start on a whole minute holds no whole minute of data, as in series.
+      const whole = Number.isInteger(first);
+      const errorRate = metric === ERROR_RATE;
+      for (let i = 0; i < count; i++) {
+        const m = first + i;
+        if (!whole || !reports(region, m, now)) {
+          out[offset + i] = NaN;
+          continue;
+        }
+        minuteOf(metric, region, m);
+        // As a one-minute window reads it: no requests, no error rate.
+        out[offset + i] = errorRate ? (held.first === 0 ? NaN : held.second / held.first) : held.first / MICRO;
+      }
     },
     async series(q, from, to, step) {
       const { metric, region } = query(q);

@@ -5,14 +5,14 @@
  * earlier). Each entry holds two numbers (a minute's requests and errors, or one sample and an
  * unused second) and whether it counts in a window (a minute without requests has no error rate).
  * Rows are allocated when first written, so a fleet pays only for what is read: 1.6 KB for a
- * metric of one value, 5.8 KB for one of two.
+ * metric of one value without totals, 4.7 KB with them, 5.8 KB for one of two.
  *
- * Minutes stored one after the other form a run, and for metrics that hold two values (a minute's
- * requests and errors) each slot of a run also holds running totals since the run began, so the sums over any window inside the run are two subtractions
- * (`sum`), however long the window: a sliding hour read every interval costs what its new minutes
- * cost. For whole numbers (requests and errors) the totals are exact (a run that would pass 2^32
- * begins again), so a window's sums are the very numbers a loop over its minutes adds up; for
- * fractions they may differ from it in the last bits.
+ * Minutes stored one after the other form a run, and for metrics that keep totals each slot of a
+ * run also holds running totals since the run began, so the sums over any window inside the run
+ * are two subtractions (`sum`), however long the window: a sliding hour read every interval costs
+ * what its new minutes cost. For whole numbers (requests and errors, millionths of a gauge) every
+ * partial sum below 2^52 is exact (a run that would pass 2^52 begins again), so a window's sums are
+ * the very numbers a loop over its minutes adds up, whichever way the window is read.
  * Pure data; allocation-free after a row exists.
  */
 
@@ -28,7 +28,8 @@ const NONE = -(2 ** 31);
 /** Running totals of a row's run, up to and including each slot's minute: first, second, minutes counted. */
 interface Totals {
   first: Float64Array;
-  second: Float64Array;
+  /** Null for a metric of one value. */
+  second: Float64Array | null;
   counted: Float64Array;
 }
 
@@ -41,7 +42,7 @@ export interface Row {
   second: Float64Array | null;
   /** 1 when the slot's minute counts in a window's sums. */
   counts: Uint8Array;
-  /** For metrics that hold two values (whole numbers: requests and errors), the running totals that `sum` reads; null otherwise. */
+  /** For metrics that keep running totals (their values exact sums: whole numbers, or fractions on a grid), the totals that `sum` reads; null otherwise. */
   totals: Totals | null;
   /** The run: it began at minute `origin` (its totals count from there); minutes runFrom…runTo are all held (runTo < runFrom: none). */
   origin: number;
@@ -49,8 +50,8 @@ export interface Row {
   runTo: number;
 }
 
-/** Totals of whole numbers stay exact far below 2^53: a run that would pass 2^32 begins again. */
-const TOTAL_LIMIT = 2 ** 32;
+/** Totals of whole numbers are exact below 2^53: a run that would pass 2^52 begins again. */
+const TOTAL_LIMIT = 2 ** 52;
 
 /** Minute `minute`, just stored in its slot, extends the row's run when it comes right after it, and begins a new run otherwise. */
 function join(row: Row, minute: number): void {
@@ -62,10 +63,10 @@ function join(row: Row, minute: number): void {
   const prev = row.runTo & MASK;
   const t = row.totals;
   const extends_ = row.runTo >= row.runFrom && minute === row.runTo + 1;
-  if (extends_ && (t === null || (Math.abs(t.first[prev]! + a) < TOTAL_LIMIT && Math.abs(t.second[prev]! + b) < TOTAL_LIMIT))) {
+  if (extends_ && (t === null || (Math.abs(t.first[prev]! + a) < TOTAL_LIMIT && (t.second === null || Math.abs(t.second[prev]! + b) < TOTAL_LIMIT)))) {
     if (t) {
       t.first[slot] = t.first[prev]! + a;
-      t.second[slot] = t.second[prev]! + b;
+      if (t.second) t.second[slot] = t.second[prev]! + b;
       t.counted[slot] = t.counted[prev]! + c;
     }
     row.runTo = minute;
@@ -73,7 +74,7 @@ function join(row: Row, minute: number): void {
   } else {
     if (t) {
       t.first[slot] = a;
-      t.second[slot] = b;
+      if (t.second) t.second[slot] = b;
       t.counted[slot] = c;
     }
     row.origin = minute;
@@ -92,13 +93,20 @@ export class MinuteCache {
   sumSecond = 0;
   counted = 0;
 
-  /** Which metrics hold two values per minute and keep running totals (`sum`). */
+  /** Which metrics hold two values per minute, and which keep running totals (`sum`). */
   private readonly paired: boolean[];
+  private readonly totalled: boolean[];
 
-  /** `opts.paired`: the metrics that hold two values per minute (default: every one); the others hold one, and `sum` answers false for them. */
-  constructor(regions: number, private readonly metrics: number, opts: { paired?: readonly number[] } = {}) {
+  /**
+   * `opts.paired`: the metrics that hold two values per minute (default: every one); the others
+   * hold one. `opts.totals`: the metrics that keep running totals (default: the paired ones); `sum`
+   * answers false for the others. Totals are exact only for values whose sums are exact: whole
+   * numbers.
+   */
+  constructor(regions: number, private readonly metrics: number, opts: { paired?: readonly number[]; totals?: readonly number[] } = {}) {
     this.rows = new Array<Row | undefined>(regions * metrics);
     this.paired = Array.from({ length: metrics }, (_, m) => opts.paired?.includes(m) ?? true);
+    this.totalled = Array.from({ length: metrics }, (_, m) => (opts.totals ? opts.totals.includes(m) : this.paired[m]!));
   }
 
   /** The row of (region, metric), once a minute of it was stored: for a reader that walks many of its minutes. */
@@ -132,7 +140,7 @@ export class MinuteCache {
       const paired = this.paired[metric]!;
       row = {
         minutes: new Int32Array(MINUTE_CACHE_SIZE).fill(NONE), first: slots(), second: paired ? slots() : null, counts: new Uint8Array(MINUTE_CACHE_SIZE),
-        totals: paired ? { first: slots(), second: slots(), counted: slots() } : null, origin: 0, runFrom: 0, runTo: -1,
+        totals: this.totalled[metric] ? { first: slots(), second: paired ? slots() : null, counted: slots() } : null, origin: 0, runFrom: 0, runTo: -1,
       };
       this.rows[key] = row;
     }
@@ -166,7 +174,7 @@ export class MinuteCache {
     const last = (to - 1) & MASK;
     if (from === row.origin && from >= row.runFrom) {
       this.sumFirst = t.first[last]!;
-      this.sumSecond = t.second[last]!;
+      this.sumSecond = t.second ? t.second[last]! : 0;
       this.counted = t.counted[last]!;
       return true;
     }
@@ -174,7 +182,7 @@ export class MinuteCache {
     if (from - 1 < row.runFrom) return false;
     const before = (from - 1) & MASK;
     this.sumFirst = t.first[last]! - t.first[before]!;
-    this.sumSecond = t.second[last]! - t.second[before]!;
+    this.sumSecond = t.second ? t.second[last]! - t.second[before]! : 0;
     this.counted = t.counted[last]! - t.counted[before]!;
     return true;
   }

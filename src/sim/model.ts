@@ -24,7 +24,7 @@
 import { DAY, HOUR, MINUTE } from '../policy/duration.ts';
 import { SIMULATED_METRICS, type Policy } from '../policy/schema.ts';
 import { LocalTime } from './local-time.ts';
-import { binomial3, hashString, noise3 } from './random.ts';
+import { binomial3, binomialFrom, hashPrefix, hashString, noise3, noiseFrom } from './random.ts';
 import type { Scenario } from './scenario-schema.ts';
 import { TrafficCurve } from './traffic-curve.ts';
 
@@ -120,6 +120,12 @@ export class FleetModel {
   /** Per region and local minute of the day: the requests of a served minute, and noiseScale. */
   private readonly requestTables: Uint32Array[];
   private readonly scaleTables: Float64Array[];
+  /**
+   * Per region and metric index: hashPrefix(seed, region key, metric), the part of every draw's
+   * hash that is the same at each minute, so a draw folds in only its minute. Empty when the seed
+   * is not a safe integer: the draws then go through binomial3 and noise3, which say why.
+   */
+  private readonly drawPrefixes: Int32Array[];
 
   constructor(policy: Policy, scenario: Scenario, readonly seed: number) {
     const spec = scenario.spec;
@@ -202,6 +208,9 @@ export class FleetModel {
       this.requestTables.push(tables.requests);
       this.scaleTables.push(tables.scale);
     }
+    this.drawPrefixes = Number.isSafeInteger(seed)
+      ? this.regions.map((r) => Int32Array.from(SIMULATED_METRICS, (_, metric) => hashPrefix(seed, r.key, metric)))
+      : [];
   }
 
   region(name: string): SimRegion | undefined {
@@ -320,7 +329,8 @@ export class FleetModel {
 
   /** How many of `requests` failed in minute number `minute`, at expected error rate `p`: Binomial(requests, p). */
   errors(region: number, minute: number, requests: number, p: number): number {
-    return binomial3(requests, p, this.seed, this.regions[region]!.key, 0, minute);
+    const prefix = this.drawPrefixes[region]?.[0];
+    return prefix === undefined ? binomial3(requests, p, this.seed, this.regions[region]!.key, 0, minute) : binomialFrom(requests, p, prefix, minute);
   }
 
   /**
@@ -348,7 +358,8 @@ export class FleetModel {
    * 1): the expected value × (1 + noise × scale × N(0,1)), clipped at 0.
    */
   sample(metric: number, region: number, minute: number, expected: number, scale: number): number {
-    const z = noise3(this.seed, this.regions[region]!.key, metric, minute);
+    const prefix = this.drawPrefixes[region]?.[metric];
+    const z = prefix === undefined ? noise3(this.seed, this.regions[region]!.key, metric, minute) : noiseFrom(prefix, minute);
     return Math.max(0, expected * (1 + this.base.noise * scale * z));
   }
 }

@@ -1,5 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EXACT_BINOMIAL_BELOW, binomial3, binomialFromNormal, hashString, noise, noise3, uniform, uniform3 } from './random.ts';
+import {
+  EXACT_BINOMIAL_BELOW, binomial3, binomialByInversion, binomialFrom, binomialFromNormal, hash32, hashPrefix, hashString, noise, noise3, noiseFrom,
+  uniform, uniform3, uniformFrom,
+} from './random.ts';
 
 describe('the seeded noise generator', () => {
   it('gives the same draw for the same seed and keys, whatever was asked before', () => {
@@ -134,5 +138,139 @@ describe('the seeded binomial draw', () => {
     expect(binomialFromNormal(10_000, 0.5, 0.0101)).toBe(5001); // 5000.505 → 5001
     expect(binomialFromNormal(100, 0.3, -50)).toBe(0);
     expect(binomialFromNormal(100, 0.3, 50)).toBe(100);
+  });
+});
+
+/**
+ * The generator as first written (every key split into two words by division), kept here as the
+ * reference that the faster paths must match bit for bit.
+ */
+const reference = (() => {
+  const TWO_32 = 4294967296;
+  const fmix32 = (x: number): number => {
+    let h = x >>> 0;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h >>> 0;
+  };
+  const mixWord = (h: number, word: number): number => {
+    let k = Math.imul(word, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    let x = h ^ k;
+    x = (x << 13) | (x >>> 19);
+    return (Math.imul(x, 5) + 0xe6546b64) | 0;
+  };
+  const mixInteger = (h: number, n: number): number => {
+    if (!Number.isSafeInteger(n)) throw new RangeError(`random keys and seeds are integers; got ${n}`);
+    const hi = Math.floor(n / TWO_32);
+    const lo = n - hi * TWO_32;
+    return mixWord(mixWord(h, lo >>> 0), hi | 0);
+  };
+  const hash32 = (seed: number, keys: readonly number[], stream = 0): number => {
+    let h = mixInteger(0x2545f491, seed);
+    for (const k of keys) h = mixInteger(h, k);
+    h = mixWord(h, stream);
+    return fmix32(h ^ (keys.length + 2));
+  };
+  const uniform3 = (seed: number, a: number, b: number, c: number, stream: number): number => (hash32(seed, [a, b, c], stream) + 0.5) / TWO_32;
+  const noise3 = (seed: number, a: number, b: number, c: number): number => {
+    const u1 = uniform3(seed, a, b, c, 1);
+    const u2 = uniform3(seed, a, b, c, 2);
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  };
+  const binomial3 = (n: number, p: number, seed: number, a: number, b: number, c: number): number => {
+    if (n <= 0 || p <= 0) return 0;
+    if (p >= 1) return n;
+    const flip = p > 0.5;
+    const q = flip ? 1 - p : p;
+    const k = n * q < EXACT_BINOMIAL_BELOW ? binomialByInversion(n, q, uniform3(seed, a, b, c, 3)) : binomialFromNormal(n, q, noise3(seed, a, b, c));
+    return flip ? n - k : k;
+  };
+  return { hash32, uniform3, noise3, binomial3 };
+})();
+
+/** Integer keys of every kind: around the 32-bit edges, negative, ≥ 2^32, up to the safe limits, minute numbers. */
+const key = fc.oneof(
+  fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+  fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+  fc.integer({ min: 28_000_000, max: 30_000_000 }),
+  fc.maxSafeInteger(),
+  fc.constantFrom(0, -0, 1, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32 - 1, 2 ** 32, -(2 ** 32), 2 ** 33 + 5, 29_000_000, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER),
+);
+const RUNS = { numRuns: 5000 };
+
+describe('the draws from a precomputed prefix (seed, a, b)', () => {
+  it('give the same uniforms as uniform3 and the reference, on every stream', () => {
+    fc.assert(
+      fc.property(key, key, key, key, fc.oneof(fc.constantFrom(0, 1, 2, 3), fc.integer()), (seed, a, b, c, stream) => {
+        const want = reference.uniform3(seed, a, b, c, stream);
+        expect(uniformFrom(hashPrefix(seed, a, b), c, stream)).toBe(want);
+        expect(uniform3(seed, a, b, c, stream)).toBe(want);
+        expect(uniform(seed, [a, b, c], stream)).toBe(want);
+      }),
+      RUNS,
+    );
+  });
+
+  it('give the same normals as noise3 and the reference', () => {
+    fc.assert(
+      fc.property(key, key, key, key, (seed, a, b, c) => {
+        const want = reference.noise3(seed, a, b, c);
+        expect(noiseFrom(hashPrefix(seed, a, b), c)).toBe(want);
+        expect(noise3(seed, a, b, c)).toBe(want);
+        expect(noise(seed, a, b, c)).toBe(want);
+      }),
+      RUNS,
+    );
+  });
+
+  it('give the same binomial counts as binomial3 and the reference, exact and approximated', () => {
+    const n = fc.oneof(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 3_000_000 }), fc.constantFrom(-1, 0, 1, 60_000, 1_000_000));
+    const p = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1e-4, noNaN: true }), fc.constantFrom(0, 1e-6, 0.002, 0.5, 0.9999, 1));
+    fc.assert(
+      fc.property(n, p, key, key, key, key, (n, p, seed, a, b, c) => {
+        const want = reference.binomial3(n, p, seed, a, b, c);
+        expect(binomialFrom(n, p, hashPrefix(seed, a, b), c)).toBe(want);
+        expect(binomial3(n, p, seed, a, b, c)).toBe(want);
+      }),
+      RUNS,
+    );
+  });
+
+  it('match the reference over a run of minutes of one region and metric', () => {
+    for (const [seed, region] of [[1, hashString('eu-west-1')], [-7, 2 ** 32 - 1], [2 ** 40 + 3, -(2 ** 33)]] as const) {
+      for (let metric = 0; metric < 5; metric++) {
+        const prefix = hashPrefix(seed, region, metric);
+        for (let minute = 29_000_000; minute < 29_000_500; minute++) {
+          expect(noiseFrom(prefix, minute)).toBe(reference.noise3(seed, region, metric, minute));
+          expect(binomialFrom(2000, 0.002, prefix, minute)).toBe(reference.binomial3(2000, 0.002, seed, region, metric, minute));
+          expect(binomialFrom(200_000, 0.002, prefix, minute)).toBe(reference.binomial3(200_000, 0.002, seed, region, metric, minute));
+        }
+      }
+    }
+  });
+
+  it('leave hash32 as it was for any number of keys', () => {
+    fc.assert(
+      fc.property(key, fc.array(key, { maxLength: 6 }), fc.integer(), (seed, keys, stream) => {
+        expect(hash32(seed, keys, stream)).toBe(reference.hash32(seed, keys, stream));
+      }),
+      RUNS,
+    );
+  });
+
+  it('refuse seeds and keys that are not safe integers, with the same message', () => {
+    for (const bad of [0.5, -1.5, 2 ** 53, NaN, Infinity]) {
+      const message = `random keys and seeds are integers; got ${bad}`;
+      expect(() => hashPrefix(bad, 1, 2)).toThrow(new RangeError(message));
+      expect(() => hashPrefix(1, bad, 2)).toThrow(new RangeError(message));
+      expect(() => noiseFrom(hashPrefix(1, 2, 3), bad)).toThrow(new RangeError(message));
+      expect(() => binomialFrom(1000, 0.01, hashPrefix(1, 2, 3), bad)).toThrow(new RangeError(message));
+      expect(() => noise3(1, 2, 3, bad)).toThrow(new RangeError(message));
+    }
   });
 });
