@@ -1,6 +1,6 @@
 /**
  * @module A release's gate evaluations as the controller keeps them in memory: one columnar log
- * (times, values, margins, results and the series each belongs to in typed arrays, about 27 bytes
+ * (times, values, margins, results and the series each belongs to in typed arrays, about 31 bytes
  * an evaluation), so a multi-day rollout over hundreds of clusters costs kilobytes per thousand
  * checks, not an object per check. Retention: the newest SERIES_RETENTION evaluations of each series
  * (ring × gate × region × kind), 50 hours of 5-minute checks; older ones are dropped, oldest first.

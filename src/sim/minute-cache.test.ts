@@ -59,6 +59,16 @@ describe('the minute cache', () => {
     expect(cache.find(0, 1, 7) && [cache.first, cache.second]).toEqual([0.5, 0]);
   });
 
+  it('keeps running totals for a one-value metric when asked, with no second value', () => {
+    const cache = new MinuteCache(1, 2, { paired: [0], totals: [0, 1] });
+    const sample = (m: number) => 120_000_000 + ((m * 104_729) % 9_000_000); // millionths of a latency
+    for (let m = 0; m < 200; m++) cache.store(0, 1, m, m % 17 === 0 ? NaN : sample(m), 0, m % 17 !== 0);
+    let a = 0, n = 0;
+    for (let m = 140; m < 200; m++) if (m % 17 !== 0) { a += sample(m); n++; }
+    expect(cache.sum(0, 1, 140, 200) && [cache.sumFirst, cache.sumSecond, cache.counted]).toEqual([a, 0, n]);
+    expect(cache.find(0, 1, 199) && [cache.first, cache.second]).toEqual([sample(199), 0]);
+  });
+
   it('begins a new run where a minute is missing, and sums only inside a run', () => {
     const cache = new MinuteCache(1, 1);
     for (let m = 0; m < 10; m++) cache.store(0, 0, m, 1, 0);

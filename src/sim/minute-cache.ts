@@ -42,7 +42,7 @@ export interface Row {
   second: Float64Array | null;
   /** 1 when the slot's minute counts in a window's sums. */
   counts: Uint8Array;
-  /** For metrics that keep running totals (their values exact sums: whole numbers, or fractions on a grid), the totals that `sum` reads; null otherwise. */
+  /** For metrics that keep running totals (whole numbers, so their sums are exact), the totals that `sum` reads; null otherwise. */
   totals: Totals | null;
   /** The run: it began at minute `origin` (its totals count from there); minutes runFrom…runTo are all held (runTo < runFrom: none). */
   origin: number;
